@@ -1,0 +1,418 @@
+//! The connection's rules, as a state machine with no I/O.
+//!
+//! [`Link`] decides when to open, when to retry, what each frame means and
+//! when a queued message goes out. It acts only through a [`Driver`]: the
+//! browser shell in `connection.rs` implements it with a real socket and
+//! timers, and the tests below with a recorder. The driver must deliver
+//! only the events of the socket it opened last.
+
+use std::time::Duration;
+
+use crate::{
+    backoff::Backoff,
+    chat::{ChatEvent, Delivery, EntryId},
+    config::{resolve_endpoint, PageOrigin},
+    outbox::{Outbox, Queued},
+    protocol::{Codec, Frame, Inbound, WireProtocol},
+};
+
+/// What the link asks of the outside world.
+pub trait Driver {
+    /// Opens a socket to `url`, dropping any previous one.
+    fn open(&mut self, url: &str) -> Result<(), String>;
+    /// Closes the socket, if any; none of its events come back after this.
+    fn close(&mut self);
+    /// Hands a frame to the open socket.
+    fn send(&mut self, frame: &Frame) -> Result<(), String>;
+    /// Calls [`Link::retry_due`] after `delay`, replacing any earlier
+    /// timer. `None` cancels it.
+    fn set_retry(&mut self, delay: Option<Duration>);
+    /// Calls [`Link::watchdog_due`] after `delay`, replacing any earlier
+    /// timer. `None` cancels it.
+    fn set_watchdog(&mut self, delay: Option<Duration>);
+    /// A number in [0, 1), for jitter.
+    fn random(&mut self) -> f64;
+    /// Milliseconds on a monotonic clock.
+    fn now_ms(&self) -> f64;
+    /// Something for the conversation.
+    fn chat(&mut self, event: ChatEvent);
+    /// The connection's state changed.
+    fn status(&mut self, status: Status);
+    /// The outbox changed; save it.
+    fn save_outbox(&mut self, outbox: &Outbox);
+}
+
+/// The connection state as the page shows it in `#status[data-state]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConnState {
+    #[default]
+    Connecting,
+    Open,
+    Closed,
+}
+
+impl ConnState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Connecting => "connecting",
+            ConnState::Open => "open",
+            ConnState::Closed => "closed",
+        }
+    }
+}
+
+/// The state, and the words that describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Status {
+    pub state: ConnState,
+    pub text: String,
+}
+
+/// How a socket closed, as the browser said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseInfo {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl CloseInfo {
+    /// The words after `disconnected`.
+    fn describe(&self) -> String {
+        match (self.code, self.reason.trim()) {
+            (_, "") => format!("code {}", self.code),
+            (code, reason) => format!("{reason}, code {code}"),
+        }
+    }
+}
+
+/// Why the link will not reconnect by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// The user disconnected.
+    ByUser,
+    /// The server ended the session on purpose.
+    ByServer,
+    /// The endpoint cannot be opened at all; retrying would not help.
+    Unreachable,
+}
+
+/// Where the link stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Nothing started yet.
+    Idle,
+    /// A socket is opening.
+    Connecting,
+    /// A socket is open; `ready` once the protocol can carry chat frames.
+    Open { ready: bool },
+    /// No socket; a retry timer runs.
+    Waiting,
+    /// No socket, and no retry until asked.
+    Stopped(Stop),
+}
+
+/// What a link needs to start.
+#[derive(Debug, Clone)]
+pub struct LinkConfig {
+    pub codec: Codec,
+    /// The endpoint template, perhaps with `{name}`.
+    pub server: String,
+    pub name: String,
+    pub page: PageOrigin,
+}
+
+/// The connection's state machine.
+#[derive(Debug)]
+pub struct Link {
+    config: LinkConfig,
+    phase: Phase,
+    backoff: Backoff,
+    outbox: Outbox,
+    url: String,
+    /// When the server was last heard from, for the silence watchdog.
+    last_heard_ms: f64,
+    inbound: Vec<Inbound>,
+}
+
+impl Link {
+    pub fn new(config: LinkConfig, backoff: Backoff, outbox: Outbox) -> Link {
+        Link {
+            config,
+            phase: Phase::Idle,
+            backoff,
+            outbox,
+            url: String::new(),
+            last_heard_ms: 0.0,
+            inbound: Vec::new(),
+        }
+    }
+
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// The name that later messages and connects use.
+    pub fn set_name(&mut self, name: &str) {
+        name.clone_into(&mut self.config.name);
+    }
+
+    /// Opens a new socket now, closing any current one: the first start,
+    /// the Reconnect control, and a retry that is due.
+    pub fn connect(&mut self, driver: &mut dyn Driver) {
+        driver.set_retry(None);
+        driver.set_watchdog(None);
+        driver.close();
+        let endpoint =
+            match resolve_endpoint(&self.config.server, &self.config.name, &self.config.page) {
+                Ok(endpoint) => endpoint,
+                Err(error) => return self.unreachable(error.to_string(), driver),
+            };
+        self.url = self.config.codec.url(&endpoint);
+        self.config.codec.reset();
+        if let Err(error) = driver.open(&self.url) {
+            let why = format!("cannot open {}: {error}", self.url);
+            return self.unreachable(why, driver);
+        }
+        self.phase = Phase::Connecting;
+        let attempt = self.backoff.failures();
+        let text = if attempt == 0 {
+            format!("connecting to {}…", self.url)
+        } else {
+            format!("reconnecting to {} (attempt {})…", self.url, attempt + 1)
+        };
+        driver.status(Status {
+            state: ConnState::Connecting,
+            text,
+        });
+    }
+
+    /// Switches to another server or protocol, and connects to it.
+    pub fn reconfigure(&mut self, codec: Codec, server: String, driver: &mut dyn Driver) {
+        let was_open = matches!(self.phase, Phase::Open { .. });
+        driver.close();
+        self.config.codec = codec;
+        self.config.server = server;
+        self.backoff.reset();
+        if was_open {
+            driver.chat(ChatEvent::System(
+                "disconnected (settings changed)".to_owned(),
+            ));
+        }
+        self.connect(driver);
+    }
+
+    /// The retry timer fired.
+    pub fn retry_due(&mut self, driver: &mut dyn Driver) {
+        if self.phase == Phase::Waiting {
+            self.connect(driver);
+        }
+    }
+
+    /// The browser came back online, or the tab became visible: retry at
+    /// once if waiting, and check for silence, since timers sleep with the
+    /// tab.
+    pub fn nudge(&mut self, driver: &mut dyn Driver) {
+        match self.phase {
+            Phase::Waiting => self.connect(driver),
+            Phase::Open { .. } => self.watchdog_due(driver),
+            _ => {}
+        }
+    }
+
+    /// The user asked to disconnect.
+    pub fn disconnect(&mut self, driver: &mut dyn Driver) {
+        let was_connected = matches!(self.phase, Phase::Open { .. });
+        driver.set_retry(None);
+        driver.set_watchdog(None);
+        driver.close();
+        self.phase = Phase::Stopped(Stop::ByUser);
+        if was_connected {
+            driver.chat(ChatEvent::System("disconnected (by you)".to_owned()));
+        }
+        driver.status(Status {
+            state: ConnState::Closed,
+            text: "disconnected; press Reconnect to connect again".to_owned(),
+        });
+    }
+
+    /// The socket opened.
+    pub fn opened(&mut self, driver: &mut dyn Driver) {
+        if self.phase != Phase::Connecting {
+            return;
+        }
+        self.backoff.reset();
+        self.phase = Phase::Open { ready: false };
+        self.last_heard_ms = driver.now_ms();
+        driver.chat(ChatEvent::System("connected".to_owned()));
+        driver.status(Status {
+            state: ConnState::Open,
+            text: format!("connected to {}", self.url),
+        });
+        let mut inbound = std::mem::take(&mut self.inbound);
+        self.config.codec.opened(&mut inbound);
+        self.handle(&mut inbound, driver);
+        self.inbound = inbound;
+    }
+
+    /// A frame arrived.
+    pub fn received(&mut self, frame: Frame, driver: &mut dyn Driver) {
+        if !matches!(self.phase, Phase::Open { .. }) {
+            return;
+        }
+        self.last_heard_ms = driver.now_ms();
+        let mut inbound = std::mem::take(&mut self.inbound);
+        self.config.codec.decode(frame, &mut inbound);
+        self.handle(&mut inbound, driver);
+        self.inbound = inbound;
+    }
+
+    /// The socket closed, or failed to open.
+    pub fn closed(&mut self, close: CloseInfo, driver: &mut dyn Driver) {
+        if !matches!(self.phase, Phase::Open { .. } | Phase::Connecting) {
+            return;
+        }
+        let was_open = matches!(self.phase, Phase::Open { .. });
+        driver.set_watchdog(None);
+        driver.close();
+        if was_open {
+            driver.chat(ChatEvent::System(format!(
+                "disconnected ({})",
+                close.describe()
+            )));
+        }
+        self.schedule_retry(driver);
+    }
+
+    /// The silence watchdog fired: if the server promised heartbeats and
+    /// has said nothing for too long, the link is dead.
+    pub fn watchdog_due(&mut self, driver: &mut dyn Driver) {
+        let Some(limit) = self.config.codec.silence_limit() else {
+            return;
+        };
+        if !matches!(self.phase, Phase::Open { .. }) {
+            return;
+        }
+        let silent_ms = (driver.now_ms() - self.last_heard_ms).max(0.0);
+        let limit_ms = limit.as_secs_f64() * 1000.0;
+        if silent_ms < limit_ms {
+            let rest = Duration::from_secs_f64((limit_ms - silent_ms) / 1000.0);
+            driver.set_watchdog(Some(rest));
+            return;
+        }
+        driver.close();
+        driver.chat(ChatEvent::System(format!(
+            "disconnected (the server was silent for {:.1} s)",
+            silent_ms / 1000.0
+        )));
+        self.schedule_retry(driver);
+    }
+
+    /// The user wrote a message: queue it, and send it if the link is ready.
+    pub fn write(&mut self, message: Queued, driver: &mut dyn Driver) {
+        self.outbox.push(message);
+        driver.save_outbox(&self.outbox);
+        self.flush(driver);
+    }
+
+    /// The user discarded a message that had not gone out.
+    pub fn discard(&mut self, id: EntryId, driver: &mut dyn Driver) {
+        if self.outbox.remove(id).is_some() {
+            driver.save_outbox(&self.outbox);
+        }
+        driver.chat(ChatEvent::Discard(id));
+    }
+
+    fn unreachable(&mut self, why: String, driver: &mut dyn Driver) {
+        self.phase = Phase::Stopped(Stop::Unreachable);
+        driver.chat(ChatEvent::System(why.clone()));
+        driver.status(Status {
+            state: ConnState::Closed,
+            text: why,
+        });
+    }
+
+    fn schedule_retry(&mut self, driver: &mut dyn Driver) {
+        let delay = self.backoff.next_delay(driver.random());
+        self.phase = Phase::Waiting;
+        driver.set_retry(Some(delay));
+        driver.status(Status {
+            state: ConnState::Closed,
+            text: format!("disconnected; reconnecting in {}", seconds(delay)),
+        });
+    }
+
+    fn handle(&mut self, inbound: &mut Vec<Inbound>, driver: &mut dyn Driver) {
+        let mut ready = false;
+        for event in inbound.drain(..) {
+            match event {
+                Inbound::Chat { sender, text } => driver.chat(ChatEvent::Received { sender, text }),
+                Inbound::Notice(text) => driver.chat(ChatEvent::System(text)),
+                Inbound::Reply(frame) => {
+                    // A failed reply means the socket is going; its close
+                    // event follows and drives the retry.
+                    let _ = driver.send(&frame);
+                }
+                Inbound::Ready => ready = true,
+                Inbound::Ended(reason) => {
+                    driver.set_watchdog(None);
+                    driver.close();
+                    self.phase = Phase::Stopped(Stop::ByServer);
+                    driver.chat(ChatEvent::System(format!("disconnected ({reason})")));
+                    driver.status(Status {
+                        state: ConnState::Closed,
+                        text: format!("{reason}; press Reconnect to connect again"),
+                    });
+                    return;
+                }
+            }
+        }
+        if ready {
+            self.phase = Phase::Open { ready: true };
+            if let Some(limit) = self.config.codec.silence_limit() {
+                driver.set_watchdog(Some(limit));
+            }
+            self.flush(driver);
+        }
+    }
+
+    /// Sends queued messages, in order, while the session is ready.
+    fn flush(&mut self, driver: &mut dyn Driver) {
+        if self.phase != (Phase::Open { ready: true }) {
+            return;
+        }
+        let mut sent_any = false;
+        while let Some(next) = self.outbox.front() {
+            let frame = self.config.codec.encode(&next.name, &next.text);
+            if driver.send(&frame).is_err() {
+                break;
+            }
+            let id = next.id;
+            self.outbox.pop_front();
+            sent_any = true;
+            driver.chat(ChatEvent::Delivery {
+                id,
+                delivery: Delivery::Sent,
+            });
+        }
+        if sent_any {
+            driver.save_outbox(&self.outbox);
+        }
+    }
+}
+
+/// "0.5 s", "2 s".
+fn seconds(delay: Duration) -> String {
+    let secs = delay.as_secs_f64();
+    if secs < 1.0 {
+        format!("{secs:.1} s")
+    } else {
+        format!("{} s", secs.round())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,385 @@
+//! The link's rules, driven through a recording driver.
+
+use super::*;
+use crate::{
+    backoff::BackoffPolicy,
+    protocol::{Codec, Protocol},
+};
+
+/// Records what the link asked for; `fail_sends` makes `send` refuse.
+#[derive(Default)]
+struct Recorder {
+    opened: Vec<String>,
+    closes: usize,
+    sent: Vec<Frame>,
+    retry: Option<Duration>,
+    watchdog: Option<Duration>,
+    chat: Vec<ChatEvent>,
+    status: Status,
+    saved: Vec<usize>,
+    now: f64,
+    fail_sends: bool,
+    fail_open: bool,
+}
+
+impl Driver for Recorder {
+    fn open(&mut self, url: &str) -> Result<(), String> {
+        if self.fail_open {
+            return Err("SyntaxError".to_owned());
+        }
+        self.opened.push(url.to_owned());
+        Ok(())
+    }
+    fn close(&mut self) {
+        self.closes += 1;
+    }
+    fn send(&mut self, frame: &Frame) -> Result<(), String> {
+        if self.fail_sends {
+            return Err("closing".to_owned());
+        }
+        self.sent.push(frame.clone());
+        Ok(())
+    }
+    fn set_retry(&mut self, delay: Option<Duration>) {
+        self.retry = delay;
+    }
+    fn set_watchdog(&mut self, delay: Option<Duration>) {
+        self.watchdog = delay;
+    }
+    fn random(&mut self) -> f64 {
+        0.5
+    }
+    fn now_ms(&self) -> f64 {
+        self.now
+    }
+    fn chat(&mut self, event: ChatEvent) {
+        self.chat.push(event);
+    }
+    fn status(&mut self, status: Status) {
+        self.status = status;
+    }
+    fn save_outbox(&mut self, outbox: &Outbox) {
+        self.saved.push(outbox.len());
+    }
+}
+
+impl Recorder {
+    fn system_lines(&self) -> Vec<&str> {
+        self.chat
+            .iter()
+            .filter_map(|event| match event {
+                ChatEvent::System(text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn sent_texts(&self) -> Vec<&str> {
+        self.sent
+            .iter()
+            .map(|frame| match frame {
+                Frame::Text(text) => text.as_str(),
+                Frame::Binary(_) => "<binary>",
+            })
+            .collect()
+    }
+}
+
+fn link() -> Link {
+    link_with(Protocol::Json, "/ws")
+}
+
+fn link_with(protocol: Protocol, server: &str) -> Link {
+    Link::new(
+        LinkConfig {
+            codec: Codec::new(protocol),
+            server: server.to_owned(),
+            name: "ann".to_owned(),
+            page: PageOrigin {
+                secure: false,
+                host: "127.0.0.1:8080".to_owned(),
+            },
+        },
+        Backoff::new(BackoffPolicy::default()),
+        Outbox::default(),
+    )
+}
+
+fn message(id: u64, text: &str) -> Queued {
+    Queued {
+        id: EntryId(id),
+        name: "ann".to_owned(),
+        text: text.to_owned(),
+    }
+}
+
+fn dropped() -> CloseInfo {
+    CloseInfo {
+        code: 1006,
+        reason: String::new(),
+    }
+}
+
+fn open_link(driver: &mut Recorder) -> Link {
+    let mut link = link();
+    link.connect(driver);
+    link.opened(driver);
+    link
+}
+
+#[test]
+fn connecting_opens_the_resolved_endpoint_and_says_so() {
+    let mut driver = Recorder::default();
+    let mut link = link();
+    link.connect(&mut driver);
+    assert_eq!(driver.opened, vec!["ws://127.0.0.1:8080/ws"]);
+    assert_eq!(driver.status.state, ConnState::Connecting);
+    assert_eq!(link.phase(), &Phase::Connecting);
+}
+
+#[test]
+fn opening_shows_connected_and_the_open_state() {
+    let mut driver = Recorder::default();
+    let link = open_link(&mut driver);
+    assert_eq!(driver.system_lines(), vec!["connected"]);
+    assert_eq!(driver.status.state, ConnState::Open);
+    assert_eq!(link.phase(), &Phase::Open { ready: true });
+}
+
+#[test]
+fn a_message_written_while_open_goes_out_at_once_and_is_marked_sent() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "hi"), &mut driver);
+    assert_eq!(driver.sent_texts(), vec![r#"{"name":"ann","msg":"hi"}"#]);
+    assert!(driver.chat.contains(&ChatEvent::Delivery {
+        id: EntryId(1),
+        delivery: Delivery::Sent
+    }));
+    assert!(link.outbox().is_empty());
+}
+
+#[test]
+fn messages_written_before_open_wait_and_go_out_once_each_in_order() {
+    let mut driver = Recorder::default();
+    let mut link = link();
+    link.connect(&mut driver);
+    link.write(message(1, "one"), &mut driver);
+    link.write(message(2, "two"), &mut driver);
+    assert!(driver.sent.is_empty());
+    assert_eq!(link.outbox().len(), 2);
+    link.opened(&mut driver);
+    assert_eq!(
+        driver.sent_texts(),
+        vec![
+            r#"{"name":"ann","msg":"one"}"#,
+            r#"{"name":"ann","msg":"two"}"#
+        ]
+    );
+    assert!(link.outbox().is_empty());
+    assert_eq!(driver.saved.last(), Some(&0));
+}
+
+#[test]
+fn a_refused_send_keeps_the_message_queued() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    driver.fail_sends = true;
+    link.write(message(1, "hi"), &mut driver);
+    assert_eq!(link.outbox().len(), 1);
+    assert!(!driver
+        .chat
+        .iter()
+        .any(|e| matches!(e, ChatEvent::Delivery { .. })));
+}
+
+#[test]
+fn an_unasked_close_shows_disconnected_and_schedules_a_retry() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.closed(dropped(), &mut driver);
+    assert_eq!(
+        driver.system_lines(),
+        vec!["connected", "disconnected (code 1006)"]
+    );
+    assert_eq!(driver.retry, Some(Duration::from_millis(500)));
+    assert_eq!(driver.status.state, ConnState::Closed);
+    assert_eq!(driver.status.text, "disconnected; reconnecting in 0.5 s");
+    assert_eq!(link.phase(), &Phase::Waiting);
+}
+
+#[test]
+fn the_close_reason_is_shown_when_the_server_gives_one() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.closed(
+        CloseInfo {
+            code: 1001,
+            reason: "going away".to_owned(),
+        },
+        &mut driver,
+    );
+    assert_eq!(
+        driver.system_lines().last(),
+        Some(&"disconnected (going away, code 1001)")
+    );
+}
+
+#[test]
+fn failed_attempts_back_off_and_an_open_resets_the_delay() {
+    let mut driver = Recorder::default();
+    let mut link = link();
+    link.connect(&mut driver);
+    let mut delays = Vec::new();
+    for _ in 0..5 {
+        link.closed(dropped(), &mut driver);
+        delays.push(driver.retry.map(|d| d.as_millis()));
+        link.retry_due(&mut driver);
+    }
+    assert_eq!(
+        delays,
+        vec![Some(500), Some(1000), Some(2000), Some(4000), Some(5000)]
+    );
+    assert_eq!(driver.opened.len(), 6);
+    link.opened(&mut driver);
+    link.closed(dropped(), &mut driver);
+    assert_eq!(driver.retry, Some(Duration::from_millis(500)));
+}
+
+#[test]
+fn a_failed_attempt_shows_no_second_disconnected_line() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.closed(dropped(), &mut driver);
+    link.retry_due(&mut driver);
+    link.closed(dropped(), &mut driver);
+    assert_eq!(
+        driver.system_lines(),
+        vec!["connected", "disconnected (code 1006)"]
+    );
+    assert!(driver
+        .status
+        .text
+        .starts_with("disconnected; reconnecting in"));
+}
+
+#[test]
+fn coming_online_retries_at_once_while_waiting() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.closed(dropped(), &mut driver);
+    link.nudge(&mut driver);
+    assert_eq!(driver.opened.len(), 2);
+    assert_eq!(driver.retry, None);
+    assert_eq!(link.phase(), &Phase::Connecting);
+}
+
+#[test]
+fn a_user_disconnect_is_never_followed_by_a_reconnect() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.disconnect(&mut driver);
+    assert_eq!(driver.retry, None);
+    assert_eq!(link.phase(), &Phase::Stopped(Stop::ByUser));
+    link.closed(dropped(), &mut driver);
+    link.retry_due(&mut driver);
+    link.nudge(&mut driver);
+    assert_eq!(driver.opened.len(), 1);
+    assert_eq!(
+        driver.system_lines(),
+        vec!["connected", "disconnected (by you)"]
+    );
+    link.connect(&mut driver);
+    assert_eq!(driver.opened.len(), 2);
+}
+
+#[test]
+fn events_after_a_close_are_ignored() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.closed(dropped(), &mut driver);
+    let before = driver.chat.len();
+    link.received(Frame::Text("late".to_owned()), &mut driver);
+    link.opened(&mut driver);
+    assert_eq!(driver.chat.len(), before);
+}
+
+#[test]
+fn frames_become_chat_events() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.received(
+        Frame::Text(r#"{"name":"bob","msg":"yo"}"#.to_owned()),
+        &mut driver,
+    );
+    assert_eq!(
+        driver.chat.last(),
+        Some(&ChatEvent::Received {
+            sender: "bob".to_owned(),
+            text: "yo".to_owned()
+        })
+    );
+}
+
+#[test]
+fn an_endpoint_the_browser_refuses_stops_with_a_system_line() {
+    let mut driver = Recorder {
+        fail_open: true,
+        ..Recorder::default()
+    };
+    let mut link = link();
+    link.connect(&mut driver);
+    assert_eq!(link.phase(), &Phase::Stopped(Stop::Unreachable));
+    assert_eq!(
+        driver.system_lines(),
+        vec!["cannot open ws://127.0.0.1:8080/ws: SyntaxError"]
+    );
+    assert_eq!(driver.status.state, ConnState::Closed);
+}
+
+#[test]
+fn the_name_placeholder_is_filled_at_each_connect() {
+    let mut driver = Recorder::default();
+    let mut link = link_with(Protocol::Json, "ws://h:8000/?username={name}");
+    link.connect(&mut driver);
+    link.set_name("Zoë B");
+    link.connect(&mut driver);
+    assert_eq!(
+        driver.opened,
+        vec![
+            "ws://h:8000/?username=ann",
+            "ws://h:8000/?username=Zo%C3%AB%20B"
+        ]
+    );
+}
+
+#[test]
+fn reconfiguring_closes_the_old_socket_and_connects_to_the_new_server() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    let closes = driver.closes;
+    link.reconfigure(
+        Codec::new(Protocol::Json),
+        "ws://other:1/".to_owned(),
+        &mut driver,
+    );
+    assert!(driver.closes > closes);
+    assert_eq!(
+        driver.opened.last().map(String::as_str),
+        Some("ws://other:1/")
+    );
+    assert_eq!(
+        driver.system_lines().last(),
+        Some(&"disconnected (settings changed)")
+    );
+}
+
+#[test]
+fn discarding_removes_a_queued_message() {
+    let mut driver = Recorder::default();
+    let mut link = link();
+    link.write(message(1, "a"), &mut driver);
+    link.discard(EntryId(1), &mut driver);
+    assert!(link.outbox().is_empty());
+    assert_eq!(driver.chat.last(), Some(&ChatEvent::Discard(EntryId(1))));
+}

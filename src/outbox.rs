@@ -1,0 +1,168 @@
+//! Messages the user wrote that no open socket has taken yet.
+//!
+//! The outbox keeps them in order. The connection takes them from the front
+//! once a session is ready, one at a time, and each goes out once. Its
+//! saved form lives in sessionStorage, so a reload of the tab keeps the
+//! queue and two tabs never share one.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::chat::EntryId;
+
+/// One queued message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    /// The conversation entry that shows it.
+    pub id: EntryId,
+    /// The name it was written under.
+    pub name: String,
+    pub text: String,
+}
+
+/// A queued message as saved: entry ids belong to one page's life, so they
+/// are not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    pub name: String,
+    pub text: String,
+}
+
+/// A saved outbox that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the saved outbox could not be read ({0}); it was discarded")]
+pub struct UnreadableOutbox(pub String);
+
+/// The queue itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outbox {
+    queue: VecDeque<Queued>,
+}
+
+impl Outbox {
+    pub fn push(&mut self, item: Queued) {
+        self.queue.push_back(item);
+    }
+
+    /// Puts messages back at the front, in their order, ahead of the rest.
+    pub fn requeue_front(&mut self, items: Vec<Queued>) {
+        for item in items.into_iter().rev() {
+            self.queue.push_front(item);
+        }
+    }
+
+    pub fn front(&self) -> Option<&Queued> {
+        self.queue.front()
+    }
+
+    pub fn pop_front(&mut self) -> Option<Queued> {
+        self.queue.pop_front()
+    }
+
+    /// Removes one message, for a user who discards it.
+    pub fn remove(&mut self, id: EntryId) -> Option<Queued> {
+        let index = self.queue.iter().position(|item| item.id == id)?;
+        self.queue.remove(index)
+    }
+
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Queued> {
+        self.queue.iter()
+    }
+
+    /// The saved form, as JSON.
+    pub fn to_json(&self) -> String {
+        let saved: Vec<Saved> = self
+            .queue
+            .iter()
+            .map(|item| Saved {
+                name: item.name.clone(),
+                text: item.text.clone(),
+            })
+            .collect();
+        serde_json::to_string(&saved).unwrap_or_else(|_| "[]".to_owned())
+    }
+}
+
+/// Reads a saved outbox.
+pub fn read_saved(json: &str) -> Result<Vec<Saved>, UnreadableOutbox> {
+    serde_json::from_str(json).map_err(|error| UnreadableOutbox(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queued(id: u64, text: &str) -> Queued {
+        Queued {
+            id: EntryId(id),
+            name: "ann".to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    fn texts(outbox: &Outbox) -> Vec<&str> {
+        outbox.iter().map(|item| item.text.as_str()).collect()
+    }
+
+    #[test]
+    fn messages_leave_in_the_order_they_were_written() {
+        let mut outbox = Outbox::default();
+        outbox.push(queued(1, "a"));
+        outbox.push(queued(2, "b"));
+        assert_eq!(outbox.pop_front().map(|q| q.text), Some("a".to_owned()));
+        assert_eq!(outbox.pop_front().map(|q| q.text), Some("b".to_owned()));
+        assert!(outbox.pop_front().is_none());
+    }
+
+    #[test]
+    fn requeued_messages_go_back_in_front_in_their_order() {
+        let mut outbox = Outbox::default();
+        outbox.push(queued(3, "c"));
+        outbox.requeue_front(vec![queued(1, "a"), queued(2, "b")]);
+        assert_eq!(texts(&outbox), vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_discarded_message_leaves_the_queue() {
+        let mut outbox = Outbox::default();
+        outbox.push(queued(1, "a"));
+        outbox.push(queued(2, "b"));
+        assert_eq!(
+            outbox.remove(EntryId(1)).map(|q| q.text),
+            Some("a".to_owned())
+        );
+        assert_eq!(outbox.remove(EntryId(9)), None);
+        assert_eq!(texts(&outbox), vec!["b"]);
+    }
+
+    #[test]
+    fn the_saved_form_is_exact_and_reads_back() {
+        let mut outbox = Outbox::default();
+        outbox.push(queued(7, "hi \"you\""));
+        let json = outbox.to_json();
+        assert_eq!(json, r#"[{"name":"ann","text":"hi \"you\""}]"#);
+        assert_eq!(
+            read_saved(&json),
+            Ok(vec![Saved {
+                name: "ann".to_owned(),
+                text: "hi \"you\"".to_owned()
+            }])
+        );
+    }
+
+    #[test]
+    fn a_saved_outbox_that_does_not_parse_is_an_error_not_a_panic() {
+        for junk in ["", "{", "null", "[1,2]", r#"[{"name":1}]"#] {
+            assert!(read_saved(junk).is_err(), "{junk}");
+        }
+    }
+}

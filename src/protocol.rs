@@ -1,0 +1,194 @@
+//! The boundary between the connection and the wire formats.
+//!
+//! A codec is pure: it turns incoming frames into [`Inbound`] events and the
+//! user's messages into frames. It never touches the socket itself; when it
+//! must send a frame of its own (Socket.IO's namespace connect and pongs) it
+//! says so with [`Inbound::Reply`].
+
+pub mod json;
+
+use std::{fmt, str::FromStr, time::Duration};
+
+/// One WebSocket frame, as it crossed the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+/// What a codec makes of the socket's events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    /// A chat message from someone.
+    Chat { sender: String, text: String },
+    /// Something the user should see that no person wrote: a system line.
+    Notice(String),
+    /// A frame the codec must send at once, before any chat frame.
+    Reply(Frame),
+    /// The session can carry chat frames now.
+    Ready,
+    /// The server ended the session on purpose: do not reconnect.
+    Ended(String),
+}
+
+/// The wire formats this client speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// JSON chat frames, for relay designs.
+    #[default]
+    Json,
+}
+
+/// An unknown protocol name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a protocol this client knows; choose json")]
+pub struct UnknownProtocol(pub String);
+
+impl Protocol {
+    pub const ALL: [Protocol; 1] = [Protocol::Json];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Json => "json",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Protocol {
+    type Err = UnknownProtocol;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let wanted = value.trim();
+        Protocol::ALL
+            .into_iter()
+            .find(|protocol| protocol.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| UnknownProtocol(value.to_owned()))
+    }
+}
+
+/// What every codec does. The connection talks only to this.
+pub trait WireProtocol {
+    /// The URL to open, given the resolved `ws(s)://` endpoint.
+    fn url(&self, endpoint: &str) -> String;
+
+    /// Forgets the state of the last session, before a new socket opens.
+    fn reset(&mut self) {}
+
+    /// The socket opened. Push what follows from that.
+    fn opened(&mut self, out: &mut Vec<Inbound>);
+
+    /// A frame arrived. Push what it means.
+    fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>);
+
+    /// The frame that carries one chat message written by `name`.
+    fn encode(&self, name: &str, text: &str) -> Frame;
+
+    /// How long the server may stay silent before the link counts as dead,
+    /// for protocols that promise heartbeats. `None` means no promise.
+    fn silence_limit(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// The codec chosen for one session.
+#[derive(Debug, Clone)]
+pub enum Codec {
+    Json(json::Json),
+}
+
+impl Codec {
+    pub fn new(protocol: Protocol) -> Codec {
+        match protocol {
+            Protocol::Json => Codec::Json(json::Json),
+        }
+    }
+
+    fn inner(&mut self) -> &mut dyn WireProtocol {
+        match self {
+            Codec::Json(codec) => codec,
+        }
+    }
+
+    fn inner_ref(&self) -> &dyn WireProtocol {
+        match self {
+            Codec::Json(codec) => codec,
+        }
+    }
+}
+
+impl WireProtocol for Codec {
+    fn url(&self, endpoint: &str) -> String {
+        self.inner_ref().url(endpoint)
+    }
+
+    fn reset(&mut self) {
+        self.inner().reset()
+    }
+
+    fn opened(&mut self, out: &mut Vec<Inbound>) {
+        self.inner().opened(out)
+    }
+
+    fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
+        self.inner().decode(frame, out)
+    }
+
+    fn encode(&self, name: &str, text: &str) -> Frame {
+        self.inner_ref().encode(name, text)
+    }
+
+    fn silence_limit(&self) -> Option<Duration> {
+        self.inner_ref().silence_limit()
+    }
+}
+
+/// Binary frame bytes as text, or a notice that gives their size.
+pub(crate) fn binary_to_text(bytes: Vec<u8>) -> Result<String, Inbound> {
+    String::from_utf8(bytes).map_err(|error| {
+        Inbound::Notice(format!(
+            "received {} of binary data that is not UTF-8 text",
+            byte_count(error.as_bytes().len())
+        ))
+    })
+}
+
+/// "1 byte", "3 bytes".
+pub fn byte_count(n: usize) -> String {
+    if n == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_names_parse_case_insensitively() {
+        assert_eq!("JSON".parse(), Ok(Protocol::Json));
+        assert_eq!(" json ".parse(), Ok(Protocol::Json));
+        assert_eq!(
+            "xml".parse::<Protocol>(),
+            Err(UnknownProtocol("xml".to_owned()))
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_binary_becomes_a_notice_with_its_size() {
+        assert_eq!(
+            binary_to_text(vec![0xff, 0xfe, 0xfd]),
+            Err(Inbound::Notice(
+                "received 3 bytes of binary data that is not UTF-8 text".to_owned()
+            ))
+        );
+        assert_eq!(binary_to_text(b"hi".to_vec()), Ok("hi".to_owned()));
+    }
+}

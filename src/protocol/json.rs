@@ -1,0 +1,240 @@
+//! JSON chat frames, the relay design: `{"name":"<name>","msg":"<text>"}`.
+//!
+//! The reader is tolerant. It takes an object with a sender field and a text
+//! field under any of the common names, and an array of such objects as a
+//! batch. Anything else that is readable is shown verbatim, from `server`.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{binary_to_text, Frame, Inbound, WireProtocol};
+
+/// Field names that carry the sender, in order of preference.
+pub const SENDER_FIELDS: [&str; 6] = ["name", "user", "username", "from", "author", "sender"];
+/// Field names that carry the text, in order of preference.
+pub const TEXT_FIELDS: [&str; 5] = ["msg", "message", "text", "body", "content"];
+/// The sender shown for frames that name none.
+pub const SERVER: &str = "server";
+
+/// The json codec. It has no state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json;
+
+#[derive(Serialize)]
+struct Outgoing<'a> {
+    name: &'a str,
+    msg: &'a str,
+}
+
+impl WireProtocol for Json {
+    fn url(&self, endpoint: &str) -> String {
+        endpoint.to_owned()
+    }
+
+    fn opened(&mut self, out: &mut Vec<Inbound>) {
+        out.push(Inbound::Ready);
+    }
+
+    fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
+        let text = match frame {
+            Frame::Text(text) => text,
+            Frame::Binary(bytes) => match binary_to_text(bytes) {
+                Ok(text) => text,
+                Err(notice) => return out.push(notice),
+            },
+        };
+        read_text(text, out);
+    }
+
+    fn encode(&self, name: &str, text: &str) -> Frame {
+        let outgoing = Outgoing { name, msg: text };
+        // Serialising two string fields cannot fail; fall back to an empty
+        // object rather than panic if serde_json ever says otherwise.
+        Frame::Text(serde_json::to_string(&outgoing).unwrap_or_else(|_| "{}".to_owned()))
+    }
+}
+
+/// Reads one text frame as chat messages, or shows it verbatim.
+pub fn read_text(text: String, out: &mut Vec<Inbound>) {
+    let parsed = match text.trim_start().as_bytes().first() {
+        Some(b'{') | Some(b'[') => serde_json::from_str::<Value>(&text).ok(),
+        _ => None,
+    };
+    match parsed {
+        Some(value) if push_value(&value, out) => {}
+        _ => out.push(Inbound::Chat {
+            sender: SERVER.to_owned(),
+            text,
+        }),
+    }
+}
+
+/// Reads a parsed JSON value as chat messages. Returns false, and pushes
+/// nothing, when the value is not of a chat shape.
+pub fn push_value(value: &Value, out: &mut Vec<Inbound>) -> bool {
+    match value {
+        Value::Object(object) => match chat_of(object) {
+            Some(chat) => {
+                out.push(chat);
+                true
+            }
+            None => false,
+        },
+        Value::Array(items) if !items.is_empty() => {
+            let chats: Option<Vec<Inbound>> = items
+                .iter()
+                .map(|item| item.as_object().and_then(chat_of))
+                .collect();
+            match chats {
+                Some(chats) => {
+                    out.extend(chats);
+                    true
+                }
+                None => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// The sender named by an object's sender field, if it has one.
+pub fn sender_of(object: &Map<String, Value>) -> Option<&str> {
+    first_string(object, &SENDER_FIELDS)
+}
+
+fn chat_of(object: &Map<String, Value>) -> Option<Inbound> {
+    let sender = sender_of(object)?;
+    let text = first_string(object, &TEXT_FIELDS)?;
+    Some(Inbound::Chat {
+        sender: sender.to_owned(),
+        text: text.to_owned(),
+    })
+}
+
+fn first_string<'a>(object: &'a Map<String, Value>, fields: &[&str]) -> Option<&'a str> {
+    fields
+        .iter()
+        .find_map(|field| object.get(*field).and_then(Value::as_str))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(frame: Frame) -> Vec<Inbound> {
+        let mut out = Vec::new();
+        Json.decode(frame, &mut out);
+        out
+    }
+
+    fn chat(sender: &str, text: &str) -> Inbound {
+        Inbound::Chat {
+            sender: sender.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    fn text(frame: &str) -> Frame {
+        Frame::Text(frame.to_owned())
+    }
+
+    #[test]
+    fn encodes_the_relay_frame_exactly() {
+        assert_eq!(
+            Json.encode("Ann", "hi"),
+            text(r#"{"name":"Ann","msg":"hi"}"#)
+        );
+    }
+
+    #[test]
+    fn encoding_escapes_quotes_backslashes_and_control_characters() {
+        assert_eq!(
+            Json.encode("A\"n", "a\\b\n\u{1}é😀"),
+            text(r#"{"name":"A\"n","msg":"a\\b\n\u0001é😀"}"#)
+        );
+    }
+
+    #[test]
+    fn reads_the_relay_frame() {
+        assert_eq!(
+            decode(text(r#"{"name":"Bob","msg":"hello"}"#)),
+            vec![chat("Bob", "hello")]
+        );
+    }
+
+    #[test]
+    fn reads_binary_frames_as_utf8_since_the_relay_forwards_raw_buffers() {
+        assert_eq!(
+            decode(Frame::Binary(
+                r#"{"name":"Zoë","msg":"ça va"}"#.as_bytes().to_vec()
+            )),
+            vec![chat("Zoë", "ça va")]
+        );
+    }
+
+    #[test]
+    fn reads_every_sender_and_text_alias() {
+        for sender in SENDER_FIELDS {
+            for field in TEXT_FIELDS {
+                let frame = format!(r#"{{"{sender}":"S","{field}":"T"}}"#);
+                assert_eq!(decode(text(&frame)), vec![chat("S", "T")], "{frame}");
+            }
+        }
+    }
+
+    #[test]
+    fn prefers_the_first_alias_when_several_are_present() {
+        assert_eq!(
+            decode(text(r#"{"user":"u","name":"n","text":"t","msg":"m"}"#)),
+            vec![chat("n", "m")]
+        );
+    }
+
+    #[test]
+    fn an_array_of_chat_objects_is_a_batch() {
+        assert_eq!(
+            decode(text(r#"[{"name":"a","msg":"1"},{"from":"b","body":"2"}]"#)),
+            vec![chat("a", "1"), chat("b", "2")]
+        );
+    }
+
+    #[test]
+    fn anything_else_readable_is_shown_verbatim_from_server() {
+        for frame in [
+            "this is not json",
+            r#"{"unknown":"shape","n":1}"#,
+            r#"{"name":"a"}"#,
+            r#"{"name":1,"msg":"x"}"#,
+            r#"[{"name":"a","msg":"1"},2]"#,
+            "[]",
+            "42",
+            "",
+            "{broken",
+            r#"<img src=x onerror="alert(1)">"#,
+        ] {
+            assert_eq!(decode(text(frame)), vec![chat(SERVER, frame)], "{frame}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_becomes_a_system_notice() {
+        assert_eq!(
+            decode(Frame::Binary(vec![0xff, 0xfe, 0xfd])),
+            vec![Inbound::Notice(
+                "received 3 bytes of binary data that is not UTF-8 text".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn opening_makes_the_session_ready() {
+        let mut out = Vec::new();
+        Json.opened(&mut out);
+        assert_eq!(out, vec![Inbound::Ready]);
+    }
+
+    #[test]
+    fn the_url_is_the_endpoint() {
+        assert_eq!(Json.url("ws://h:1/ws"), "ws://h:1/ws");
+    }
+}
