@@ -3,7 +3,7 @@
 //! This is a pure model. The connection feeds it [`ChatEvent`]s in batches
 //! and the `Conversation` component renders its entries, keyed by id.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::protocol::byte_count;
 
@@ -25,13 +25,13 @@ pub enum Author {
     /// The user of this page.
     Me,
     /// Someone else, by the name the frame gave.
-    Peer(Rc<str>),
+    Peer(Arc<str>),
     /// The client itself: connection events and unreadable input.
     System,
 }
 
 /// Where one of the user's messages stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Delivery {
     /// Waiting in the outbox for an open socket.
     Pending,
@@ -56,7 +56,7 @@ impl Delivery {
 pub struct Entry {
     pub id: EntryId,
     pub author: Author,
-    pub text: Rc<str>,
+    pub text: Arc<str>,
     /// Set on the user's own messages only.
     pub delivery: Option<Delivery>,
 }

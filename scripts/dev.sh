@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The reference relay on port 3000 and `trunk serve` on port 8080, which
+# proxies /ws to the relay. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+
+mkdir -p dist
+node e2e/servers/relay.js --port 3000 --static dist &
+relay=$!
+trap 'kill $relay 2>/dev/null; wait $relay 2>/dev/null' EXIT INT TERM
+echo "relay on ws://127.0.0.1:3000/ws; open http://127.0.0.1:8080 in two tabs"
+trunk serve

@@ -1,0 +1,135 @@
+//! Builds the configuration and the connection, and lays out the page.
+
+use leptos::{ev, prelude::*};
+
+use crate::{
+    backoff::Backoff,
+    chat::{Chat, ChatEvent},
+    components::{Conversation, Message, Name, Status},
+    config::{self, Loaded, PageOrigin},
+    connection::{Connection, Outputs},
+    link::{Link, LinkConfig, Status as LinkStatus},
+    outbox::{read_saved, Outbox, Queued},
+    protocol::Codec,
+    storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY},
+};
+
+/// The query parameters the app reads.
+const PARAMETERS: [&str; 4] = ["server", "protocol", "name", "event"];
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let Loaded { config, problems } = config::load(
+        &query_pairs(),
+        storage::read(Area::Local, SETTINGS_KEY).as_deref(),
+        storage::read(Area::Local, NAME_KEY).as_deref(),
+    );
+    let chat = RwSignal::new(Chat::default());
+    let status = RwSignal::new(LinkStatus::default());
+    let name = RwSignal::new(config.name.clone());
+
+    chat.update(|chat| {
+        chat.apply_all(
+            problems
+                .iter()
+                .map(|problem| ChatEvent::System(problem.to_string())),
+        )
+    });
+    let outbox = restore_outbox(chat);
+
+    let link = Link::new(
+        LinkConfig {
+            codec: Codec::new(config.protocol),
+            server: config.server.clone(),
+            name: config.name.clone(),
+            page: page_origin(),
+        },
+        Backoff::default(),
+        outbox,
+    );
+    // The connection is not Send; a local stored value is a Copy handle to
+    // it that callbacks can hold.
+    let connection = StoredValue::new_local(Connection::start(link, Outputs { chat, status }));
+
+    // The connection retries at once when the network or the tab comes back.
+    // These listeners live as long as the page.
+    let nudge = move || {
+        if !document().hidden() {
+            connection.with_value(Connection::nudge);
+        }
+    };
+    let _ = window_event_listener(ev::online, move |_| nudge());
+    let _ = window_event_listener(ev::visibilitychange, move |_| nudge());
+
+    let on_name = Callback::new(move |new_name: String| {
+        storage::write(Area::Local, NAME_KEY, &new_name);
+        connection.with_value(|connection| connection.set_name(&new_name));
+        name.set(new_name);
+    });
+    let on_send = Callback::new(move |text: String| {
+        connection.with_value(|connection| connection.send(&name.get_untracked(), &text))
+    });
+    let on_reconnect = Callback::new(move |()| connection.with_value(Connection::reconnect));
+    let on_disconnect = Callback::new(move |()| connection.with_value(Connection::disconnect));
+    let on_discard =
+        Callback::new(move |id| connection.with_value(|connection| connection.discard(id)));
+
+    view! {
+        <header>
+            <h1>"wschat"</h1>
+            <Status status on_reconnect on_disconnect />
+        </header>
+        <main>
+            <Name name on_change=on_name />
+            <Conversation chat on_discard />
+            <Message name on_send />
+        </main>
+    }
+}
+
+/// Messages left in this tab's outbox by an earlier page load, shown again
+/// as pending entries.
+fn restore_outbox(chat: RwSignal<Chat>) -> Outbox {
+    let mut outbox = Outbox::default();
+    let Some(saved) = storage::read(Area::Session, OUTBOX_KEY) else {
+        return outbox;
+    };
+    match read_saved(&saved) {
+        Ok(items) => chat.update(|chat| {
+            for item in items {
+                let id = chat.write(&item.text);
+                outbox.push(Queued {
+                    id,
+                    name: item.name,
+                    text: item.text,
+                });
+            }
+        }),
+        Err(error) => {
+            storage::remove(Area::Session, OUTBOX_KEY);
+            chat.update(|chat| chat.apply(ChatEvent::System(error.to_string())));
+        }
+    }
+    outbox
+}
+
+/// The page URL's query parameters that the app reads, decoded.
+fn query_pairs() -> Vec<(String, String)> {
+    let search = window().location().search().unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return Vec::new();
+    };
+    PARAMETERS
+        .iter()
+        .filter_map(|key| params.get(key).map(|value| (key.to_string(), value)))
+        .collect()
+}
+
+fn page_origin() -> PageOrigin {
+    let location = window().location();
+    PageOrigin {
+        secure: location.protocol().is_ok_and(|scheme| scheme == "https:"),
+        host: location.host().unwrap_or_default(),
+    }
+}

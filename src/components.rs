@@ -1,0 +1,12 @@
+//! The page's parts. Each reads signals and calls callbacks; none owns
+//! state that another needs.
+
+mod conversation;
+mod message;
+mod name;
+mod status;
+
+pub use conversation::Conversation;
+pub use message::Message;
+pub use name::Name;
+pub use status::Status;

@@ -1,0 +1,63 @@
+use leptos::{ev::KeyboardEvent, prelude::*};
+
+use crate::chat::{check_message, Unsendable, MAX_MESSAGE_CHARS};
+
+/// The message input and the Send button: `fieldset#chat-controls`.
+///
+/// Enter sends. Send is disabled while the name or the message is empty, or
+/// the message is longer than the limit, which the input states.
+#[component]
+pub fn Message(
+    /// The sender's name; nothing can be sent while it is empty.
+    #[prop(into)]
+    name: Signal<String>,
+    /// Called with the text when the user sends it.
+    on_send: Callback<String>,
+) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let problem =
+        Memo::new(move |_| name.with(|name| text.with(|text| check_message(name, text).err())));
+    let too_long = Memo::new(move |_| matches!(problem.get(), Some(Unsendable::TooLong(_))));
+    let hint = move || match problem.get() {
+        Some(problem @ Unsendable::TooLong(_)) => problem.to_string(),
+        _ => format!(
+            "{} / {MAX_MESSAGE_CHARS} characters",
+            text.with(|text| text.chars().count())
+        ),
+    };
+    let submit = move || {
+        if problem.get_untracked().is_none() {
+            on_send.run(text.get_untracked());
+            text.set(String::new());
+        }
+    };
+    let on_keydown = move |event: KeyboardEvent| {
+        if event.key() == "Enter" && !event.is_composing() && !event.shift_key() {
+            event.prevent_default();
+            submit();
+        }
+    };
+
+    view! {
+        <fieldset id="chat-controls">
+            <label for="message" class="visually-hidden">"Message"</label>
+            <input
+                id="message"
+                type="text"
+                autocomplete="off"
+                placeholder="Type a message"
+                aria-describedby="message-limit"
+                aria-invalid=move || too_long.get().to_string()
+                prop:value=text
+                on:input=move |event| text.set(event_target_value(&event))
+                on:keydown=on_keydown
+            />
+            <button id="send" type="button" disabled=move || problem.get().is_some() on:click=move |_| submit()>
+                "Send"
+            </button>
+            <small id="message-limit" class:over=too_long aria-live="polite">
+                {hint}
+            </small>
+        </fieldset>
+    }
+}

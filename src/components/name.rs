@@ -1,0 +1,29 @@
+use leptos::prelude::*;
+
+/// The longest name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// The user's name: `fieldset#name-controls` holding `#my-name`.
+#[component]
+pub fn Name(
+    /// The name as it stands.
+    #[prop(into)]
+    name: Signal<String>,
+    /// Called with the new name on every change.
+    on_change: Callback<String>,
+) -> impl IntoView {
+    view! {
+        <fieldset id="name-controls">
+            <label for="my-name">"Your name"</label>
+            <input
+                id="my-name"
+                type="text"
+                autocomplete="nickname"
+                placeholder="Type your name"
+                maxlength=MAX_NAME_CHARS
+                prop:value=name
+                on:input=move |event| on_change.run(event_target_value(&event))
+            />
+        </fieldset>
+    }
+}

@@ -1,0 +1,36 @@
+use leptos::prelude::*;
+
+use crate::link::{ConnState, Status as LinkStatus};
+
+/// The connection in words (`#status` with `data-state`), and its controls.
+#[component]
+pub fn Status(
+    /// The connection's state and its description.
+    #[prop(into)]
+    status: Signal<LinkStatus>,
+    /// Called when the user asks for a fresh connection.
+    on_reconnect: Callback<()>,
+    /// Called when the user asks to disconnect.
+    on_disconnect: Callback<()>,
+) -> impl IntoView {
+    let state = Memo::new(move |_| status.with(|status| status.state));
+    view! {
+        <div class="status-bar">
+            <p id="status" role="status" data-state=move || state.get().as_str()>
+                <span class="dot" aria-hidden="true"></span>
+                {move || status.with(|status| status.text.clone())}
+            </p>
+            <button id="reconnect" type="button" on:click=move |_| on_reconnect.run(())>
+                "Reconnect"
+            </button>
+            <button
+                id="disconnect"
+                type="button"
+                disabled=move || state.get() == ConnState::Closed
+                on:click=move |_| on_disconnect.run(())
+            >
+                "Disconnect"
+            </button>
+        </div>
+    }
+}

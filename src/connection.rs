@@ -1,0 +1,330 @@
+//! The only owner of the WebSocket and its timers.
+//!
+//! [`Connection`] runs a [`Link`] with a browser [`Driver`]: a gloo-net
+//! socket whose frames are pumped by one task per socket, gloo timers that
+//! cancel when dropped, and a batch that applies incoming chat events to the
+//! conversation once per animation frame. Each socket has a generation
+//! number; events of any socket but the current one are dropped, so timers
+//! and listeners of an old socket never reach a new one.
+
+use std::{
+    cell::RefCell,
+    pin::Pin,
+    rc::{Rc, Weak},
+    time::Duration,
+};
+
+use futures::{
+    future::{poll_fn, AbortHandle, Abortable},
+    Sink, StreamExt,
+};
+use gloo_net::websocket::{futures::WebSocket, Message, State, WebSocketError};
+use gloo_timers::callback::Timeout;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::{
+    chat::{Chat, ChatEvent, EntryId},
+    link::{CloseInfo, Driver, Link, Status},
+    outbox::{Outbox, Queued},
+    protocol::{Codec, Frame},
+    storage::{self, Area, OUTBOX_KEY},
+};
+
+/// A handle on the running connection. Cheap to clone.
+#[derive(Clone)]
+pub struct Connection {
+    shell: Rc<RefCell<Shell>>,
+}
+
+/// The signals a connection writes to.
+#[derive(Clone, Copy)]
+pub struct Outputs {
+    pub chat: RwSignal<Chat>,
+    pub status: RwSignal<Status>,
+}
+
+struct Shell {
+    link: Link,
+    driver: Browser,
+}
+
+struct Browser {
+    me: Weak<RefCell<Shell>>,
+    socket: Option<Live>,
+    generation: u64,
+    retry: Option<Timeout>,
+    watchdog: Option<Timeout>,
+    outputs: Outputs,
+    batch: Rc<RefCell<Batch>>,
+}
+
+/// Chat events waiting for the next animation frame.
+#[derive(Default)]
+struct Batch {
+    events: Vec<ChatEvent>,
+    scheduled: bool,
+}
+
+/// The current socket. Dropping it closes the socket and stops its task.
+struct Live {
+    raw: web_sys::WebSocket,
+    pump: AbortHandle,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.pump.abort();
+        let _ = self.raw.close();
+    }
+}
+
+impl Connection {
+    /// Starts connecting at once.
+    pub fn start(link: Link, outputs: Outputs) -> Connection {
+        let shell = Rc::new_cyclic(|me| {
+            RefCell::new(Shell {
+                link,
+                driver: Browser {
+                    me: me.clone(),
+                    socket: None,
+                    generation: 0,
+                    retry: None,
+                    watchdog: None,
+                    outputs,
+                    batch: Rc::default(),
+                },
+            })
+        });
+        let connection = Connection { shell };
+        connection.with(|link, driver| link.connect(driver));
+        connection
+    }
+
+    /// Shows the user's message at once, pending, and queues it.
+    pub fn send(&self, name: &str, text: &str) {
+        let (name, text) = (name.to_owned(), text.to_owned());
+        self.with(move |link, driver| {
+            driver.flush_batch();
+            let Some(id) = driver.outputs.chat.try_update(|chat| chat.write(&text)) else {
+                return;
+            };
+            link.write(Queued { id, name, text }, driver);
+        });
+    }
+
+    /// Opens a fresh socket now.
+    pub fn reconnect(&self) {
+        self.with(|link, driver| link.connect(driver));
+    }
+
+    /// Closes the socket and stays closed until asked to reconnect.
+    pub fn disconnect(&self) {
+        self.with(|link, driver| link.disconnect(driver));
+    }
+
+    /// The browser came back online or the tab became visible.
+    pub fn nudge(&self) {
+        self.with(|link, driver| link.nudge(driver));
+    }
+
+    pub fn set_name(&self, name: &str) {
+        self.with(|link, _| link.set_name(name));
+    }
+
+    /// Moves to another server or protocol.
+    pub fn reconfigure(&self, codec: Codec, server: String) {
+        self.with(move |link, driver| link.reconfigure(codec, server, driver));
+    }
+
+    /// Drops a message the user no longer wants sent.
+    pub fn discard(&self, id: EntryId) {
+        self.with(|link, driver| link.discard(id, driver));
+    }
+
+    fn with(&self, act: impl FnOnce(&mut Link, &mut Browser)) {
+        run(&self.shell, act);
+    }
+}
+
+/// Runs `act` on the shell. Events never nest (each comes from its own
+/// task or timer), so the borrow succeeds; if it ever did not, the event is
+/// dropped rather than the page killed.
+fn run(shell: &RefCell<Shell>, act: impl FnOnce(&mut Link, &mut Browser)) {
+    if let Ok(mut shell) = shell.try_borrow_mut() {
+        let Shell { link, driver } = &mut *shell;
+        act(link, driver);
+    }
+}
+
+/// Runs `act` only if socket `generation` is still the current one.
+fn run_for_socket(
+    me: &Weak<RefCell<Shell>>,
+    generation: u64,
+    act: impl FnOnce(&mut Link, &mut Browser),
+) {
+    let Some(shell) = me.upgrade() else { return };
+    run(&shell, |link, driver| {
+        if driver.generation == generation && driver.socket.is_some() {
+            act(link, driver);
+        }
+    });
+}
+
+/// Carries one socket's events into the link, in order.
+async fn pump(mut socket: WebSocket, generation: u64, me: Weak<RefCell<Shell>>) {
+    // Ready means the socket left the connecting state, open or failed.
+    let _ = poll_fn(|cx| Pin::new(&mut socket).poll_ready(cx)).await;
+    if matches!(socket.state(), State::Open) {
+        run_for_socket(&me, generation, |link, driver| link.opened(driver));
+    }
+    while let Some(item) = socket.next().await {
+        let frame = match item {
+            Ok(Message::Text(text)) => Frame::Text(text),
+            Ok(Message::Bytes(bytes)) => Frame::Binary(bytes),
+            Err(WebSocketError::ConnectionClose(event)) => {
+                let close = CloseInfo {
+                    code: event.code,
+                    reason: event.reason,
+                };
+                run_for_socket(&me, generation, |link, driver| link.closed(close, driver));
+                return;
+            }
+            // An error event; the close event follows it.
+            Err(_) => continue,
+        };
+        run_for_socket(&me, generation, |link, driver| link.received(frame, driver));
+    }
+    let close = CloseInfo {
+        code: 1006,
+        reason: String::new(),
+    };
+    run_for_socket(&me, generation, |link, driver| link.closed(close, driver));
+}
+
+impl Browser {
+    /// Applies the waiting chat events now.
+    fn flush_batch(&mut self) {
+        flush(&self.batch, self.outputs.chat);
+    }
+
+    fn schedule_flush(&mut self) {
+        let mut batch = self.batch.borrow_mut();
+        if batch.scheduled {
+            return;
+        }
+        batch.scheduled = true;
+        let chat = self.outputs.chat;
+        // Frames that arrive before the next animation frame are applied in
+        // one update. Hidden tabs get no animation frames, so a timer backs
+        // it up; whichever comes second finds nothing to do.
+        let on_frame = Rc::clone(&self.batch);
+        request_animation_frame(move || flush(&on_frame, chat));
+        let on_timer = Rc::clone(&self.batch);
+        set_timeout(move || flush(&on_timer, chat), Duration::from_millis(100));
+    }
+
+    fn timer(&self, delay: Duration, act: fn(&mut Link, &mut Browser)) -> Timeout {
+        let me = self.me.clone();
+        let millis = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+        Timeout::new(millis, move || {
+            if let Some(shell) = me.upgrade() {
+                run(&shell, act);
+            }
+        })
+    }
+}
+
+fn flush(batch: &RefCell<Batch>, chat: RwSignal<Chat>) {
+    let events = {
+        let Ok(mut batch) = batch.try_borrow_mut() else {
+            return;
+        };
+        batch.scheduled = false;
+        std::mem::take(&mut batch.events)
+    };
+    if !events.is_empty() {
+        chat.update(|chat| chat.apply_all(events));
+    }
+}
+
+impl Driver for Browser {
+    fn open(&mut self, url: &str) -> Result<(), String> {
+        self.close();
+        let raw = web_sys::WebSocket::new(url).map_err(|error| js_text(&error))?;
+        let socket = WebSocket::try_from(raw.clone()).map_err(|error| error.to_string())?;
+        self.generation += 1;
+        let (pump_handle, registration) = AbortHandle::new_pair();
+        let task = Abortable::new(pump(socket, self.generation, self.me.clone()), registration);
+        leptos::task::spawn_local(async move {
+            let _ = task.await;
+        });
+        self.socket = Some(Live {
+            raw,
+            pump: pump_handle,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        self.socket = None;
+    }
+
+    fn send(&mut self, frame: &Frame) -> Result<(), String> {
+        let Some(live) = &self.socket else {
+            return Err("no socket".to_owned());
+        };
+        if live.raw.ready_state() != web_sys::WebSocket::OPEN {
+            return Err("the socket is not open".to_owned());
+        }
+        match frame {
+            Frame::Text(text) => live.raw.send_with_str(text),
+            Frame::Binary(bytes) => live.raw.send_with_u8_array(bytes),
+        }
+        .map_err(|error| js_text(&error))
+    }
+
+    fn set_retry(&mut self, delay: Option<Duration>) {
+        self.retry = delay.map(|delay| self.timer(delay, |link, driver| link.retry_due(driver)));
+    }
+
+    fn set_watchdog(&mut self, delay: Option<Duration>) {
+        self.watchdog =
+            delay.map(|delay| self.timer(delay, |link, driver| link.watchdog_due(driver)));
+    }
+
+    fn random(&mut self) -> f64 {
+        js_sys::Math::random()
+    }
+
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn chat(&mut self, event: ChatEvent) {
+        self.batch.borrow_mut().events.push(event);
+        self.schedule_flush();
+    }
+
+    fn status(&mut self, status: Status) {
+        self.outputs.status.set(status);
+    }
+
+    fn save_outbox(&mut self, outbox: &Outbox) {
+        if outbox.is_empty() {
+            storage::remove(Area::Session, OUTBOX_KEY);
+        } else {
+            storage::write(Area::Session, OUTBOX_KEY, &outbox.to_json());
+        }
+    }
+}
+
+/// A thrown JavaScript value, in words.
+fn js_text(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value
+        .as_string()
+        .unwrap_or_else(|| "the browser refused".to_owned())
+}

@@ -1,0 +1,45 @@
+//! The browser's localStorage and sessionStorage, behind plain functions.
+//!
+//! Storage can be missing (a privacy mode), full, or hold anything at all:
+//! every read may fail and every write is best effort.
+
+use web_sys::Storage;
+
+/// The user's name, kept across visits.
+pub const NAME_KEY: &str = "wschat.name";
+/// The saved settings, kept across visits.
+pub const SETTINGS_KEY: &str = "wschat.settings";
+/// The outbox, kept across reloads of this tab only.
+pub const OUTBOX_KEY: &str = "wschat.outbox";
+
+/// Which storage area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// Kept across visits, shared by the origin's tabs.
+    Local,
+    /// Kept across reloads of one tab.
+    Session,
+}
+
+pub fn read(area: Area, key: &str) -> Option<String> {
+    storage(area)?.get_item(key).ok().flatten()
+}
+
+/// Writes a value; returns false when the browser refused.
+pub fn write(area: Area, key: &str, value: &str) -> bool {
+    storage(area).is_some_and(|storage| storage.set_item(key, value).is_ok())
+}
+
+pub fn remove(area: Area, key: &str) {
+    if let Some(storage) = storage(area) {
+        let _ = storage.remove_item(key);
+    }
+}
+
+fn storage(area: Area) -> Option<Storage> {
+    let window = web_sys::window()?;
+    match area {
+        Area::Local => window.local_storage().ok().flatten(),
+        Area::Session => window.session_storage().ok().flatten(),
+    }
+}

@@ -1,0 +1,331 @@
+//! Component tests in headless Chromium: mount each component into a fresh
+//! element, drive it as a user would, and assert on the DOM.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::{mount::mount_to, prelude::*, task::tick};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{
+    Element, HtmlButtonElement, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit,
+};
+use wschat::{
+    chat::{Chat, ChatEvent, Delivery, EntryId, MAX_MESSAGE_CHARS},
+    components::{Conversation, Message, Name, Status},
+    link::{ConnState, Status as LinkStatus},
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A fresh element in the body to mount into.
+fn container() -> HtmlElement {
+    let element = document().create_element("section").unwrap();
+    document().body().unwrap().append_child(&element).unwrap();
+    element.unchecked_into()
+}
+
+fn find<T: JsCast>(root: &Element, selector: &str) -> T {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+        .unchecked_into()
+}
+
+fn count(root: &Element, selector: &str) -> u32 {
+    root.query_selector_all(selector).unwrap().length()
+}
+
+fn type_into(input: &HtmlInputElement, value: &str) {
+    input.set_value(value);
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+}
+
+fn press(input: &HtmlInputElement, key: &str) {
+    let init = KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    input.dispatch_event(&event).unwrap();
+}
+
+/// (class of the first span, its text, the text span's text, data-state)
+fn rows(root: &Element) -> Vec<(String, String, String, Option<String>)> {
+    let entries = root.query_selector_all("#chat-text > .entry").unwrap();
+    (0..entries.length())
+        .map(|i| {
+            let entry: Element = entries.item(i).unwrap().unchecked_into();
+            let first = entry.first_element_child().unwrap();
+            let text: Element = find(&entry, ".text");
+            (
+                first.class_name(),
+                first.text_content().unwrap_or_default(),
+                text.text_content().unwrap_or_default(),
+                entry.get_attribute("data-state"),
+            )
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn name_shows_the_name_and_reports_each_change() {
+    let root = container();
+    let name = RwSignal::new("Ann".to_owned());
+    let seen = RwSignal::new(Vec::<String>::new());
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Name name on_change=Callback::new(move |value| seen.update(|seen| seen.push(value))) /> }
+    });
+    tick().await;
+    let input: HtmlInputElement = find(&root, "fieldset#name-controls > #my-name");
+    assert_eq!(input.value(), "Ann");
+    type_into(&input, "Bea");
+    assert_eq!(seen.get_untracked(), vec!["Bea".to_owned()]);
+    name.set("Cy".to_owned());
+    tick().await;
+    assert_eq!(input.value(), "Cy");
+}
+
+#[wasm_bindgen_test]
+async fn send_is_disabled_until_both_name_and_message_are_set() {
+    let root = container();
+    let name = RwSignal::new(String::new());
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Message name on_send=Callback::new(|_: String| {}) /> }
+    });
+    tick().await;
+    let input: HtmlInputElement = find(&root, "fieldset#chat-controls > #message");
+    let send: HtmlButtonElement = find(&root, "fieldset#chat-controls > #send");
+    assert!(send.disabled(), "no name, no message");
+    type_into(&input, "hello");
+    tick().await;
+    assert!(send.disabled(), "no name");
+    name.set("Ann".to_owned());
+    tick().await;
+    assert!(!send.disabled(), "name and message");
+    type_into(&input, "   ");
+    tick().await;
+    assert!(send.disabled(), "blank message");
+}
+
+#[wasm_bindgen_test]
+async fn enter_sends_the_message_and_clears_the_input() {
+    let root = container();
+    let sent = RwSignal::new(Vec::<String>::new());
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Message name=Signal::stored("Ann".to_owned()) on_send=Callback::new(move |text| sent.update(|sent| sent.push(text))) /> }
+    });
+    tick().await;
+    let input: HtmlInputElement = find(&root, "#message");
+    type_into(&input, "first");
+    tick().await;
+    press(&input, "Enter");
+    tick().await;
+    assert_eq!(sent.get_untracked(), vec!["first".to_owned()]);
+    assert_eq!(input.value(), "");
+    press(&input, "Enter");
+    tick().await;
+    assert_eq!(
+        sent.get_untracked().len(),
+        1,
+        "an empty message is not sent"
+    );
+    type_into(&input, "second");
+    tick().await;
+    find::<HtmlButtonElement>(&root, "#send").click();
+    tick().await;
+    assert_eq!(
+        sent.get_untracked(),
+        vec!["first".to_owned(), "second".to_owned()]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_overlong_message_is_refused_and_the_input_says_why() {
+    let root = container();
+    let sent = RwSignal::new(0);
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Message name=Signal::stored("Ann".to_owned()) on_send=Callback::new(move |_| sent.update(|n| *n += 1)) /> }
+    });
+    tick().await;
+    let input: HtmlInputElement = find(&root, "#message");
+    let limit: Element = find(&root, "#message-limit");
+    type_into(&input, &"x".repeat(MAX_MESSAGE_CHARS));
+    tick().await;
+    assert_eq!(limit.text_content().unwrap(), "4000 / 4000 characters");
+    type_into(&input, &"x".repeat(MAX_MESSAGE_CHARS + 1));
+    tick().await;
+    assert!(find::<HtmlButtonElement>(&root, "#send").disabled());
+    assert_eq!(
+        limit.text_content().unwrap(),
+        "a message is at most 4000 characters; this one has 4001"
+    );
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    press(&input, "Enter");
+    tick().await;
+    assert_eq!(sent.get_untracked(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_conversation_is_a_log_of_sent_received_and_system_entries() {
+    let root = container();
+    let chat = RwSignal::new(Chat::default());
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Conversation chat on_discard=Callback::new(|_| {}) /> }
+    });
+    chat.update(|chat| {
+        chat.apply(ChatEvent::System("connected".to_owned()));
+        chat.write("mine");
+        chat.apply(ChatEvent::Received {
+            sender: "Bob".to_owned(),
+            text: "his".to_owned(),
+        });
+    });
+    tick().await;
+    let log: Element = find(&root, "#chat-text");
+    assert_eq!(log.get_attribute("role").as_deref(), Some("log"));
+    assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(
+        rows(&root),
+        vec![
+            (
+                "system".into(),
+                "websocket".into(),
+                "connected".into(),
+                None
+            ),
+            (
+                "sent".into(),
+                "me".into(),
+                "mine".into(),
+                Some("pending".into())
+            ),
+            ("received".into(), "Bob".into(), "his".into(), None),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn hostile_markup_is_shown_as_text() {
+    let root = container();
+    let chat = RwSignal::new(Chat::default());
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Conversation chat on_discard=Callback::new(|_| {}) /> }
+    });
+    let hostile = r#"<img src=x onerror="window.__xss=1"><b>bold</b>"#;
+    chat.update(|chat| {
+        chat.apply(ChatEvent::Received {
+            sender: "<i>eve</i>".to_owned(),
+            text: hostile.to_owned(),
+        })
+    });
+    tick().await;
+    assert_eq!(
+        count(&root, "#chat-text img, #chat-text b, #chat-text i"),
+        0
+    );
+    let row = rows(&root).pop().unwrap();
+    assert_eq!(row.1, "<i>eve</i>");
+    assert_eq!(row.2, hostile);
+}
+
+#[wasm_bindgen_test]
+async fn delivery_changes_show_on_the_entry_and_other_rows_are_kept() {
+    let root = container();
+    let chat = RwSignal::new(Chat::default());
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Conversation chat on_discard=Callback::new(|_| {}) /> }
+    });
+    let mut id = EntryId(0);
+    chat.update(|chat| {
+        chat.apply(ChatEvent::System("connected".to_owned()));
+        id = chat.write("hi");
+    });
+    tick().await;
+    let first_row = find::<Element>(&root, "#chat-text > .entry");
+    chat.update(|chat| {
+        chat.apply(ChatEvent::Delivery {
+            id,
+            delivery: Delivery::Sent,
+        })
+    });
+    tick().await;
+    assert_eq!(rows(&root)[1].3.as_deref(), Some("sent"));
+    let first_after = find::<Element>(&root, "#chat-text > .entry");
+    assert!(
+        first_row.is_same_node(Some(&first_after)),
+        "rows keyed by id are not rebuilt when another row changes"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_of_frames_lands_in_one_update() {
+    let root = container();
+    let chat = RwSignal::new(Chat::default());
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Conversation chat on_discard=Callback::new(|_| {}) /> }
+    });
+    chat.update(|chat| {
+        chat.apply_all((0..1000).map(|i| ChatEvent::Received {
+            sender: "flood".to_owned(),
+            text: i.to_string(),
+        }))
+    });
+    tick().await;
+    assert_eq!(count(&root, "#chat-text > .entry"), 1000);
+    assert_eq!(rows(&root)[999].2, "999");
+}
+
+#[wasm_bindgen_test]
+async fn a_pending_message_can_be_discarded() {
+    let root = container();
+    let chat = RwSignal::new(Chat::default());
+    let discarded = RwSignal::new(Vec::<EntryId>::new());
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Conversation chat on_discard=Callback::new(move |id| discarded.update(|d| d.push(id))) /> }
+    });
+    let mut id = EntryId(0);
+    chat.update(|chat| id = chat.write("later"));
+    tick().await;
+    find::<HtmlButtonElement>(&root, ".entry[data-state=pending] .discard").click();
+    assert_eq!(discarded.get_untracked(), vec![id]);
+}
+
+#[wasm_bindgen_test]
+async fn status_states_the_connection_and_offers_its_controls() {
+    let root = container();
+    let status = RwSignal::new(LinkStatus {
+        state: ConnState::Connecting,
+        text: "connecting to ws://x/ws…".to_owned(),
+    });
+    let reconnects = RwSignal::new(0);
+    let _mounted = mount_to(root.clone(), move || {
+        view! {
+            <Status
+                status
+                on_reconnect=Callback::new(move |()| reconnects.update(|n| *n += 1))
+                on_disconnect=Callback::new(|()| {})
+            />
+        }
+    });
+    tick().await;
+    let shown: Element = find(&root, "#status");
+    assert_eq!(
+        shown.get_attribute("data-state").as_deref(),
+        Some("connecting")
+    );
+    assert_eq!(shown.text_content().unwrap(), "connecting to ws://x/ws…");
+    status.set(LinkStatus {
+        state: ConnState::Closed,
+        text: "disconnected; reconnecting in 2 s".to_owned(),
+    });
+    tick().await;
+    assert_eq!(shown.get_attribute("data-state").as_deref(), Some("closed"));
+    assert_eq!(
+        shown.text_content().unwrap(),
+        "disconnected; reconnecting in 2 s"
+    );
+    assert!(find::<HtmlButtonElement>(&root, "#disconnect").disabled());
+    find::<HtmlButtonElement>(&root, "#reconnect").click();
+    assert_eq!(reconnects.get_untracked(), 1);
+}
