@@ -40,7 +40,7 @@ pub fn App() -> impl IntoView {
 
     let link = Link::new(
         LinkConfig {
-            codec: Codec::new(config.protocol),
+            codec: Codec::new(config.protocol, &config.event),
             server: config.server.clone(),
             name: config.name.clone(),
             page: page_origin(),

@@ -351,7 +351,7 @@ mod tests {
             shown,
             vec![
                 "query parameter 'server': 'ftp://x' is not a ws://, wss://, http:// or https:// URL, nor a path such as /ws; using the default",
-                "query parameter 'protocol': 'xml' is not a protocol this client knows; choose json; using the default",
+                "query parameter 'protocol': 'xml' is not a protocol this client knows; choose json, text or socketio; using the default",
             ]
         );
     }

@@ -357,6 +357,7 @@ impl Link {
                     let _ = driver.send(&frame);
                 }
                 Inbound::Ready => ready = true,
+                Inbound::Heartbeat(limit) => driver.set_watchdog(Some(limit)),
                 Inbound::Ended(reason) => {
                     driver.set_watchdog(None);
                     driver.close();
@@ -372,9 +373,6 @@ impl Link {
         }
         if ready {
             self.phase = Phase::Open { ready: true };
-            if let Some(limit) = self.config.codec.silence_limit() {
-                driver.set_watchdog(Some(limit));
-            }
             self.flush(driver);
         }
     }

@@ -6,6 +6,8 @@
 //! says so with [`Inbound::Reply`].
 
 pub mod json;
+pub mod socket_io;
+pub mod text;
 
 use std::{fmt, str::FromStr, time::Duration};
 
@@ -29,6 +31,9 @@ pub enum Inbound {
     Ready,
     /// The server ended the session on purpose: do not reconnect.
     Ended(String),
+    /// The server promised heartbeats: count the link as dead after this
+    /// long without a frame.
+    Heartbeat(Duration),
 }
 
 /// The wire formats this client speaks.
@@ -37,19 +42,25 @@ pub enum Protocol {
     /// JSON chat frames, for relay designs.
     #[default]
     Json,
+    /// Raw text, for echo designs.
+    Text,
+    /// Socket.IO v4 servers.
+    SocketIo,
 }
 
 /// An unknown protocol name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a protocol this client knows; choose json")]
+#[error("'{0}' is not a protocol this client knows; choose json, text or socketio")]
 pub struct UnknownProtocol(pub String);
 
 impl Protocol {
-    pub const ALL: [Protocol; 1] = [Protocol::Json];
+    pub const ALL: [Protocol; 3] = [Protocol::Json, Protocol::Text, Protocol::SocketIo];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::Json => "json",
+            Protocol::Text => "text",
+            Protocol::SocketIo => "socketio",
         }
     }
 }
@@ -100,24 +111,33 @@ pub trait WireProtocol {
 #[derive(Debug, Clone)]
 pub enum Codec {
     Json(json::Json),
+    Text(text::Text),
+    SocketIo(socket_io::SocketIo),
 }
 
 impl Codec {
-    pub fn new(protocol: Protocol) -> Codec {
+    /// The codec for `protocol`; `event` is the Socket.IO event to send on.
+    pub fn new(protocol: Protocol, event: &str) -> Codec {
         match protocol {
             Protocol::Json => Codec::Json(json::Json),
+            Protocol::Text => Codec::Text(text::Text),
+            Protocol::SocketIo => Codec::SocketIo(socket_io::SocketIo::new(event)),
         }
     }
 
     fn inner(&mut self) -> &mut dyn WireProtocol {
         match self {
             Codec::Json(codec) => codec,
+            Codec::Text(codec) => codec,
+            Codec::SocketIo(codec) => codec,
         }
     }
 
     fn inner_ref(&self) -> &dyn WireProtocol {
         match self {
             Codec::Json(codec) => codec,
+            Codec::Text(codec) => codec,
+            Codec::SocketIo(codec) => codec,
         }
     }
 }
@@ -175,6 +195,8 @@ mod tests {
     fn protocol_names_parse_case_insensitively() {
         assert_eq!("JSON".parse(), Ok(Protocol::Json));
         assert_eq!(" json ".parse(), Ok(Protocol::Json));
+        assert_eq!("Text".parse(), Ok(Protocol::Text));
+        assert_eq!("socketio".parse(), Ok(Protocol::SocketIo));
         assert_eq!(
             "xml".parse::<Protocol>(),
             Err(UnknownProtocol("xml".to_owned()))

@@ -92,7 +92,7 @@ fn link() -> Link {
 fn link_with(protocol: Protocol, server: &str) -> Link {
     Link::new(
         LinkConfig {
-            codec: Codec::new(protocol),
+            codec: Codec::new(protocol, "message"),
             server: server.to_owned(),
             name: "ann".to_owned(),
             page: PageOrigin {
@@ -359,7 +359,7 @@ fn reconfiguring_closes_the_old_socket_and_connects_to_the_new_server() {
     let mut link = open_link(&mut driver);
     let closes = driver.closes;
     link.reconfigure(
-        Codec::new(Protocol::Json),
+        Codec::new(Protocol::Json, "message"),
         "ws://other:1/".to_owned(),
         &mut driver,
     );

@@ -1,0 +1,255 @@
+//! Socket.IO v4 servers: Engine.IO protocol 4 and Socket.IO protocol 5,
+//! over the WebSocket transport only, on the main namespace `/`.
+//!
+//! Each WebSocket frame is one Engine.IO packet: a type digit, then data.
+//! `0` opens (with the heartbeat numbers), `2` is the server's ping, `4`
+//! carries a Socket.IO packet: a type digit, an optional `/namespace,`, an
+//! optional ack id, then a JSON array or object.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{json, Frame, Inbound, WireProtocol};
+
+/// The Engine.IO query that selects protocol 4 over WebSocket.
+pub const ENGINE_QUERY: &str = "EIO=4&transport=websocket";
+/// The path Socket.IO servers listen on by default.
+pub const SOCKET_IO_PATH: &str = "/socket.io/";
+/// Heartbeat numbers used until the server's open packet gives its own:
+/// Socket.IO's defaults, pingInterval 25 s + pingTimeout 20 s.
+pub const DEFAULT_SILENCE_LIMIT: Duration = Duration::from_secs(45);
+
+/// The Socket.IO codec.
+#[derive(Debug, Clone)]
+pub struct SocketIo {
+    /// The event used to send.
+    event: String,
+    silence_limit: Duration,
+}
+
+impl SocketIo {
+    pub fn new(event: &str) -> SocketIo {
+        SocketIo {
+            event: event.to_owned(),
+            silence_limit: DEFAULT_SILENCE_LIMIT,
+        }
+    }
+
+    fn engine_open(&mut self, data: &str, out: &mut Vec<Inbound>) {
+        let heartbeat = serde_json::from_str::<Value>(data).ok().and_then(|open| {
+            let interval = open.get("pingInterval")?.as_u64()?;
+            let timeout = open.get("pingTimeout")?.as_u64()?;
+            Some(Duration::from_millis(interval.saturating_add(timeout)))
+        });
+        match heartbeat {
+            Some(limit) => self.silence_limit = limit,
+            None => out.push(Inbound::Notice(
+                "the server's open packet gave no heartbeat numbers; assuming 45 s".to_owned(),
+            )),
+        }
+        out.push(Inbound::Heartbeat(self.silence_limit));
+        // Without the namespace connect the server never sees the client.
+        out.push(Inbound::Reply(Frame::Text("40".to_owned())));
+    }
+
+    fn socket_packet(&mut self, packet: &str, out: &mut Vec<Inbound>) {
+        let Some(parsed) = Packet::parse(packet) else {
+            return out.push(Inbound::Notice(format!(
+                "unreadable Socket.IO packet: {}",
+                preview(packet)
+            )));
+        };
+        if parsed.namespace != "/" {
+            return out.push(Inbound::Notice(format!(
+                "ignored a packet for namespace {}, which this client does not join",
+                parsed.namespace
+            )));
+        }
+        match parsed.kind {
+            b'0' => out.push(Inbound::Ready),
+            b'1' => out.push(Inbound::Ended("the server disconnected this client".to_owned())),
+            b'2' => self.event(&parsed, out),
+            // Acks of our own emits: this client requests none.
+            b'3' => {}
+            b'4' => {
+                let reason = serde_json::from_str::<Value>(parsed.data)
+                    .ok()
+                    .and_then(|error| error.get("message")?.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| preview(parsed.data));
+                out.push(Inbound::Ended(format!("the server refused the connection: {reason}")));
+            }
+            b'5' | b'6' => out.push(Inbound::Notice(
+                "ignored a Socket.IO packet with binary attachments, which this client does not support".to_owned(),
+            )),
+            other => out.push(Inbound::Notice(format!(
+                "ignored a Socket.IO packet of unknown type {}",
+                char::from(other)
+            ))),
+        }
+    }
+
+    fn event(&mut self, packet: &Packet<'_>, out: &mut Vec<Inbound>) {
+        if let Some(id) = packet.ack_id {
+            // The server asked for an acknowledgement: give it, empty.
+            out.push(Inbound::Reply(Frame::Text(format!("43{id}[]"))));
+        }
+        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(packet.data) else {
+            return out.push(Inbound::Notice(format!(
+                "unreadable Socket.IO event: {}",
+                preview(packet.data)
+            )));
+        };
+        let mut items = items.into_iter();
+        let Some(Value::String(name)) = items.next() else {
+            return out.push(Inbound::Notice(format!(
+                "a Socket.IO event without a name: {}",
+                preview(packet.data)
+            )));
+        };
+        let sender = if name == "message" {
+            json::SERVER.to_owned()
+        } else {
+            name
+        };
+        match items.next() {
+            None => out.push(Inbound::Chat {
+                sender,
+                text: String::new(),
+            }),
+            Some(Value::String(text)) => out.push(Inbound::Chat { sender, text }),
+            Some(value) => {
+                if !json::push_value(&value, out) {
+                    out.push(Inbound::Chat {
+                        sender,
+                        text: value.to_string(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl WireProtocol for SocketIo {
+    fn url(&self, endpoint: &str) -> String {
+        let (base, query) = match endpoint.split_once('?') {
+            Some((base, query)) => (base, Some(query)),
+            None => (endpoint, None),
+        };
+        let path = if base.trim_end_matches('/').ends_with("/socket.io") {
+            base.trim_end_matches('/').to_owned() + "/"
+        } else {
+            base.trim_end_matches('/').to_owned() + SOCKET_IO_PATH
+        };
+        match query {
+            Some(query) if !query.is_empty() => format!("{path}?{query}&{ENGINE_QUERY}"),
+            _ => format!("{path}?{ENGINE_QUERY}"),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.silence_limit = DEFAULT_SILENCE_LIMIT;
+    }
+
+    fn opened(&mut self, out: &mut Vec<Inbound>) {
+        // Ready only once the server accepts the namespace connect.
+        out.push(Inbound::Heartbeat(self.silence_limit));
+    }
+
+    fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
+        let text = match frame {
+            Frame::Text(text) => text,
+            Frame::Binary(bytes) => {
+                return out.push(Inbound::Notice(format!(
+                    "ignored {} of binary Socket.IO data, which this client does not support",
+                    super::byte_count(bytes.len())
+                )))
+            }
+        };
+        let mut chars = text.char_indices();
+        let kind = chars.next().map(|(_, c)| c);
+        let data = text.get(1..).unwrap_or_default();
+        match kind {
+            Some('0') => self.engine_open(data, out),
+            Some('1') => out.push(Inbound::Notice(
+                "the server closed the Engine.IO session".to_owned(),
+            )),
+            Some('2') => out.push(Inbound::Reply(Frame::Text(format!("3{data}")))),
+            Some('3') | Some('6') => {}
+            Some('4') => self.socket_packet(data, out),
+            _ => out.push(Inbound::Notice(format!(
+                "unreadable Engine.IO packet: {}",
+                preview(&text)
+            ))),
+        }
+    }
+
+    fn encode(&self, _name: &str, text: &str) -> Frame {
+        let event = serde_json::to_string(&(&self.event, text)).unwrap_or_else(|_| "[]".to_owned());
+        Frame::Text(format!("42{event}"))
+    }
+
+    fn silence_limit(&self) -> Option<Duration> {
+        Some(self.silence_limit)
+    }
+}
+
+/// A Socket.IO packet, split into its parts. Borrowed from the frame.
+#[derive(Debug, PartialEq, Eq)]
+struct Packet<'a> {
+    kind: u8,
+    namespace: &'a str,
+    ack_id: Option<u64>,
+    data: &'a str,
+}
+
+impl<'a> Packet<'a> {
+    fn parse(packet: &'a str) -> Option<Packet<'a>> {
+        let kind = *packet.as_bytes().first()?;
+        if !kind.is_ascii_digit() {
+            return None;
+        }
+        let mut rest = packet.get(1..)?;
+        if kind == b'5' || kind == b'6' {
+            // Attachments count, then '-'.
+            let dash = rest.find('-')?;
+            rest = rest.get(dash + 1..)?;
+        }
+        let mut namespace = "/";
+        if rest.starts_with('/') {
+            match rest.find(',') {
+                Some(comma) => {
+                    namespace = rest.get(..comma)?;
+                    rest = rest.get(comma + 1..)?;
+                }
+                None => {
+                    namespace = rest;
+                    rest = "";
+                }
+            }
+        }
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let ack_id = match digits {
+            0 => None,
+            _ => Some(rest.get(..digits)?.parse().ok()?),
+        };
+        Some(Packet {
+            kind,
+            namespace,
+            ack_id,
+            data: rest.get(digits..)?,
+        })
+    }
+}
+
+/// The start of a frame, for messages about it.
+fn preview(text: &str) -> String {
+    const LIMIT: usize = 80;
+    match text.char_indices().nth(LIMIT) {
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+//! Golden frames for Engine.IO 4 / Socket.IO 5.
+
+use super::*;
+
+fn decode(frame: &str) -> Vec<Inbound> {
+    let mut out = Vec::new();
+    SocketIo::new("message").decode(Frame::Text(frame.to_owned()), &mut out);
+    out
+}
+
+fn chat(sender: &str, text: &str) -> Inbound {
+    Inbound::Chat {
+        sender: sender.to_owned(),
+        text: text.to_owned(),
+    }
+}
+
+fn reply(frame: &str) -> Inbound {
+    Inbound::Reply(Frame::Text(frame.to_owned()))
+}
+
+fn is_notice(events: &[Inbound]) -> bool {
+    matches!(events, [Inbound::Notice(_)])
+}
+
+#[test]
+fn connects_to_the_socket_io_path_with_the_engine_query() {
+    let codec = SocketIo::new("message");
+    assert_eq!(
+        codec.url("ws://h:3000/"),
+        "ws://h:3000/socket.io/?EIO=4&transport=websocket"
+    );
+    assert_eq!(
+        codec.url("ws://h:3000"),
+        "ws://h:3000/socket.io/?EIO=4&transport=websocket"
+    );
+    assert_eq!(
+        codec.url("wss://h/socket.io/"),
+        "wss://h/socket.io/?EIO=4&transport=websocket"
+    );
+    assert_eq!(
+        codec.url("ws://h/?username=ann"),
+        "ws://h/socket.io/?username=ann&EIO=4&transport=websocket"
+    );
+}
+
+#[test]
+fn the_open_packet_sets_the_heartbeat_and_sends_the_namespace_connect() {
+    let mut codec = SocketIo::new("message");
+    let mut out = Vec::new();
+    codec.decode(
+        Frame::Text(
+            r#"0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":[],"pingInterval":25000,"pingTimeout":5000,"maxPayload":1000000}"#
+                .to_owned(),
+        ),
+        &mut out,
+    );
+    assert_eq!(
+        out,
+        vec![
+            Inbound::Heartbeat(Duration::from_millis(30_000)),
+            reply("40")
+        ]
+    );
+    assert_eq!(codec.silence_limit(), Some(Duration::from_secs(30)));
+    codec.reset();
+    assert_eq!(codec.silence_limit(), Some(DEFAULT_SILENCE_LIMIT));
+}
+
+#[test]
+fn an_open_packet_without_numbers_still_connects_with_the_defaults() {
+    let out = decode("0{}");
+    assert!(matches!(out.first(), Some(Inbound::Notice(_))));
+    assert_eq!(
+        &out[1..],
+        &[Inbound::Heartbeat(DEFAULT_SILENCE_LIMIT), reply("40")]
+    );
+}
+
+#[test]
+fn the_namespace_connect_reply_makes_the_session_ready() {
+    assert_eq!(
+        decode(r#"40{"sid":"wZX3oN0bSVIhsaknAAAI"}"#),
+        vec![Inbound::Ready]
+    );
+}
+
+#[test]
+fn pings_are_answered_with_pongs() {
+    assert_eq!(decode("2"), vec![reply("3")]);
+    assert_eq!(decode("2probe"), vec![reply("3probe")]);
+}
+
+#[test]
+fn pongs_and_noops_are_quiet() {
+    assert!(decode("3").is_empty());
+    assert!(decode("6").is_empty());
+}
+
+#[test]
+fn events_show_by_the_contract_rules() {
+    assert_eq!(
+        decode(r#"42["server-message","Welcome to WebSocket"]"#),
+        vec![chat("server-message", "Welcome to WebSocket")]
+    );
+    assert_eq!(
+        decode(r#"42["message","abc said hi"]"#),
+        vec![chat("server", "abc said hi")]
+    );
+    assert_eq!(
+        decode(r#"42["chat",{"user":"bob","text":"yo"}]"#),
+        vec![chat("bob", "yo")]
+    );
+    assert_eq!(
+        decode(r#"42["stats",{"users":3}]"#),
+        vec![chat("stats", r#"{"users":3}"#)]
+    );
+    assert_eq!(decode(r#"42["count",7]"#), vec![chat("count", "7")]);
+    assert_eq!(
+        decode(r#"42["history",[{"name":"a","msg":"1"},{"name":"b","msg":"2"}]]"#),
+        vec![chat("a", "1"), chat("b", "2")]
+    );
+}
+
+#[test]
+fn an_event_without_arguments_shows_with_empty_text() {
+    assert_eq!(decode(r#"42["typing"]"#), vec![chat("typing", "")]);
+}
+
+#[test]
+fn escaped_json_is_unescaped() {
+    assert_eq!(
+        decode(r#"42["message","she said \"hi\" \\o/ \u00e9 [1,2]"]"#),
+        vec![chat("server", r#"she said "hi" \o/ é [1,2]"#)]
+    );
+}
+
+#[test]
+fn an_event_with_an_ack_id_is_acknowledged_and_shown() {
+    assert_eq!(
+        decode(r#"4213["message","ack me"]"#),
+        vec![reply("4313[]"), chat("server", "ack me")]
+    );
+}
+
+#[test]
+fn packets_for_other_namespaces_are_noticed_not_shown() {
+    assert!(is_notice(&decode(r#"42/admin,["message","secret"]"#)));
+    assert!(is_notice(&decode(r#"42/admin,5["message","secret"]"#)));
+    assert!(is_notice(&decode("40/admin")));
+}
+
+#[test]
+fn the_main_namespace_may_be_named_explicitly() {
+    assert_eq!(decode(r#"42/,["message","x"]"#), vec![chat("server", "x")]);
+}
+
+#[test]
+fn a_disconnect_packet_ends_the_session() {
+    assert_eq!(
+        decode("41"),
+        vec![Inbound::Ended(
+            "the server disconnected this client".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_connect_error_is_shown_and_ends_the_session() {
+    assert_eq!(
+        decode(r#"44{"message":"Not authorized"}"#),
+        vec![Inbound::Ended(
+            "the server refused the connection: Not authorized".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn binary_attachments_are_noticed_never_shown() {
+    assert!(is_notice(&decode(
+        r#"451-["upload",{"_placeholder":true,"num":0}]"#
+    )));
+    assert!(is_notice(&decode(
+        r#"461-15[{"_placeholder":true,"num":0}]"#
+    )));
+    let mut out = Vec::new();
+    SocketIo::new("message").decode(Frame::Binary(vec![1, 2, 3]), &mut out);
+    assert_eq!(
+        out,
+        vec![Inbound::Notice(
+            "ignored 3 bytes of binary Socket.IO data, which this client does not support"
+                .to_owned()
+        )]
+    );
+}
+
+#[test]
+fn malformed_packets_become_notices() {
+    for frame in [
+        "",
+        "x",
+        "4",
+        "4x",
+        "42",
+        "42{",
+        "42[]",
+        "42[1,2]",
+        r#"42{"a":1}"#,
+        "4299999999999999999999999[\"m\"]",
+        "45",
+        "42/admin",
+        "é",
+    ] {
+        let out = decode(frame);
+        assert!(
+            out.iter().all(|event| matches!(event, Inbound::Notice(_))),
+            "{frame:?} gave {out:?}"
+        );
+    }
+}
+
+#[test]
+fn sends_on_the_configured_event() {
+    assert_eq!(
+        SocketIo::new("message").encode("ann", "hi"),
+        Frame::Text(r#"42["message","hi"]"#.to_owned())
+    );
+    assert_eq!(
+        SocketIo::new("client-message").encode("ann", "say \"x\""),
+        Frame::Text(r#"42["client-message","say \"x\""]"#.to_owned())
+    );
+}
+
+#[test]
+fn opening_waits_for_the_namespace_before_ready() {
+    let mut out = Vec::new();
+    SocketIo::new("message").opened(&mut out);
+    assert_eq!(out, vec![Inbound::Heartbeat(DEFAULT_SILENCE_LIMIT)]);
+}
