@@ -296,17 +296,16 @@ impl Link {
         if !matches!(self.phase, Phase::Open { .. }) {
             return;
         }
-        let silent_ms = (driver.now_ms() - self.last_heard_ms).max(0.0);
-        let limit_ms = limit.as_secs_f64() * 1000.0;
-        if silent_ms < limit_ms {
-            let rest = Duration::from_secs_f64((limit_ms - silent_ms) / 1000.0);
-            driver.set_watchdog(Some(rest));
+        // Whole milliseconds: float formatting would cost the bundle ~10 KB.
+        let silent = Duration::from_millis((driver.now_ms() - self.last_heard_ms).max(0.0) as u64);
+        if silent < limit {
+            driver.set_watchdog(Some(limit - silent));
             return;
         }
         driver.close();
         driver.chat(ChatEvent::System(format!(
-            "disconnected (the server was silent for {:.1} s)",
-            silent_ms / 1000.0
+            "disconnected (the server was silent for {})",
+            seconds(silent)
         )));
         self.schedule_retry(driver);
     }
@@ -402,13 +401,13 @@ impl Link {
     }
 }
 
-/// "0.5 s", "2 s".
+/// "0.5 s" below a second, else whole seconds rounded: "2 s".
 fn seconds(delay: Duration) -> String {
-    let secs = delay.as_secs_f64();
-    if secs < 1.0 {
-        format!("{secs:.1} s")
+    let millis = delay.as_millis();
+    if millis < 1000 {
+        format!("0.{} s", millis / 100)
     } else {
-        format!("{} s", secs.round())
+        format!("{} s", (millis + 500) / 1000)
     }
 }
 
