@@ -5,8 +5,8 @@ use leptos::{ev, prelude::*};
 use crate::{
     backoff::Backoff,
     chat::{Chat, ChatEvent},
-    components::{Conversation, Message, Name, Status},
-    config::{self, Loaded, PageOrigin},
+    components::{Conversation, Message, Name, Settings, Status},
+    config::{self, Loaded, PageOrigin, Settings as SavedSettings},
     connection::{Connection, Outputs},
     link::{Link, LinkConfig, Status as LinkStatus},
     outbox::{read_saved, Outbox, Queued},
@@ -20,11 +20,21 @@ const PARAMETERS: [&str; 4] = ["server", "protocol", "name", "event"];
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
+    let query = query_pairs();
+    let saved_settings = storage::read(Area::Local, SETTINGS_KEY);
     let Loaded { config, problems } = config::load(
-        &query_pairs(),
-        storage::read(Area::Local, SETTINGS_KEY).as_deref(),
+        &query,
+        saved_settings.as_deref(),
         storage::read(Area::Local, NAME_KEY).as_deref(),
     );
+    // Saved settings that did not parse were reported and are not shown.
+    let saved = saved_settings
+        .and_then(|json| serde_json::from_str::<SavedSettings>(&json).ok())
+        .unwrap_or_default();
+    let from_url: Vec<&'static str> = ["server", "protocol", "event"]
+        .into_iter()
+        .filter(|key| query.iter().any(|(k, _)| k == key))
+        .collect();
     let chat = RwSignal::new(Chat::default());
     let status = RwSignal::new(LinkStatus::default());
     let name = RwSignal::new(config.name.clone());
@@ -74,12 +84,21 @@ pub fn App() -> impl IntoView {
     let on_disconnect = Callback::new(move |()| connection.with_value(Connection::disconnect));
     let on_discard =
         Callback::new(move |id| connection.with_value(|connection| connection.discard(id)));
+    let on_settings = Callback::new(move |settings: SavedSettings| {
+        let json = settings.to_json();
+        storage::write(Area::Local, SETTINGS_KEY, &json);
+        // The URL still wins: apply what the page would load now.
+        let Loaded { config, .. } = config::load(&query, Some(&json), None);
+        let codec = Codec::new(config.protocol, &config.event);
+        connection.with_value(|connection| connection.reconfigure(codec, config.server));
+    });
 
     view! {
         <header>
             <h1>"wschat"</h1>
             <Status status on_reconnect on_disconnect />
         </header>
+        <Settings saved from_url on_save=on_settings />
         <main>
             <Name name on_change=on_name />
             <Conversation chat on_discard />

@@ -4,9 +4,11 @@
 mod conversation;
 mod message;
 mod name;
+mod settings;
 mod status;
 
 pub use conversation::Conversation;
 pub use message::Message;
 pub use name::Name;
+pub use settings::Settings;
 pub use status::Status;

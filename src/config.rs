@@ -193,6 +193,63 @@ pub fn load(
     }
 }
 
+/// The settings panel's fields, as typed. An empty field means the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsForm {
+    pub server: String,
+    pub protocol: String,
+    pub event: String,
+}
+
+impl From<&Settings> for SettingsForm {
+    fn from(settings: &Settings) -> Self {
+        SettingsForm {
+            server: settings.server.clone().unwrap_or_default(),
+            protocol: settings.protocol.clone().unwrap_or_default(),
+            event: settings.event.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Why each refused field of the settings panel was refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors {
+    pub server: Option<ConfigError>,
+    pub protocol: Option<ConfigError>,
+    pub event: Option<ConfigError>,
+}
+
+/// Checks the settings panel's fields: all valid gives the settings to
+/// save, else every refused field with its reason.
+pub fn check_settings(form: &SettingsForm) -> Result<Settings, FieldErrors> {
+    fn optional(
+        value: &str,
+        check: impl Fn(&str) -> Result<String, ConfigError>,
+    ) -> Result<Option<String>, ConfigError> {
+        match value.trim() {
+            "" => Ok(None),
+            value => check(value).map(Some),
+        }
+    }
+    let server = optional(&form.server, check_server);
+    let protocol = optional(&form.protocol, |value| {
+        Ok(value.parse::<Protocol>()?.as_str().to_owned())
+    });
+    let event = optional(&form.event, check_event);
+    match (server, protocol, event) {
+        (Ok(server), Ok(protocol), Ok(event)) => Ok(Settings {
+            server,
+            protocol,
+            event,
+        }),
+        (server, protocol, event) => Err(FieldErrors {
+            server: server.err(),
+            protocol: protocol.err(),
+            event: event.err(),
+        }),
+    }
+}
+
 /// Checks a `server` value and returns it trimmed.
 pub fn check_server(value: &str) -> Result<String, ConfigError> {
     let value = value.trim();
@@ -462,5 +519,41 @@ mod tests {
             Err(ConfigError::ReservedEvent("disconnect".into()))
         );
         assert_eq!(check_event(&"e".repeat(101)), Err(ConfigError::LongEvent));
+    }
+
+    #[test]
+    fn settings_fields_are_checked_each_with_its_reason() {
+        let form = SettingsForm {
+            server: "example.com".to_owned(),
+            protocol: "xml".to_owned(),
+            event: "ok-event".to_owned(),
+        };
+        let errors = check_settings(&form).unwrap_err();
+        assert!(matches!(errors.server, Some(ConfigError::BadServer(_))));
+        assert!(matches!(errors.protocol, Some(ConfigError::Protocol(_))));
+        assert_eq!(errors.event, None);
+    }
+
+    #[test]
+    fn valid_settings_are_normalised_and_empty_fields_mean_default() {
+        let form = SettingsForm {
+            server: " ws://h:3000/ ".to_owned(),
+            protocol: "SocketIO".to_owned(),
+            event: String::new(),
+        };
+        assert_eq!(
+            check_settings(&form),
+            Ok(Settings {
+                server: Some("ws://h:3000/".to_owned()),
+                protocol: Some("socketio".to_owned()),
+                event: None,
+            })
+        );
+        let saved = check_settings(&form).unwrap().to_json();
+        assert_eq!(saved, r#"{"server":"ws://h:3000/","protocol":"socketio"}"#);
+        assert_eq!(
+            load(&[], Some(&saved), None).config.protocol,
+            Protocol::SocketIo
+        );
     }
 }

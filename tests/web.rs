@@ -16,6 +16,14 @@ use wschat::{
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Lets Leptos run the effects that a change scheduled, which can take
+/// more than one tick when effects depend on memos.
+async fn settle() {
+    for _ in 0..5 {
+        tick().await;
+    }
+}
+
 /// A fresh element in the body to mount into.
 fn container() -> HtmlElement {
     let element = document().create_element("section").unwrap();
@@ -76,13 +84,13 @@ async fn name_shows_the_name_and_reports_each_change() {
     let _mounted = mount_to(root.clone(), move || {
         view! { <Name name on_change=Callback::new(move |value| seen.update(|seen| seen.push(value))) /> }
     });
-    tick().await;
+    settle().await;
     let input: HtmlInputElement = find(&root, "fieldset#name-controls > #my-name");
     assert_eq!(input.value(), "Ann");
     type_into(&input, "Bea");
     assert_eq!(seen.get_untracked(), vec!["Bea".to_owned()]);
     name.set("Cy".to_owned());
-    tick().await;
+    settle().await;
     assert_eq!(input.value(), "Cy");
 }
 
@@ -93,18 +101,18 @@ async fn send_is_disabled_until_both_name_and_message_are_set() {
     let _mounted = mount_to(root.clone(), move || {
         view! { <Message name on_send=Callback::new(|_: String| {}) /> }
     });
-    tick().await;
+    settle().await;
     let input: HtmlInputElement = find(&root, "fieldset#chat-controls > #message");
     let send: HtmlButtonElement = find(&root, "fieldset#chat-controls > #send");
     assert!(send.disabled(), "no name, no message");
     type_into(&input, "hello");
-    tick().await;
+    settle().await;
     assert!(send.disabled(), "no name");
     name.set("Ann".to_owned());
-    tick().await;
+    settle().await;
     assert!(!send.disabled(), "name and message");
     type_into(&input, "   ");
-    tick().await;
+    settle().await;
     assert!(send.disabled(), "blank message");
 }
 
@@ -115,25 +123,25 @@ async fn enter_sends_the_message_and_clears_the_input() {
     let _mounted = mount_to(root.clone(), move || {
         view! { <Message name=Signal::stored("Ann".to_owned()) on_send=Callback::new(move |text| sent.update(|sent| sent.push(text))) /> }
     });
-    tick().await;
+    settle().await;
     let input: HtmlInputElement = find(&root, "#message");
     type_into(&input, "first");
-    tick().await;
+    settle().await;
     press(&input, "Enter");
-    tick().await;
+    settle().await;
     assert_eq!(sent.get_untracked(), vec!["first".to_owned()]);
     assert_eq!(input.value(), "");
     press(&input, "Enter");
-    tick().await;
+    settle().await;
     assert_eq!(
         sent.get_untracked().len(),
         1,
         "an empty message is not sent"
     );
     type_into(&input, "second");
-    tick().await;
+    settle().await;
     find::<HtmlButtonElement>(&root, "#send").click();
-    tick().await;
+    settle().await;
     assert_eq!(
         sent.get_untracked(),
         vec!["first".to_owned(), "second".to_owned()]
@@ -147,14 +155,14 @@ async fn an_overlong_message_is_refused_and_the_input_says_why() {
     let _mounted = mount_to(root.clone(), move || {
         view! { <Message name=Signal::stored("Ann".to_owned()) on_send=Callback::new(move |_| sent.update(|n| *n += 1)) /> }
     });
-    tick().await;
+    settle().await;
     let input: HtmlInputElement = find(&root, "#message");
     let limit: Element = find(&root, "#message-limit");
     type_into(&input, &"x".repeat(MAX_MESSAGE_CHARS));
-    tick().await;
+    settle().await;
     assert_eq!(limit.text_content().unwrap(), "4000 / 4000 characters");
     type_into(&input, &"x".repeat(MAX_MESSAGE_CHARS + 1));
-    tick().await;
+    settle().await;
     assert!(find::<HtmlButtonElement>(&root, "#send").disabled());
     assert_eq!(
         limit.text_content().unwrap(),
@@ -162,7 +170,7 @@ async fn an_overlong_message_is_refused_and_the_input_says_why() {
     );
     assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
     press(&input, "Enter");
-    tick().await;
+    settle().await;
     assert_eq!(sent.get_untracked(), 0);
 }
 
@@ -181,7 +189,7 @@ async fn the_conversation_is_a_log_of_sent_received_and_system_entries() {
             text: "his".to_owned(),
         });
     });
-    tick().await;
+    settle().await;
     let log: Element = find(&root, "#chat-text");
     assert_eq!(log.get_attribute("role").as_deref(), Some("log"));
     assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
@@ -219,7 +227,7 @@ async fn hostile_markup_is_shown_as_text() {
             text: hostile.to_owned(),
         })
     });
-    tick().await;
+    settle().await;
     assert_eq!(
         count(&root, "#chat-text img, #chat-text b, #chat-text i"),
         0
@@ -241,7 +249,7 @@ async fn delivery_changes_show_on_the_entry_and_other_rows_are_kept() {
         chat.apply(ChatEvent::System("connected".to_owned()));
         id = chat.write("hi");
     });
-    tick().await;
+    settle().await;
     let first_row = find::<Element>(&root, "#chat-text > .entry");
     chat.update(|chat| {
         chat.apply(ChatEvent::Delivery {
@@ -249,7 +257,7 @@ async fn delivery_changes_show_on_the_entry_and_other_rows_are_kept() {
             delivery: Delivery::Sent,
         })
     });
-    tick().await;
+    settle().await;
     assert_eq!(rows(&root)[1].3.as_deref(), Some("sent"));
     let first_after = find::<Element>(&root, "#chat-text > .entry");
     assert!(
@@ -271,7 +279,7 @@ async fn a_batch_of_frames_lands_in_one_update() {
             text: i.to_string(),
         }))
     });
-    tick().await;
+    settle().await;
     assert_eq!(count(&root, "#chat-text > .entry"), 1000);
     assert_eq!(rows(&root)[999].2, "999");
 }
@@ -286,7 +294,7 @@ async fn a_pending_message_can_be_discarded() {
     });
     let mut id = EntryId(0);
     chat.update(|chat| id = chat.write("later"));
-    tick().await;
+    settle().await;
     find::<HtmlButtonElement>(&root, ".entry[data-state=pending] .discard").click();
     assert_eq!(discarded.get_untracked(), vec![id]);
 }
@@ -308,7 +316,7 @@ async fn status_states_the_connection_and_offers_its_controls() {
             />
         }
     });
-    tick().await;
+    settle().await;
     let shown: Element = find(&root, "#status");
     assert_eq!(
         shown.get_attribute("data-state").as_deref(),
@@ -319,7 +327,7 @@ async fn status_states_the_connection_and_offers_its_controls() {
         state: ConnState::Closed,
         text: "disconnected; reconnecting in 2 s".to_owned(),
     });
-    tick().await;
+    settle().await;
     assert_eq!(shown.get_attribute("data-state").as_deref(), Some("closed"));
     assert_eq!(
         shown.text_content().unwrap(),
@@ -328,4 +336,57 @@ async fn status_states_the_connection_and_offers_its_controls() {
     assert!(find::<HtmlButtonElement>(&root, "#disconnect").disabled());
     find::<HtmlButtonElement>(&root, "#reconnect").click();
     assert_eq!(reconnects.get_untracked(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
+    use wschat::{components::Settings, config::Settings as Saved};
+    let root = container();
+    let saves = RwSignal::new(Vec::<Saved>::new());
+    let _mounted = mount_to(root.clone(), move || {
+        view! {
+            <Settings
+                saved=Saved::default()
+                from_url=vec!["event"]
+                on_save=Callback::new(move |saved| saves.update(|saves| saves.push(saved)))
+            />
+        }
+    });
+    settle().await;
+    let server: HtmlInputElement = find(&root, "#settings-server");
+    let event: HtmlInputElement = find(&root, "#settings-event");
+    let form: web_sys::HtmlFormElement = find(&root, "#settings-form");
+    type_into(&server, "example.com");
+    type_into(&event, "disconnect");
+    form.request_submit().unwrap();
+    settle().await;
+    let error = |id: &str| find::<Element>(&root, id).text_content().unwrap();
+    assert!(error("#settings-server-error").contains("example.com"));
+    assert!(error("#settings-event-error").contains("reserved"));
+    assert_eq!(error("#settings-protocol-error"), "");
+    assert!(
+        saves.get_untracked().is_empty(),
+        "nothing saved while a field is refused"
+    );
+
+    type_into(&server, "ws://127.0.0.1:3000/");
+    type_into(&event, "client-message");
+    form.request_submit().unwrap();
+    settle().await;
+    assert_eq!(error("#settings-server-error"), "");
+    assert_eq!(
+        saves.get_untracked(),
+        vec![Saved {
+            server: Some("ws://127.0.0.1:3000/".to_owned()),
+            protocol: None,
+            event: Some("client-message".to_owned()),
+        }]
+    );
+    assert_eq!(
+        find::<Element>(&root, "#settings-saved")
+            .text_content()
+            .unwrap(),
+        "Saved."
+    );
+    assert!(error("#settings-url-note").contains("event"));
 }
