@@ -84,6 +84,8 @@ pub fn App() -> impl IntoView {
     let on_disconnect = Callback::new(move |()| connection.with_value(Connection::disconnect));
     let on_discard =
         Callback::new(move |id| connection.with_value(|connection| connection.discard(id)));
+    let on_resend =
+        Callback::new(move |id| connection.with_value(|connection| connection.resend(id)));
     let on_settings = Callback::new(move |settings: SavedSettings| {
         let json = settings.to_json();
         storage::write(Area::Local, SETTINGS_KEY, &json);
@@ -101,7 +103,7 @@ pub fn App() -> impl IntoView {
         <Settings saved from_url on_save=on_settings />
         <main>
             <Name name on_change=on_name />
-            <Conversation chat on_discard />
+            <Conversation chat on_discard on_resend />
             <Message name on_send />
         </main>
     }

@@ -137,6 +137,11 @@ impl Connection {
         self.with(move |link, driver| link.reconfigure(codec, server, driver));
     }
 
+    /// Sends an uncertain message again.
+    pub fn resend(&self, id: EntryId) {
+        self.with(|link, driver| link.resend(id, driver));
+    }
+
     /// Drops a message the user no longer wants sent.
     pub fn discard(&self, id: EntryId) {
         self.with(|link, driver| link.discard(id, driver));
@@ -282,6 +287,12 @@ impl Driver for Browser {
             Frame::Binary(bytes) => live.raw.send_with_u8_array(bytes),
         }
         .map_err(|error| js_text(&error))
+    }
+
+    fn buffered_amount(&self) -> u32 {
+        self.socket
+            .as_ref()
+            .map_or(0, |live| live.raw.buffered_amount())
     }
 
     fn set_retry(&mut self, delay: Option<Duration>) {

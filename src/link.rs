@@ -24,6 +24,9 @@ pub trait Driver {
     fn close(&mut self);
     /// Hands a frame to the open socket.
     fn send(&mut self, frame: &Frame) -> Result<(), String>;
+    /// Bytes handed to the socket that the browser has not yet put on the
+    /// network.
+    fn buffered_amount(&self) -> u32;
     /// Calls [`Link::retry_due`] after `delay`, replacing any earlier
     /// timer. `None` cancels it.
     fn set_retry(&mut self, delay: Option<Duration>);
@@ -111,6 +114,11 @@ pub enum Phase {
     Stopped(Stop),
 }
 
+/// How long before an unasked close a handed-over message counts as
+/// uncertain. json and text servers send no acknowledgements, so a message
+/// handed to a socket shortly before it died may have been lost on the way.
+pub const UNCERTAIN_WINDOW: Duration = Duration::from_millis(1500);
+
 /// What a link needs to start.
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
@@ -119,6 +127,15 @@ pub struct LinkConfig {
     pub server: String,
     pub name: String,
     pub page: PageOrigin,
+}
+
+/// A message handed to the current socket.
+#[derive(Debug, Clone)]
+struct InFlight {
+    message: Queued,
+    /// The frame's size in bytes.
+    bytes: usize,
+    handed_ms: f64,
 }
 
 /// The connection's state machine.
@@ -132,6 +149,10 @@ pub struct Link {
     /// When the server was last heard from, for the silence watchdog.
     last_heard_ms: f64,
     inbound: Vec<Inbound>,
+    /// Messages handed to the current socket within the uncertain window.
+    in_flight: Vec<InFlight>,
+    /// Messages whose delivery is unknown, kept for a resend.
+    uncertain: Vec<Queued>,
 }
 
 impl Link {
@@ -144,6 +165,8 @@ impl Link {
             url: String::new(),
             last_heard_ms: 0.0,
             inbound: Vec::new(),
+            in_flight: Vec::new(),
+            uncertain: Vec::new(),
         }
     }
 
@@ -165,6 +188,8 @@ impl Link {
     pub fn connect(&mut self, driver: &mut dyn Driver) {
         driver.set_retry(None);
         driver.set_watchdog(None);
+        // A socket closed on purpose sends what it holds before closing.
+        self.in_flight.clear();
         driver.close();
         let endpoint =
             match resolve_endpoint(&self.config.server, &self.config.name, &self.config.page) {
@@ -223,11 +248,13 @@ impl Link {
         }
     }
 
-    /// The user asked to disconnect.
+    /// The user asked to disconnect. The browser sends what it still holds
+    /// before its close frame, so nothing handed over is in doubt.
     pub fn disconnect(&mut self, driver: &mut dyn Driver) {
         let was_connected = matches!(self.phase, Phase::Open { .. });
         driver.set_retry(None);
         driver.set_watchdog(None);
+        self.in_flight.clear();
         driver.close();
         self.phase = Phase::Stopped(Stop::ByUser);
         if was_connected {
@@ -277,6 +304,7 @@ impl Link {
         }
         let was_open = matches!(self.phase, Phase::Open { .. });
         driver.set_watchdog(None);
+        self.settle_in_flight(driver);
         driver.close();
         if was_open {
             driver.chat(ChatEvent::System(format!(
@@ -302,6 +330,7 @@ impl Link {
             driver.set_watchdog(Some(limit - silent));
             return;
         }
+        self.settle_in_flight(driver);
         driver.close();
         driver.chat(ChatEvent::System(format!(
             "disconnected (the server was silent for {})",
@@ -317,12 +346,70 @@ impl Link {
         self.flush(driver);
     }
 
-    /// The user discarded a message that had not gone out.
+    /// The user discarded a message that had not gone out, or whose
+    /// delivery is uncertain.
     pub fn discard(&mut self, id: EntryId, driver: &mut dyn Driver) {
         if self.outbox.remove(id).is_some() {
             driver.save_outbox(&self.outbox);
         }
+        self.uncertain.retain(|message| message.id != id);
         driver.chat(ChatEvent::Discard(id));
+    }
+
+    /// The user asked to send an uncertain message again.
+    pub fn resend(&mut self, id: EntryId, driver: &mut dyn Driver) {
+        let Some(index) = self.uncertain.iter().position(|message| message.id == id) else {
+            return;
+        };
+        let message = self.uncertain.remove(index);
+        driver.chat(ChatEvent::Delivery {
+            id,
+            delivery: Delivery::Pending,
+        });
+        self.write(message, driver);
+    }
+
+    /// Decides, as the current socket goes, what became of the messages
+    /// recently handed to it. Bytes the browser still held never left:
+    /// those messages go back to the front of the outbox, to be sent again
+    /// with no risk of a duplicate. Others handed within the uncertain
+    /// window may or may not have arrived: they are marked so, for the user
+    /// to resend or discard. Older ones stay sent.
+    fn settle_in_flight(&mut self, driver: &mut dyn Driver) {
+        let mut unsent = driver.buffered_amount() as usize;
+        let mut requeue = Vec::new();
+        while unsent > 0 {
+            match self.in_flight.last() {
+                Some(last) if last.bytes <= unsent => {
+                    unsent -= last.bytes;
+                    if let Some(flight) = self.in_flight.pop() {
+                        requeue.push(flight.message);
+                    }
+                }
+                _ => break,
+            }
+        }
+        requeue.reverse();
+        for message in &requeue {
+            driver.chat(ChatEvent::Delivery {
+                id: message.id,
+                delivery: Delivery::Pending,
+            });
+        }
+        if !requeue.is_empty() {
+            self.outbox.requeue_front(requeue);
+            driver.save_outbox(&self.outbox);
+        }
+        let since = driver.now_ms() - UNCERTAIN_WINDOW.as_secs_f64() * 1000.0;
+        for flight in self.in_flight.drain(..) {
+            if flight.handed_ms >= since {
+                driver.chat(ChatEvent::Delivery {
+                    id: flight.message.id,
+                    delivery: Delivery::Uncertain,
+                });
+                self.uncertain.push(flight.message);
+            }
+        }
     }
 
     fn unreachable(&mut self, why: String, driver: &mut dyn Driver) {
@@ -382,22 +469,38 @@ impl Link {
             return;
         }
         let mut sent_any = false;
+        let now = driver.now_ms();
+        let since = now - UNCERTAIN_WINDOW.as_secs_f64() * 1000.0;
+        self.in_flight.retain(|flight| flight.handed_ms >= since);
         while let Some(next) = self.outbox.front() {
             let frame = self.config.codec.encode(&next.name, &next.text);
             if driver.send(&frame).is_err() {
                 break;
             }
-            let id = next.id;
-            self.outbox.pop_front();
+            let Some(message) = self.outbox.pop_front() else {
+                break;
+            };
             sent_any = true;
             driver.chat(ChatEvent::Delivery {
-                id,
+                id: message.id,
                 delivery: Delivery::Sent,
+            });
+            self.in_flight.push(InFlight {
+                message,
+                bytes: frame_bytes(&frame),
+                handed_ms: now,
             });
         }
         if sent_any {
             driver.save_outbox(&self.outbox);
         }
+    }
+}
+
+fn frame_bytes(frame: &Frame) -> usize {
+    match frame {
+        Frame::Text(text) => text.len(),
+        Frame::Binary(bytes) => bytes.len(),
     }
 }
 

@@ -179,7 +179,7 @@ async fn the_conversation_is_a_log_of_sent_received_and_system_entries() {
     let root = container();
     let chat = RwSignal::new(Chat::default());
     let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(|_| {}) /> }
+        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
     });
     chat.update(|chat| {
         chat.apply(ChatEvent::System("connected".to_owned()));
@@ -218,7 +218,7 @@ async fn hostile_markup_is_shown_as_text() {
     let root = container();
     let chat = RwSignal::new(Chat::default());
     let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(|_| {}) /> }
+        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
     });
     let hostile = r#"<img src=x onerror="window.__xss=1"><b>bold</b>"#;
     chat.update(|chat| {
@@ -242,7 +242,7 @@ async fn delivery_changes_show_on_the_entry_and_other_rows_are_kept() {
     let root = container();
     let chat = RwSignal::new(Chat::default());
     let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(|_| {}) /> }
+        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
     });
     let mut id = EntryId(0);
     chat.update(|chat| {
@@ -271,7 +271,7 @@ async fn a_batch_of_frames_lands_in_one_update() {
     let root = container();
     let chat = RwSignal::new(Chat::default());
     let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(|_| {}) /> }
+        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
     });
     chat.update(|chat| {
         chat.apply_all((0..1000).map(|i| ChatEvent::Received {
@@ -290,7 +290,7 @@ async fn a_pending_message_can_be_discarded() {
     let chat = RwSignal::new(Chat::default());
     let discarded = RwSignal::new(Vec::<EntryId>::new());
     let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(move |id| discarded.update(|d| d.push(id))) /> }
+        view! { <Conversation chat on_discard=Callback::new(move |id| discarded.update(|d| d.push(id))) on_resend=Callback::new(|_| {}) /> }
     });
     let mut id = EntryId(0);
     chat.update(|chat| id = chat.write("later"));
@@ -389,4 +389,37 @@ async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
         "Saved."
     );
     assert!(error("#settings-url-note").contains("event"));
+}
+
+#[wasm_bindgen_test]
+async fn an_uncertain_message_says_so_and_offers_resend_and_discard() {
+    let root = container();
+    let chat = RwSignal::new(Chat::default());
+    let resent = RwSignal::new(Vec::<EntryId>::new());
+    let _mounted = mount_to(root.clone(), move || {
+        view! {
+            <Conversation
+                chat
+                on_discard=Callback::new(|_| {})
+                on_resend=Callback::new(move |id| resent.update(|r| r.push(id)))
+            />
+        }
+    });
+    let mut id = EntryId(0);
+    chat.update(|chat| {
+        id = chat.write("maybe");
+        chat.apply(ChatEvent::Delivery {
+            id,
+            delivery: Delivery::Uncertain,
+        });
+    });
+    settle().await;
+    let entry: Element = find(&root, ".entry[data-state=uncertain]");
+    assert!(entry
+        .text_content()
+        .unwrap()
+        .contains("may not have arrived"));
+    assert_eq!(count(&root, ".entry[data-state=uncertain] .discard"), 1);
+    find::<HtmlButtonElement>(&root, ".entry[data-state=uncertain] .resend").click();
+    assert_eq!(resent.get_untracked(), vec![id]);
 }

@@ -15,8 +15,11 @@ pub fn Conversation(
     /// The conversation to show.
     #[prop(into)]
     chat: Signal<Chat>,
-    /// Called when the user discards a message that has not gone out.
+    /// Called when the user discards a message that has not gone out, or
+    /// whose delivery is uncertain.
     on_discard: Callback<EntryId>,
+    /// Called when the user sends an uncertain message again.
+    on_resend: Callback<EntryId>,
 ) -> impl IntoView {
     let log = NodeRef::<Div>::new();
     let following = StoredValue::new(true);
@@ -53,7 +56,7 @@ pub fn Conversation(
             <For
                 each=move || chat.with(|chat| chat.entries().to_vec())
                 key=|entry| (entry.id, entry.delivery)
-                children=move |entry| view! { <Line entry on_discard /> }
+                children=move |entry| view! { <Line entry on_discard on_resend /> }
             />
         </div>
     }
@@ -66,9 +69,15 @@ fn Line(
     entry: Entry,
     /// Called when the user discards this entry.
     on_discard: Callback<EntryId>,
+    /// Called when the user sends this entry again.
+    on_resend: Callback<EntryId>,
 ) -> impl IntoView {
     let id = entry.id;
-    let discardable = entry.delivery == Some(Delivery::Pending);
+    let discardable = matches!(
+        entry.delivery,
+        Some(Delivery::Pending) | Some(Delivery::Uncertain)
+    );
+    let resendable = entry.delivery == Some(Delivery::Uncertain);
     view! {
         <div
             class="entry"
@@ -78,6 +87,20 @@ fn Line(
         >
             <span class=entry.kind()>{entry.sender_label().to_owned()}</span>
             <span class="text">{entry.text.to_string()}</span>
+            {resendable
+                .then(|| {
+                    view! {
+                        <span class="note">"may not have arrived"</span>
+                        <button
+                            class="resend"
+                            type="button"
+                            title="Send this message again"
+                            on:click=move |_| on_resend.run(id)
+                        >
+                            "resend"
+                        </button>
+                    }
+                })}
             {discardable
                 .then(|| {
                     view! {

@@ -20,6 +20,7 @@ struct Recorder {
     now: f64,
     fail_sends: bool,
     fail_open: bool,
+    buffered: u32,
 }
 
 impl Driver for Recorder {
@@ -39,6 +40,9 @@ impl Driver for Recorder {
         }
         self.sent.push(frame.clone());
         Ok(())
+    }
+    fn buffered_amount(&self) -> u32 {
+        self.buffered
     }
     fn set_retry(&mut self, delay: Option<Duration>) {
         self.retry = delay;
@@ -382,4 +386,214 @@ fn discarding_removes_a_queued_message() {
     link.discard(EntryId(1), &mut driver);
     assert!(link.outbox().is_empty());
     assert_eq!(driver.chat.last(), Some(&ChatEvent::Discard(EntryId(1))));
+}
+
+fn deliveries(driver: &Recorder, id: u64) -> Vec<Delivery> {
+    driver
+        .chat
+        .iter()
+        .filter_map(|event| match event {
+            ChatEvent::Delivery { id: of, delivery } if *of == EntryId(id) => Some(*delivery),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn messages_handed_just_before_an_unasked_close_are_marked_uncertain() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    driver.now = 0.0;
+    link.write(message(1, "old"), &mut driver);
+    driver.now = 10_000.0;
+    link.write(message(2, "recent"), &mut driver);
+    driver.now = 10_500.0;
+    link.closed(dropped(), &mut driver);
+    assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
+    assert_eq!(
+        deliveries(&driver, 2),
+        vec![Delivery::Sent, Delivery::Uncertain]
+    );
+    assert!(
+        link.outbox().is_empty(),
+        "an uncertain message is not resent by itself"
+    );
+}
+
+#[test]
+fn bytes_the_browser_still_held_are_requeued_and_sent_once_on_the_next_socket() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "a"), &mut driver);
+    link.write(message(2, "b"), &mut driver);
+    link.write(message(3, "c"), &mut driver);
+    // Frames 2 and 3 never left: 2 x 24 bytes of {"name":"ann","msg":"x"}.
+    driver.buffered = 48;
+    link.closed(dropped(), &mut driver);
+    assert_eq!(
+        deliveries(&driver, 1),
+        vec![Delivery::Sent, Delivery::Uncertain]
+    );
+    assert_eq!(
+        deliveries(&driver, 2),
+        vec![Delivery::Sent, Delivery::Pending]
+    );
+    assert_eq!(
+        deliveries(&driver, 3),
+        vec![Delivery::Sent, Delivery::Pending]
+    );
+    assert_eq!(link.outbox().len(), 2);
+    driver.buffered = 0;
+    driver.sent.clear();
+    link.retry_due(&mut driver);
+    link.opened(&mut driver);
+    assert_eq!(
+        driver.sent_texts(),
+        vec![r#"{"name":"ann","msg":"b"}"#, r#"{"name":"ann","msg":"c"}"#]
+    );
+}
+
+#[test]
+fn an_uncertain_message_can_be_resent_once_or_discarded() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "maybe"), &mut driver);
+    link.write(message(2, "drop me"), &mut driver);
+    link.closed(dropped(), &mut driver);
+    link.resend(EntryId(1), &mut driver);
+    link.resend(EntryId(1), &mut driver);
+    assert_eq!(link.outbox().len(), 1, "a second resend does nothing");
+    link.discard(EntryId(2), &mut driver);
+    link.resend(EntryId(2), &mut driver);
+    driver.sent.clear();
+    link.retry_due(&mut driver);
+    link.opened(&mut driver);
+    assert_eq!(driver.sent_texts(), vec![r#"{"name":"ann","msg":"maybe"}"#]);
+    assert_eq!(
+        deliveries(&driver, 1),
+        vec![
+            Delivery::Sent,
+            Delivery::Uncertain,
+            Delivery::Pending,
+            Delivery::Sent
+        ]
+    );
+}
+
+#[test]
+fn a_close_the_user_asked_for_leaves_nothing_uncertain() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "hi"), &mut driver);
+    link.disconnect(&mut driver);
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.closed(dropped(), &mut driver);
+    assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
+}
+
+#[test]
+fn a_silent_socket_io_server_is_dropped_and_replaced() {
+    let mut driver = Recorder::default();
+    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    assert_eq!(driver.watchdog, Some(Duration::from_secs(45)));
+    link.received(
+        Frame::Text(r#"0{"sid":"x","pingInterval":1000,"pingTimeout":1000}"#.to_owned()),
+        &mut driver,
+    );
+    assert_eq!(driver.sent_texts(), vec!["40"]);
+    assert_eq!(driver.watchdog, Some(Duration::from_secs(2)));
+    link.received(Frame::Text(r#"40{"sid":"y"}"#.to_owned()), &mut driver);
+    driver.now = 1_500.0;
+    link.watchdog_due(&mut driver);
+    assert_eq!(
+        driver.watchdog,
+        Some(Duration::from_millis(500)),
+        "re-armed for the rest"
+    );
+    assert!(matches!(link.phase(), Phase::Open { ready: true }));
+    driver.now = 2_100.0;
+    link.watchdog_due(&mut driver);
+    assert_eq!(link.phase(), &Phase::Waiting);
+    assert_eq!(
+        driver.system_lines().last(),
+        Some(&"disconnected (the server was silent for 2 s)")
+    );
+    assert_eq!(driver.retry, Some(Duration::from_millis(500)));
+}
+
+#[test]
+fn a_waking_tab_checks_the_silence_deadline_at_once() {
+    let mut driver = Recorder::default();
+    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.received(
+        Frame::Text(r#"0{"sid":"x","pingInterval":1000,"pingTimeout":1000}"#.to_owned()),
+        &mut driver,
+    );
+    driver.now = 60_000.0;
+    link.nudge(&mut driver);
+    assert_eq!(link.phase(), &Phase::Waiting);
+}
+
+#[test]
+fn pings_keep_a_socket_io_link_alive_and_are_answered() {
+    let mut driver = Recorder::default();
+    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.received(
+        Frame::Text(r#"0{"sid":"x","pingInterval":1000,"pingTimeout":1000}"#.to_owned()),
+        &mut driver,
+    );
+    for second in 1..=10 {
+        driver.now = f64::from(second) * 1000.0;
+        link.received(Frame::Text("2".to_owned()), &mut driver);
+        link.watchdog_due(&mut driver);
+    }
+    assert!(matches!(link.phase(), Phase::Open { .. }));
+    assert_eq!(
+        driver.sent_texts().iter().filter(|f| **f == "3").count(),
+        10
+    );
+}
+
+#[test]
+fn a_socket_io_disconnect_packet_is_never_followed_by_a_reconnect() {
+    let mut driver = Recorder::default();
+    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.received(Frame::Text("41".to_owned()), &mut driver);
+    assert_eq!(link.phase(), &Phase::Stopped(Stop::ByServer));
+    link.closed(dropped(), &mut driver);
+    link.retry_due(&mut driver);
+    link.nudge(&mut driver);
+    assert_eq!(driver.opened.len(), 1);
+    assert_eq!(driver.retry, None);
+    assert_eq!(
+        driver.system_lines().last(),
+        Some(&"disconnected (the server disconnected this client)")
+    );
+}
+
+#[test]
+fn json_and_text_send_nothing_the_user_did_not_write() {
+    for protocol in [Protocol::Json, Protocol::Text] {
+        let mut driver = Recorder::default();
+        let mut link = link_with(protocol, "/ws");
+        link.connect(&mut driver);
+        link.opened(&mut driver);
+        for second in 1..=100 {
+            driver.now = f64::from(second) * 1000.0;
+            link.received(Frame::Text("hello".to_owned()), &mut driver);
+            link.watchdog_due(&mut driver);
+            link.nudge(&mut driver);
+        }
+        assert!(driver.sent.is_empty(), "{protocol}");
+        assert_eq!(driver.watchdog, None, "{protocol}");
+    }
 }
