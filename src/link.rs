@@ -506,11 +506,12 @@ fn frame_bytes(frame: &Frame) -> usize {
 
 /// "0.5 s" below a second, else whole seconds rounded: "2 s".
 fn seconds(delay: Duration) -> String {
-    let millis = delay.as_millis();
+    // u64, not the u128 of as_millis: u128 formatting costs the bundle.
+    let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
     if millis < 1000 {
         format!("0.{} s", millis / 100)
     } else {
-        format!("{} s", (millis + 500) / 1000)
+        format!("{} s", millis.saturating_add(500) / 1000)
     }
 }
 

@@ -1,15 +1,18 @@
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
 use crate::{
     config::{
-        check_settings, ConfigError, FieldErrors, Settings as SavedSettings, SettingsForm,
-        DEFAULT_EVENT, DEFAULT_SERVER,
+        check_settings, Settings as SavedSettings, SettingsForm, DEFAULT_EVENT, DEFAULT_SERVER,
     },
     protocol::Protocol,
 };
 
 /// The settings panel: server, protocol and Socket.IO event, saved and
 /// applied at once. Refused fields say why, next to the field.
+///
+/// The fields are plain form controls, read when the form is submitted:
+/// nothing else needs their values while the user types, and every
+/// reactive binding costs bundle size.
 #[component]
 pub fn Settings(
     /// The settings saved so far.
@@ -20,36 +23,50 @@ pub fn Settings(
     on_save: Callback<SavedSettings>,
 ) -> impl IntoView {
     let initial = SettingsForm::from(&saved);
-    let server = RwSignal::new(initial.server);
-    let protocol = RwSignal::new(initial.protocol);
-    let event = RwSignal::new(initial.event);
-    let errors = RwSignal::new(Default::default());
-    let saved_note = RwSignal::new(false);
+    let server = NodeRef::<html::Input>::new();
+    let protocol = NodeRef::<html::Select>::new();
+    let event = NodeRef::<html::Input>::new();
+    // One message per field, and the "saved" note, in that order.
+    let notes = RwSignal::new([String::new(), String::new(), String::new(), String::new()]);
 
     let save = move || {
         let form = SettingsForm {
-            server: server.get_untracked(),
-            protocol: protocol.get_untracked(),
-            event: event.get_untracked(),
+            server: server
+                .get_untracked()
+                .map(|input| input.value())
+                .unwrap_or_default(),
+            protocol: protocol
+                .get_untracked()
+                .map(|select| select.value())
+                .unwrap_or_default(),
+            event: event
+                .get_untracked()
+                .map(|input| input.value())
+                .unwrap_or_default(),
+        };
+        let say = |error: Option<crate::config::ConfigError>| {
+            error.map(|e| e.to_string()).unwrap_or_default()
         };
         match check_settings(&form) {
             Ok(settings) => {
-                errors.set(Default::default());
-                saved_note.set(true);
+                notes.set([
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    "Saved.".to_owned(),
+                ]);
                 on_save.run(settings);
             }
-            Err(refused) => {
-                errors.set(refused);
-                saved_note.set(false);
-            }
+            Err(refused) => notes.set([
+                say(refused.server),
+                say(refused.protocol),
+                say(refused.event),
+                String::new(),
+            ]),
         }
     };
-    let error_of = move |pick: fn(&FieldErrors) -> &Option<ConfigError>| {
-        move || {
-            errors
-                .with(|errors| pick(errors).as_ref().map(ToString::to_string))
-                .unwrap_or_default()
-        }
+    let note = move |index: usize| {
+        move || notes.with(|notes| notes.get(index).cloned().unwrap_or_default())
     };
     let url_note = if from_url.is_empty() {
         String::new()
@@ -59,13 +76,8 @@ pub fn Settings(
             from_url.join(", ")
         )
     };
+    let chosen = initial.protocol;
 
-    let server_error = error_of(|e| &e.server);
-    let protocol_error = error_of(|e| &e.protocol);
-    let event_error = error_of(|e| &e.event);
-
-    // Fields are written out rather than wrapped in a component taking
-    // `Children`: that boxes views as AnyView, which costs the bundle ~10 KB.
     view! {
         <details id="settings">
             <summary>"Settings"</summary>
@@ -77,55 +89,49 @@ pub fn Settings(
                     save();
                 }
             >
-                <div class="field" class:invalid=move || !server_error().is_empty()>
+                <div class="field">
                     <label for="settings-server">"Server"</label>
                     <input
                         id="settings-server"
                         type="text"
+                        node_ref=server
                         placeholder=DEFAULT_SERVER
+                        value=initial.server
                         aria-describedby="settings-server-error"
-                        prop:value=server
-                        on:input=move |input| server.set(event_target_value(&input))
                     />
                     <small class="field-error" id="settings-server-error" role="alert">
-                        {server_error}
+                        {note(0)}
                     </small>
                 </div>
-                <div class="field" class:invalid=move || !protocol_error().is_empty()>
+                <div class="field">
                     <label for="settings-protocol">"Protocol"</label>
-                    <select
-                        id="settings-protocol"
-                        aria-describedby="settings-protocol-error"
-                        prop:value=protocol
-                        on:change=move |change| protocol.set(event_target_value(&change))
-                    >
+                    <select id="settings-protocol" node_ref=protocol aria-describedby="settings-protocol-error">
                         <option value="">"default (json)"</option>
-                        <option value=Protocol::Json.as_str()>{Protocol::Json.as_str()}</option>
-                        <option value=Protocol::Text.as_str()>{Protocol::Text.as_str()}</option>
-                        <option value=Protocol::SocketIo.as_str()>{Protocol::SocketIo.as_str()}</option>
+                        {Protocol::ALL.map(|option| {
+                            let name = option.as_str();
+                            view! { <option value=name selected=chosen == name>{name}</option> }
+                        })}
                     </select>
                     <small class="field-error" id="settings-protocol-error" role="alert">
-                        {protocol_error}
+                        {note(1)}
                     </small>
                 </div>
-                <div class="field" class:invalid=move || !event_error().is_empty()>
+                <div class="field">
                     <label for="settings-event">"Socket.IO event"</label>
                     <input
                         id="settings-event"
                         type="text"
+                        node_ref=event
                         placeholder=DEFAULT_EVENT
+                        value=initial.event
                         aria-describedby="settings-event-error"
-                        prop:value=event
-                        on:input=move |input| event.set(event_target_value(&input))
                     />
                     <small class="field-error" id="settings-event-error" role="alert">
-                        {event_error}
+                        {note(2)}
                     </small>
                 </div>
                 <button id="settings-save" type="submit">"Save and reconnect"</button>
-                <small id="settings-saved" role="status">
-                    {move || if saved_note.get() { "Saved." } else { "" }}
-                </small>
+                <small id="settings-saved" role="status">{note(3)}</small>
                 <p class="note" id="settings-url-note">{url_note}</p>
             </form>
         </details>
