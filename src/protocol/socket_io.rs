@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::{json, Frame, Inbound, WireProtocol};
 
@@ -37,11 +38,13 @@ impl SocketIo {
     }
 
     fn engine_open(&mut self, data: &str, out: &mut Vec<Inbound>) {
-        let heartbeat = serde_json::from_str::<Value>(data).ok().and_then(|open| {
-            let interval = open.get("pingInterval")?.as_u64()?;
-            let timeout = open.get("pingTimeout")?.as_u64()?;
-            Some(Duration::from_millis(interval.saturating_add(timeout)))
-        });
+        let heartbeat = serde_json::from_str::<OpenPacket>(data)
+            .ok()
+            .and_then(|open| {
+                Some(Duration::from_millis(
+                    open.ping_interval?.saturating_add(open.ping_timeout?),
+                ))
+            });
         match heartbeat {
             Some(limit) => self.silence_limit = limit,
             None => out.push(Inbound::Notice(
@@ -73,9 +76,9 @@ impl SocketIo {
             // Acks of our own emits: this client requests none.
             b'3' => {}
             b'4' => {
-                let reason = serde_json::from_str::<Value>(parsed.data)
+                let reason = serde_json::from_str::<ConnectError>(parsed.data)
                     .ok()
-                    .and_then(|error| error.get("message")?.as_str().map(str::to_owned))
+                    .and_then(|error| json::as_string(error.message?.get()))
                     .unwrap_or_else(|| preview(parsed.data));
                 out.push(Inbound::Ended(format!("the server refused the connection: {reason}")));
             }
@@ -94,14 +97,13 @@ impl SocketIo {
             // The server asked for an acknowledgement: give it, empty.
             out.push(Inbound::Reply(Frame::Text(format!("43{id}[]"))));
         }
-        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(packet.data) else {
+        let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(packet.data) else {
             return out.push(Inbound::Notice(format!(
                 "unreadable Socket.IO event: {}",
                 preview(packet.data)
             )));
         };
-        let mut items = items.into_iter();
-        let Some(Value::String(name)) = items.next() else {
+        let Some(name) = items.first().and_then(|name| json::as_string(name.get())) else {
             return out.push(Inbound::Notice(format!(
                 "a Socket.IO event without a name: {}",
                 preview(packet.data)
@@ -112,22 +114,38 @@ impl SocketIo {
         } else {
             name
         };
-        match items.next() {
-            None => out.push(Inbound::Chat {
+        let Some(argument) = items.get(1).map(|argument| argument.get()) else {
+            return out.push(Inbound::Chat {
                 sender,
                 text: String::new(),
-            }),
-            Some(Value::String(text)) => out.push(Inbound::Chat { sender, text }),
-            Some(value) => {
-                if !json::push_value(&value, out) {
-                    out.push(Inbound::Chat {
-                        sender,
-                        text: value.to_string(),
-                    });
-                }
-            }
+            });
+        };
+        if let Some(text) = json::as_string(argument) {
+            return out.push(Inbound::Chat { sender, text });
+        }
+        if !json::push_json(argument, out) {
+            out.push(Inbound::Chat {
+                sender,
+                text: argument.to_owned(),
+            });
         }
     }
+}
+
+/// The fields of the Engine.IO open packet that matter here.
+#[derive(Deserialize)]
+struct OpenPacket {
+    #[serde(rename = "pingInterval", default)]
+    ping_interval: Option<u64>,
+    #[serde(rename = "pingTimeout", default)]
+    ping_timeout: Option<u64>,
+}
+
+/// A Socket.IO connect error's payload.
+#[derive(Deserialize)]
+struct ConnectError<'a> {
+    #[serde(borrow, default)]
+    message: Option<&'a RawValue>,
 }
 
 impl WireProtocol for SocketIo {

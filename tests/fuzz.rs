@@ -1,0 +1,392 @@
+//! Hostile input, on the host: every decoder and parser is fed mutated
+//! golden inputs and random bytes, and must never panic. The generator is
+//! seeded, so a failure can be replayed; each target prints its iteration
+//! count.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::time::Duration;
+
+use wschat::{
+    backoff::Backoff,
+    chat::{check_message, shown_text, Chat, ChatEvent, EntryId},
+    config::{check_event, check_server, load, resolve_endpoint, PageOrigin},
+    link::{CloseInfo, Driver, Link, LinkConfig, Status},
+    outbox::{read_saved, Outbox, Queued},
+    protocol::{Codec, Frame, Protocol, WireProtocol},
+};
+
+/// Iterations per decoder and parser.
+const ITERATIONS: usize = 100_000;
+/// Random events per run of the link state machine, and runs.
+const LINK_STEPS: usize = 2_000;
+const LINK_RUNS: usize = 100;
+
+/// xorshift64*: small, seeded, good enough to explore inputs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Pieces that tend to break parsers.
+const TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    "\\",
+    ",",
+    ":",
+    "0",
+    "9",
+    "-",
+    "/",
+    "42",
+    "40",
+    "41",
+    "44",
+    "45",
+    "2",
+    "null",
+    "true",
+    "1e999",
+    "-0.0",
+    "99999999999999999999",
+    "\\u0000",
+    "\\ud800",
+    "é",
+    "😀",
+    "\u{0}",
+    "\"name\"",
+    "\"msg\"",
+    "\"message\"",
+    "{name}",
+    "%",
+    "?",
+    "#",
+    "ws://",
+    "http://",
+    " ",
+    "\n",
+];
+
+fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
+    let mut bytes = seed.to_vec();
+    for _ in 0..=rng.below(4) {
+        let at = rng.below(bytes.len() + 1);
+        match rng.below(6) {
+            0 if !bytes.is_empty() => {
+                let i = rng.below(bytes.len());
+                bytes[i] = rng.next() as u8;
+            }
+            1 => {
+                let token = rng.pick(TOKENS).as_bytes();
+                bytes.splice(at..at, token.iter().copied());
+            }
+            2 if at < bytes.len() => {
+                let end = (at + rng.below(8) + 1).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            3 => bytes.truncate(at),
+            4 if at < bytes.len() => {
+                let end = (at + rng.below(16) + 1).min(bytes.len());
+                let copy = bytes[at..end].to_vec();
+                bytes.splice(at..at, copy);
+            }
+            _ => {
+                let n = rng.below(8);
+                for _ in 0..n {
+                    bytes.insert(at.min(bytes.len()), rng.next() as u8);
+                }
+            }
+        }
+    }
+    bytes
+}
+
+fn input(rng: &mut Rng, seeds: &[&str]) -> Vec<u8> {
+    if rng.below(10) == 0 {
+        (0..rng.below(64)).map(|_| rng.next() as u8).collect()
+    } else {
+        let seed = *rng.pick(seeds);
+        mutate(rng, seed.as_bytes())
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn fuzz_codec(protocol: Protocol, seeds: &[&str], seed: u64) {
+    let mut rng = Rng(seed);
+    let mut codec = Codec::new(protocol, "message");
+    let mut out = Vec::new();
+    for _ in 0..ITERATIONS {
+        let bytes = input(&mut rng, seeds);
+        let frame = if rng.below(3) == 0 {
+            Frame::Binary(bytes)
+        } else {
+            Frame::Text(text(&bytes))
+        };
+        out.clear();
+        codec.decode(frame, &mut out);
+        if rng.below(50) == 0 {
+            codec.reset();
+        }
+    }
+    eprintln!("fuzz: {protocol} decoder, {ITERATIONS} iterations, no panic");
+}
+
+#[test]
+fn the_json_decoder_survives_hostile_frames() {
+    fuzz_codec(
+        Protocol::Json,
+        &[
+            r#"{"name":"Bob","msg":"hello"}"#,
+            r#"[{"name":"a","msg":"1"},{"from":"b","body":"2"}]"#,
+            r#"{"user":"u","text":"t","extra":[1,2,{"x":null}]}"#,
+            "this is not json",
+            r#"{"unknown":"shape","n":1.5e10}"#,
+        ],
+        1,
+    );
+}
+
+#[test]
+fn the_text_decoder_survives_hostile_frames() {
+    fuzz_codec(
+        Protocol::Text,
+        &["Hello webSocket", r#"I heard you say "hi""#],
+        2,
+    );
+}
+
+#[test]
+fn the_socket_io_decoder_survives_hostile_frames() {
+    fuzz_codec(
+        Protocol::SocketIo,
+        &[
+            r#"0{"sid":"x","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#,
+            r#"40{"sid":"y"}"#,
+            "2",
+            "41",
+            r#"42["message","abc said hi"]"#,
+            r#"4213["message","ack me"]"#,
+            r#"42/admin,7["x",{"a":1}]"#,
+            r#"44{"message":"Not authorized"}"#,
+            r#"451-["upload",{"_placeholder":true,"num":0}]"#,
+            r#"42["history",[{"name":"a","msg":"1"}]]"#,
+        ],
+        3,
+    );
+}
+
+#[test]
+fn config_and_endpoint_parsing_survive_hostile_values() {
+    let mut rng = Rng(4);
+    let seeds = [
+        "ws://127.0.0.1:3000/ws",
+        "/ws",
+        "https://h/?username={name}",
+        "//h:1/x",
+        "json",
+        "socketio",
+        "client-message",
+        r#"{"server":"ws://h/","protocol":"text","event":"e"}"#,
+    ];
+    let keys = ["server", "protocol", "name", "event", "other"];
+    let page = PageOrigin {
+        secure: false,
+        host: "127.0.0.1:8080".to_owned(),
+    };
+    for _ in 0..ITERATIONS {
+        let query: Vec<(String, String)> = (0..rng.below(5))
+            .map(|_| {
+                let value = input(&mut rng, &seeds);
+                (rng.pick(&keys).to_string(), text(&value))
+            })
+            .collect();
+        let saved = text(&input(&mut rng, &seeds));
+        let name = text(&input(&mut rng, &seeds));
+        let loaded = load(&query, Some(&saved), Some(&name));
+        let _ = resolve_endpoint(&loaded.config.server, &name, &page);
+        let value = text(&input(&mut rng, &seeds));
+        let _ = check_server(&value);
+        let _ = check_event(&value);
+        let _ = resolve_endpoint(&value, &name, &page);
+        let _ = value.parse::<Protocol>();
+    }
+    eprintln!("fuzz: config, query and endpoint parsing, {ITERATIONS} iterations, no panic");
+}
+
+#[test]
+fn stored_outboxes_and_messages_survive_hostile_values() {
+    let mut rng = Rng(5);
+    let seeds = [
+        r#"[{"name":"ann","text":"hi"}]"#,
+        "[]",
+        r#"[{"name":"a","text":"b"},{"name":"c","text":"d"}]"#,
+    ];
+    for _ in 0..ITERATIONS {
+        let value = text(&input(&mut rng, &seeds));
+        let _ = read_saved(&value);
+        let _ = check_message(&value, &value);
+        let long = value.repeat(rng.below(3000) + 1);
+        let _ = shown_text(&long);
+    }
+    eprintln!(
+        "fuzz: stored outbox, message checks and text cutting, {ITERATIONS} iterations, no panic"
+    );
+}
+
+/// A driver that accepts everything and records what a message went
+/// through, to check the link's promises under random events.
+#[derive(Default)]
+struct Loose {
+    now: f64,
+    open: bool,
+    sent: Vec<Frame>,
+    buffered: u32,
+    fail: bool,
+}
+
+impl Driver for Loose {
+    fn open(&mut self, url: &str) -> Result<(), String> {
+        if url.is_empty() {
+            return Err("empty".to_owned());
+        }
+        self.open = true;
+        Ok(())
+    }
+    fn close(&mut self) {
+        self.open = false;
+    }
+    fn send(&mut self, frame: &Frame) -> Result<(), String> {
+        if self.fail {
+            return Err("refused".to_owned());
+        }
+        self.sent.push(frame.clone());
+        Ok(())
+    }
+    fn buffered_amount(&self) -> u32 {
+        self.buffered
+    }
+    fn set_retry(&mut self, _: Option<Duration>) {}
+    fn set_watchdog(&mut self, _: Option<Duration>) {}
+    fn random(&mut self) -> f64 {
+        0.5
+    }
+    fn now_ms(&self) -> f64 {
+        self.now
+    }
+    fn chat(&mut self, _: ChatEvent) {}
+    fn status(&mut self, _: Status) {}
+    fn save_outbox(&mut self, _: &Outbox) {}
+}
+
+#[test]
+fn the_link_survives_random_event_orders_and_never_queues_a_message_twice() {
+    let mut rng = Rng(6);
+    let frames = [
+        r#"0{"sid":"x","pingInterval":100,"pingTimeout":100}"#,
+        r#"40{"sid":"y"}"#,
+        "41",
+        "2",
+        r#"42["message","x"]"#,
+        r#"{"name":"a","msg":"b"}"#,
+    ];
+    for run in 0..LINK_RUNS {
+        let protocol = *rng.pick(&Protocol::ALL);
+        let mut link = Link::new(
+            LinkConfig {
+                codec: Codec::new(protocol, "message"),
+                server: "ws://h:1/?u={name}".to_owned(),
+                name: "ann".to_owned(),
+                page: PageOrigin {
+                    secure: rng.below(2) == 0,
+                    host: "h".to_owned(),
+                },
+            },
+            Backoff::default(),
+            Outbox::default(),
+        );
+        let mut driver = Loose::default();
+        let mut chat = Chat::default();
+        for _ in 0..LINK_STEPS {
+            driver.now += rng.unit() * 500.0;
+            driver.buffered = if rng.below(4) == 0 {
+                rng.below(200) as u32
+            } else {
+                0
+            };
+            driver.fail = rng.below(10) == 0;
+            match rng.below(12) {
+                0 => link.connect(&mut driver),
+                1 => link.opened(&mut driver),
+                2 | 3 => {
+                    let bytes = input(&mut rng, &frames);
+                    link.received(Frame::Text(text(&bytes)), &mut driver);
+                }
+                4 => link.closed(
+                    CloseInfo {
+                        code: rng.below(5000) as u16,
+                        reason: text(&input(&mut rng, &frames)),
+                    },
+                    &mut driver,
+                ),
+                5 | 6 => {
+                    let id = chat.write("m");
+                    link.write(
+                        Queued {
+                            id,
+                            name: "ann".to_owned(),
+                            text: format!("m{}", id.0),
+                        },
+                        &mut driver,
+                    );
+                }
+                7 => link.retry_due(&mut driver),
+                8 => link.nudge(&mut driver),
+                9 => link.watchdog_due(&mut driver),
+                10 => link.resend(
+                    EntryId(rng.below(chat.entries().len() + 1) as u64),
+                    &mut driver,
+                ),
+                _ => match rng.below(3) {
+                    0 => link.disconnect(&mut driver),
+                    1 => link.discard(
+                        EntryId(rng.below(chat.entries().len() + 1) as u64),
+                        &mut driver,
+                    ),
+                    _ => link.set_name(&text(&input(&mut rng, &["ann", "Zoë"]))),
+                },
+            }
+            let mut ids: Vec<u64> = link.outbox().iter().map(|queued| queued.id.0).collect();
+            let queued = ids.len();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), queued, "run {run}: a message is queued twice");
+        }
+    }
+    eprintln!(
+        "fuzz: link state machine, {LINK_RUNS} runs x {LINK_STEPS} random events, no panic, no message queued twice"
+    );
+}
