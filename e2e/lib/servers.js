@@ -1,0 +1,113 @@
+'use strict';
+// Starts the reference servers of servers/ as child processes on free ports.
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const SERVERS = path.resolve(__dirname, '../servers');
+const READY_TIMEOUT_MS = 10_000;
+
+/** Children still running, killed if the test process exits without stopping them. */
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** A TCP port that was free a moment ago, picked by the kernel. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Spawns `node servers/<script> --port N ...args` and resolves once it has
+ * printed `listening on N`.
+ *
+ * Returns `{port, url, wsUrl, output(), stop(), kill(), restart()}`:
+ * `url` is `http://127.0.0.1:N`, `wsUrl` is `ws://127.0.0.1:N`; `output()` is
+ * everything the server printed; `stop()` sends SIGTERM and `kill()` SIGKILL,
+ * both resolving once the process has exited; `restart()` starts the same
+ * script with the same arguments on the same port.
+ */
+async function startServer(script, { port, args = [] } = {}) {
+  port ??= await freePort();
+  const child = spawn(process.execPath, [path.join(SERVERS, script), '--port', String(port), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+
+  let output = '';
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+
+  await new Promise((resolve, reject) => {
+    let ready = false;
+    const fail = (why) => {
+      if (ready) return;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${script} on port ${port} ${why}; it printed:\n${output}`));
+    };
+    const timer = setTimeout(() => fail(`did not start within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+    const onData = () => {
+      if (output.includes(`listening on ${port}`)) {
+        ready = true;
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    exited.then(({ code, signal }) => fail(`exited (code ${code}, signal ${signal})`));
+  });
+
+  const signalAndWait = async (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    output: () => output,
+    stop: () => signalAndWait('SIGTERM'),
+    kill: () => signalAndWait('SIGKILL'),
+    restart: () => startServer(script, { port, args }),
+  };
+}
+
+/**
+ * The built app: $WSCHAT_DIST, else the repository's dist/. Throws, saying
+ * how to build it, when it has no index.html.
+ */
+function distDir() {
+  const dir = process.env.WSCHAT_DIST
+    ? path.resolve(process.env.WSCHAT_DIST)
+    : path.resolve(__dirname, '../../dist');
+  if (!fs.existsSync(path.join(dir, 'index.html'))) {
+    throw new Error(`${dir}/index.html not found: build the app first (trunk build --release)`);
+  }
+  return dir;
+}
+
+/** Starts relay.js serving the built app; the page's default `/ws` reaches it. */
+function startRelay({ port } = {}) {
+  return startServer('relay.js', { port, args: ['--static', distDir()] });
+}
+
+module.exports = { startServer, startRelay, distDir, freePort };

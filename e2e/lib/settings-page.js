@@ -1,0 +1,102 @@
+'use strict';
+// A page object for the settings panel (details#settings), and a recorder of
+// the WebSocket connections a page opens, for the specs that pair the app
+// with each server design.
+
+const SETTINGS_KEY = 'wschat.settings';
+
+class SettingsPanel {
+  /** @param {import('playwright-core').Page} page */
+  constructor(page) {
+    this.page = page;
+    this.panel = page.locator('details#settings');
+    this.summary = page.locator('details#settings > summary');
+    this.form = page.locator('form#settings-form');
+    this.server = page.locator('#settings-server');
+    this.protocol = page.locator('select#settings-protocol');
+    this.event = page.locator('#settings-event');
+    this.save = page.locator('#settings-save');
+    this.saved = page.locator('#settings-saved');
+    this.urlNote = page.locator('#settings-url-note');
+    this.errors = {
+      server: page.locator('#settings-server-error'),
+      protocol: page.locator('#settings-protocol-error'),
+      event: page.locator('#settings-event-error'),
+    };
+  }
+
+  /** Opens the panel (clicks its summary) unless it is open already. */
+  async open() {
+    const isOpen = await this.panel.evaluate((details) => details.open);
+    if (!isOpen) await this.summary.click();
+    await this.form.waitFor({ state: 'visible' });
+  }
+
+  /**
+   * Fills the fields given (`server`, `protocol`, `event`; a field left out
+   * is not touched) and clicks Save.
+   */
+  async fillAndSave({ server, protocol, event } = {}) {
+    await this.open();
+    if (server !== undefined) await this.server.fill(server);
+    if (protocol !== undefined) await this.protocol.selectOption(protocol);
+    if (event !== undefined) await this.event.fill(event);
+    await this.save.click();
+  }
+
+  /** `{server, protocol, event}`: what the fields show. */
+  async values() {
+    return {
+      server: await this.server.inputValue(),
+      protocol: await this.protocol.inputValue(),
+      event: await this.event.inputValue(),
+    };
+  }
+
+  /** `{server, protocol, event}`: the text of each field's error element, trimmed. */
+  async errorTexts() {
+    const text = async (locator) => ((await locator.textContent()) ?? '').trim();
+    return {
+      server: await text(this.errors.server),
+      protocol: await text(this.errors.protocol),
+      event: await text(this.errors.event),
+    };
+  }
+
+  /** The raw localStorage value of `wschat.settings`, or null. */
+  async stored() {
+    return this.page.evaluate((key) => window.localStorage.getItem(key), SETTINGS_KEY);
+  }
+}
+
+/**
+ * Records every WebSocket the page opens: `{url, sent: [], received: [],
+ * closed}` per socket, in order, frames as strings (binary ones as
+ * `Buffer`s). Attach it before the page navigates.
+ */
+function recordSockets(page) {
+  const sockets = [];
+  page.on('websocket', (ws) => {
+    const record = { url: ws.url(), sent: [], received: [], closed: false };
+    sockets.push(record);
+    ws.on('framesent', ({ payload }) => record.sent.push(payload));
+    ws.on('framereceived', ({ payload }) => record.received.push(payload));
+    ws.on('close', () => {
+      record.closed = true;
+    });
+  });
+  return sockets;
+}
+
+/** Polls `check` (sync or async) until it returns a truthy value, or throws `describe()`. */
+async function waitUntil(check, describe, { timeout = 10_000, interval = 100 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(typeof describe === 'function' ? await describe() : describe);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+module.exports = { SettingsPanel, recordSockets, waitUntil, SETTINGS_KEY };

@@ -1,0 +1,83 @@
+'use strict';
+// Alice and Bob chat side by side, and the picture becomes docs/screenshot.png.
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { test, before, after } = require('node:test');
+const { useBrowser } = require('../lib/browser');
+const { ChatPage } = require('../lib/chat-page');
+const { startRelay } = require('../lib/servers');
+
+const SCREENSHOT = process.env.WSCHAT_SCREENSHOT
+  ? path.resolve(process.env.WSCHAT_SCREENSHOT)
+  : path.resolve(__dirname, '../../docs/screenshot.png');
+
+const browser = useBrowser();
+let relay;
+
+before(async () => {
+  relay = await startRelay();
+});
+after(async () => {
+  await relay?.stop();
+});
+
+const CONVERSATION = [
+  ['Alice', 'Hi Bob! Are you on the new client?'],
+  ['Bob', 'Yes, it is Rust compiled to WebAssembly. Feels instant.'],
+  ['Alice', 'Same relay as before, nothing changed on the server.'],
+  ['Bob', 'Then let us ship it.'],
+];
+
+/** Two iframes side by side, each showing the app for one person. */
+function sideBySide(url) {
+  const frame = (name) =>
+    `<iframe name="${name}" title="${name}" src="${url}/?name=${name}"></iframe>`;
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><style>
+  html, body { margin: 0; height: 100%; background: #d8dde3; }
+  body { display: flex; gap: 12px; padding: 12px; box-sizing: border-box; }
+  iframe { flex: 1; border: 0; border-radius: 6px; background: white; }
+</style></head>
+<body>${frame('Alice')}${frame('Bob')}</body></html>`;
+}
+
+test('Alice and Bob side by side make docs/screenshot.png', { timeout: 60_000 }, async () => {
+  const { page, errors } = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+  await page.setContent(sideBySide(relay.url));
+  const chats = {
+    Alice: new ChatPage(page.frame({ name: 'Alice' })),
+    Bob: new ChatPage(page.frame({ name: 'Bob' })),
+  };
+  for (const chat of Object.values(chats)) {
+    await chat.waitForApp();
+    await chat.waitForStatus('open');
+  }
+
+  for (const [from, text] of CONVERSATION) {
+    const to = from === 'Alice' ? 'Bob' : 'Alice';
+    await chats[from].send(text);
+    await chats[to].waitForEntry({ kind: 'received', sender: from, text });
+    await chats[from].waitForEntry({ kind: 'sent', text, state: 'sent' });
+  }
+
+  for (const [who, chat] of Object.entries(chats)) {
+    for (const [, text] of CONVERSATION) {
+      const line = chat.target.locator('#chat-text .entry .text', { hasText: text });
+      await line.scrollIntoViewIfNeeded();
+      assert.ok(await line.isVisible(), `${who} sees "${text}"`);
+    }
+  }
+
+  const startedAt = Date.now();
+  fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT });
+  const written = fs.statSync(SCREENSHOT);
+  assert.ok(written.mtimeMs >= startedAt - 1000, 'docs/screenshot.png was written by this run');
+  assert.ok(written.size > 10_000, `docs/screenshot.png is a real picture (${written.size} bytes)`);
+  const signature = fs.readFileSync(SCREENSHOT).subarray(0, 8);
+  assert.deepEqual([...signature], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'it is a PNG');
+
+  assert.deepEqual(errors, []);
+});
