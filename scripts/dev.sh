@@ -10,4 +10,6 @@ node e2e/servers/relay.js --port 3000 --static dist &
 relay=$!
 trap 'kill $relay 2>/dev/null; wait $relay 2>/dev/null' EXIT INT TERM
 echo "relay on ws://127.0.0.1:3000/ws; open http://127.0.0.1:8080 in two tabs"
-trunk serve
+# Its own dist dir, so that the release build in dist/ never gets the dev
+# server's live-reload script.
+trunk serve --dist target/trunk-serve

@@ -33,7 +33,7 @@ function portTaken(port) {
 
 /** Starts `trunk serve --release` in its own process group. */
 function startTrunk() {
-  const child = spawn('trunk', ['serve', '--release'], {
+  const child = spawn('trunk', ['serve', '--release', '--dist', 'target/trunk-serve'], {
     cwd: REPO,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
