@@ -85,14 +85,20 @@ impl FromStr for Protocol {
 
 /// What every codec does. The connection talks only to this.
 pub trait WireProtocol {
-    /// The URL to open, given the resolved `ws(s)://` endpoint.
-    fn url(&self, endpoint: &str) -> String;
+    /// The URL to open, given the resolved `ws(s)://` endpoint. By
+    /// default, the endpoint itself.
+    fn url(&self, endpoint: &str) -> String {
+        endpoint.to_owned()
+    }
 
     /// Forgets the state of the last session, before a new socket opens.
     fn reset(&mut self) {}
 
-    /// The socket opened. Push what follows from that.
-    fn opened(&mut self, out: &mut Vec<Inbound>);
+    /// The socket opened. Push what follows from that. By default the
+    /// session is ready at once.
+    fn opened(&mut self, out: &mut Vec<Inbound>) {
+        out.push(Inbound::Ready);
+    }
 
     /// A frame arrived. Push what it means.
     fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>);
@@ -165,6 +171,15 @@ impl WireProtocol for Codec {
 
     fn silence_limit(&self) -> Option<Duration> {
         self.inner_ref().silence_limit()
+    }
+}
+
+/// A frame's text: text frames as they are, binary frames read as UTF-8,
+/// or a notice that gives the size of binary data that is not UTF-8.
+pub(crate) fn frame_text(frame: Frame) -> Result<String, Inbound> {
+    match frame {
+        Frame::Text(text) => Ok(text),
+        Frame::Binary(bytes) => binary_to_text(bytes),
     }
 }
 

@@ -124,6 +124,18 @@ fn dropped() -> CloseInfo {
     }
 }
 
+/// A Socket.IO link whose server sent its open packet with a 2 s heartbeat.
+fn socket_io_link(driver: &mut Recorder) -> Link {
+    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
+    link.connect(driver);
+    link.opened(driver);
+    link.received(
+        Frame::Text(r#"0{"sid":"x","pingInterval":1000,"pingTimeout":1000}"#.to_owned()),
+        driver,
+    );
+    link
+}
+
 fn open_link(driver: &mut Recorder) -> Link {
     let mut link = link();
     link.connect(driver);
@@ -527,13 +539,7 @@ fn a_silent_socket_io_server_is_dropped_and_replaced() {
 #[test]
 fn a_waking_tab_checks_the_silence_deadline_at_once() {
     let mut driver = Recorder::default();
-    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
-    link.connect(&mut driver);
-    link.opened(&mut driver);
-    link.received(
-        Frame::Text(r#"0{"sid":"x","pingInterval":1000,"pingTimeout":1000}"#.to_owned()),
-        &mut driver,
-    );
+    let mut link = socket_io_link(&mut driver);
     driver.now = 60_000.0;
     link.nudge(&mut driver);
     assert_eq!(link.phase(), &Phase::Waiting);
@@ -542,13 +548,7 @@ fn a_waking_tab_checks_the_silence_deadline_at_once() {
 #[test]
 fn pings_keep_a_socket_io_link_alive_and_are_answered() {
     let mut driver = Recorder::default();
-    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
-    link.connect(&mut driver);
-    link.opened(&mut driver);
-    link.received(
-        Frame::Text(r#"0{"sid":"x","pingInterval":1000,"pingTimeout":1000}"#.to_owned()),
-        &mut driver,
-    );
+    let mut link = socket_io_link(&mut driver);
     for second in 1..=10 {
         driver.now = f64::from(second) * 1000.0;
         link.received(Frame::Text("2".to_owned()), &mut driver);

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::{binary_to_text, Frame, Inbound, WireProtocol};
+use super::{frame_text, Frame, Inbound, WireProtocol};
 
 /// Field names that carry the sender, in order of preference.
 pub const SENDER_FIELDS: [&str; 6] = ["name", "user", "username", "from", "author", "sender"];
@@ -76,23 +76,11 @@ impl Loose<'_> {
 }
 
 impl WireProtocol for Json {
-    fn url(&self, endpoint: &str) -> String {
-        endpoint.to_owned()
-    }
-
-    fn opened(&mut self, out: &mut Vec<Inbound>) {
-        out.push(Inbound::Ready);
-    }
-
     fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
-        let text = match frame {
-            Frame::Text(text) => text,
-            Frame::Binary(bytes) => match binary_to_text(bytes) {
-                Ok(text) => text,
-                Err(notice) => return out.push(notice),
-            },
-        };
-        read_text(text, out);
+        match frame_text(frame) {
+            Ok(text) => read_text(text, out),
+            Err(notice) => out.push(notice),
+        }
     }
 
     fn encode(&self, name: &str, text: &str) -> Frame {

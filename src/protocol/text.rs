@@ -1,32 +1,20 @@
 //! Plain text, for echo designs: send the raw text, show every incoming
 //! frame verbatim, from `server`.
 
-use super::{binary_to_text, json::SERVER, Frame, Inbound, WireProtocol};
+use super::{frame_text, json::SERVER, Frame, Inbound, WireProtocol};
 
 /// The text codec. It has no state.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Text;
 
 impl WireProtocol for Text {
-    fn url(&self, endpoint: &str) -> String {
-        endpoint.to_owned()
-    }
-
-    fn opened(&mut self, out: &mut Vec<Inbound>) {
-        out.push(Inbound::Ready);
-    }
-
     fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
-        let text = match frame {
-            Frame::Text(text) => text,
-            Frame::Binary(bytes) => match binary_to_text(bytes) {
-                Ok(text) => text,
-                Err(notice) => return out.push(notice),
+        out.push(match frame_text(frame) {
+            Ok(text) => Inbound::Chat {
+                sender: SERVER.to_owned(),
+                text,
             },
-        };
-        out.push(Inbound::Chat {
-            sender: SERVER.to_owned(),
-            text,
+            Err(notice) => notice,
         });
     }
 
