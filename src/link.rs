@@ -115,9 +115,12 @@ pub enum Phase {
 }
 
 /// How long before an unasked close a handed-over message counts as
-/// uncertain. json and text servers send no acknowledgements, so a message
-/// handed to a socket shortly before it died may have been lost on the way.
-pub const UNCERTAIN_WINDOW: Duration = Duration::from_millis(1500);
+/// uncertain. json and text servers send no acknowledgements. When a server
+/// dies, its reset reaches the client about one round trip later, and what
+/// the client sent in that round trip is lost; 1 s covers round trips up to
+/// a second. A link that dies silently is noticed later than that, if at
+/// all, and no window can cover it without acknowledgements.
+pub const UNCERTAIN_WINDOW: Duration = Duration::from_millis(1000);
 
 /// What a link needs to start.
 #[derive(Debug, Clone)]

@@ -363,7 +363,7 @@ test('a message handed over just before the relay died is marked uncertain, not 
     const bob = await join(relay.url, 'Bob');
     const entryOf = async (text) => (await sentEntries(alice.chat, [text]))[0];
 
-    // u1 arrives, then the relay dies well within 1.5 s of the hand-over.
+    // u1 arrives, then the relay dies well within the 1 s uncertain window.
     await alice.chat.send('u1');
     await bob.chat.waitForEntry({ kind: 'received', sender: 'Alice', text: 'u1' });
     await relay.kill();
