@@ -4,7 +4,7 @@ use leptos::{ev, prelude::*};
 
 use crate::{
     backoff::Backoff,
-    chat::{Chat, ChatEvent},
+    chat::{Chat, ChatEvent, Delivery},
     components::{Conversation, Message, Name, Settings, Status},
     config::{self, Loaded, PageOrigin, Settings as SavedSettings},
     connection::{Connection, Outputs},
@@ -46,9 +46,9 @@ pub fn App() -> impl IntoView {
                 .map(|problem| ChatEvent::System(problem.to_string())),
         )
     });
-    let outbox = restore_outbox(chat);
+    let (outbox, uncertain) = restore_outbox(chat);
 
-    let link = Link::new(
+    let mut link = Link::new(
         LinkConfig {
             codec: Codec::new(config.protocol, &config.event),
             server: config.server.clone(),
@@ -58,19 +58,22 @@ pub fn App() -> impl IntoView {
         Backoff::default(),
         outbox,
     );
+    link.restore_uncertain(uncertain);
     // The connection is not Send; a local stored value is a Copy handle to
     // it that callbacks can hold.
     let connection = StoredValue::new_local(Connection::start(link, Outputs { chat, status }));
 
     // The connection retries at once when the network or the tab comes back.
-    // These listeners live as long as the page.
-    let nudge = move || {
+    // These listeners live as long as the page. Coming online counts in a
+    // hidden tab too; a tab coming into view counts when it is visible.
+    let _ = window_event_listener(ev::online, move |_| {
+        connection.with_value(Connection::nudge)
+    });
+    let _ = window_event_listener(ev::visibilitychange, move |_| {
         if !document().hidden() {
             connection.with_value(Connection::nudge);
         }
-    };
-    let _ = window_event_listener(ev::online, move |_| nudge());
-    let _ = window_event_listener(ev::visibilitychange, move |_| nudge());
+    });
 
     let on_name = Callback::new(move |new_name: String| {
         storage::write(Area::Local, NAME_KEY, &new_name);
@@ -109,22 +112,32 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Messages left in this tab's outbox by an earlier page load, shown again
-/// as pending entries.
-fn restore_outbox(chat: RwSignal<Chat>) -> Outbox {
+/// Messages left in this tab's outbox by an earlier page load, shown again:
+/// queued ones as pending, uncertain ones as uncertain.
+fn restore_outbox(chat: RwSignal<Chat>) -> (Outbox, Vec<Queued>) {
     let mut outbox = Outbox::default();
+    let mut uncertain = Vec::new();
     let Some(saved) = storage::read(Area::Session, OUTBOX_KEY) else {
-        return outbox;
+        return (outbox, uncertain);
     };
     match read_saved(&saved) {
         Ok(items) => chat.update(|chat| {
             for item in items {
                 let id = chat.write(&item.text);
-                outbox.push(Queued {
+                let message = Queued {
                     id,
                     name: item.name,
                     text: item.text,
-                });
+                };
+                if item.uncertain {
+                    chat.apply(ChatEvent::Delivery {
+                        id,
+                        delivery: Delivery::Uncertain,
+                    });
+                    uncertain.push(message);
+                } else {
+                    outbox.push(message);
+                }
             }
         }),
         Err(error) => {
@@ -132,7 +145,7 @@ fn restore_outbox(chat: RwSignal<Chat>) -> Outbox {
             chat.update(|chat| chat.apply(ChatEvent::System(error.to_string())));
         }
     }
-    outbox
+    (outbox, uncertain)
 }
 
 /// The page URL's query parameters that the app reads, decoded.
@@ -141,9 +154,17 @@ fn query_pairs() -> Vec<(String, String)> {
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
         return Vec::new();
     };
+    // Every value, in order: when a parameter repeats, the last one wins.
     PARAMETERS
         .iter()
-        .filter_map(|key| params.get(key).map(|value| (key.to_string(), value)))
+        .flat_map(|key| {
+            params
+                .get_all(key)
+                .iter()
+                .filter_map(|value| value.as_string())
+                .map(|value| (key.to_string(), value))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

@@ -221,17 +221,24 @@ impl Browser {
         batch.scheduled = true;
         let chat = self.outputs.chat;
         // Frames that arrive before the next animation frame are applied in
-        // one update. Hidden tabs get no animation frames, so a timer backs
-        // it up; whichever comes second finds nothing to do.
-        let on_frame = Rc::clone(&self.batch);
-        request_animation_frame(move || flush(&on_frame, chat));
+        // one update. Hidden tabs get no animation frames (and would pile up
+        // requests), so there a timer does it alone; in a visible tab it
+        // backs the frame up, and whichever comes second finds nothing.
+        if !document().hidden() {
+            let on_frame = Rc::clone(&self.batch);
+            request_animation_frame(move || flush(&on_frame, chat));
+        }
         let on_timer = Rc::clone(&self.batch);
         set_timeout(move || flush(&on_timer, chat), Duration::from_millis(100));
     }
 
     fn timer(&self, delay: Duration, act: fn(&mut Link, &mut Browser)) -> Timeout {
         let me = self.me.clone();
-        let millis = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+        // setTimeout takes a signed 32-bit delay: anything longer would wrap
+        // to a negative delay and fire at once.
+        let millis = u32::try_from(delay.as_millis())
+            .unwrap_or(u32::MAX)
+            .min(i32::MAX as u32);
         Timeout::new(millis, move || {
             if let Some(shell) = me.upgrade() {
                 run(&shell, act);
@@ -309,7 +316,10 @@ impl Driver for Browser {
     }
 
     fn now_ms(&self) -> f64 {
-        js_sys::Date::now()
+        // Monotonic, unlike Date.now(), which jumps with the system clock.
+        window()
+            .performance()
+            .map_or_else(js_sys::Date::now, |clock| clock.now())
     }
 
     fn chat(&mut self, event: ChatEvent) {
@@ -321,11 +331,11 @@ impl Driver for Browser {
         self.outputs.status.set(status);
     }
 
-    fn save_outbox(&mut self, outbox: &Outbox) {
-        if outbox.is_empty() {
+    fn save_outbox(&mut self, outbox: &Outbox, uncertain: &[Queued]) {
+        if outbox.is_empty() && uncertain.is_empty() {
             storage::remove(Area::Session, OUTBOX_KEY);
         } else {
-            storage::write(Area::Session, OUTBOX_KEY, &outbox.to_json());
+            storage::write(Area::Session, OUTBOX_KEY, &outbox.to_json(uncertain));
         }
     }
 }

@@ -41,8 +41,8 @@ pub trait Driver {
     fn chat(&mut self, event: ChatEvent);
     /// The connection's state changed.
     fn status(&mut self, status: Status);
-    /// The outbox changed; save it.
-    fn save_outbox(&mut self, outbox: &Outbox);
+    /// The outbox or the uncertain messages changed; save both.
+    fn save_outbox(&mut self, outbox: &Outbox, uncertain: &[Queued]);
 }
 
 /// The connection state as the page shows it in `#status[data-state]`.
@@ -69,6 +69,9 @@ impl ConnState {
 pub struct Status {
     pub state: ConnState,
     pub text: String,
+    /// True while the link is open, opening or waiting to retry: something
+    /// the user can stop with Disconnect.
+    pub can_stop: bool,
 }
 
 /// How a socket closed, as the browser said.
@@ -132,10 +135,11 @@ pub struct LinkConfig {
     pub page: PageOrigin,
 }
 
-/// A message handed to the current socket.
+/// A frame handed to the current socket: a chat message, or a frame of the
+/// protocol's own (`None`), which counts in the browser's buffer too.
 #[derive(Debug, Clone)]
 struct InFlight {
-    message: Queued,
+    message: Option<Queued>,
     /// The frame's size in bytes.
     bytes: usize,
     handed_ms: f64,
@@ -152,7 +156,8 @@ pub struct Link {
     /// When the server was last heard from, for the silence watchdog.
     last_heard_ms: f64,
     inbound: Vec<Inbound>,
-    /// Messages handed to the current socket within the uncertain window.
+    /// Frames handed to the current socket within the uncertain window, or
+    /// still in the browser's buffer.
     in_flight: Vec<InFlight>,
     /// Messages whose delivery is unknown, kept for a resend.
     uncertain: Vec<Queued>,
@@ -181,6 +186,12 @@ impl Link {
         &self.outbox
     }
 
+    /// Puts back messages whose delivery was uncertain when the page was
+    /// last saved, so that the user can still resend or discard them.
+    pub fn restore_uncertain(&mut self, messages: Vec<Queued>) {
+        self.uncertain = messages;
+    }
+
     /// The name that later messages and connects use.
     pub fn set_name(&mut self, name: &str) {
         name.clone_into(&mut self.config.name);
@@ -191,8 +202,9 @@ impl Link {
     pub fn connect(&mut self, driver: &mut dyn Driver) {
         driver.set_retry(None);
         driver.set_watchdog(None);
-        // A socket closed on purpose sends what it holds before closing.
-        self.in_flight.clear();
+        if matches!(self.phase, Phase::Open { .. }) {
+            self.leave_open_socket("reconnecting", driver);
+        }
         driver.close();
         let endpoint =
             match resolve_endpoint(&self.config.server, &self.config.name, &self.config.page) {
@@ -215,21 +227,19 @@ impl Link {
         driver.status(Status {
             state: ConnState::Connecting,
             text,
+            can_stop: true,
         });
     }
 
     /// Switches to another server or protocol, and connects to it.
     pub fn reconfigure(&mut self, codec: Codec, server: String, driver: &mut dyn Driver) {
-        let was_open = matches!(self.phase, Phase::Open { .. });
+        if matches!(self.phase, Phase::Open { .. }) {
+            self.leave_open_socket("settings changed", driver);
+        }
         driver.close();
         self.config.codec = codec;
         self.config.server = server;
         self.backoff.reset();
-        if was_open {
-            driver.chat(ChatEvent::System(
-                "disconnected (settings changed)".to_owned(),
-            ));
-        }
         self.connect(driver);
     }
 
@@ -251,22 +261,50 @@ impl Link {
         }
     }
 
-    /// The user asked to disconnect. The browser sends what it still holds
-    /// before its close frame, so nothing handed over is in doubt.
+    /// The user asked to disconnect.
     pub fn disconnect(&mut self, driver: &mut dyn Driver) {
-        let was_connected = matches!(self.phase, Phase::Open { .. });
         driver.set_retry(None);
         driver.set_watchdog(None);
-        self.in_flight.clear();
+        if matches!(self.phase, Phase::Open { .. }) {
+            self.leave_open_socket("by you", driver);
+        }
         driver.close();
         self.phase = Phase::Stopped(Stop::ByUser);
-        if was_connected {
-            driver.chat(ChatEvent::System("disconnected (by you)".to_owned()));
-        }
         driver.status(Status {
             state: ConnState::Closed,
             text: "disconnected; press Reconnect to connect again".to_owned(),
+            can_stop: false,
         });
+    }
+
+    /// Closes an open socket on purpose, with a system line. The browser
+    /// still sends what it holds before its close frame, unless the link is
+    /// stuck, so messages whose bytes are still buffered may or may not
+    /// arrive: they are marked uncertain. The rest went out.
+    fn leave_open_socket(&mut self, why: &str, driver: &mut dyn Driver) {
+        let mut buffered = driver.buffered_amount() as usize;
+        let mut marked = false;
+        while buffered > 0 {
+            let Some(flight) = self.in_flight.pop() else {
+                break;
+            };
+            buffered = buffered.saturating_sub(flight.bytes);
+            if let Some(message) = flight.message {
+                driver.chat(ChatEvent::Delivery {
+                    id: message.id,
+                    delivery: Delivery::Uncertain,
+                });
+                self.uncertain.push(message);
+                marked = true;
+            }
+        }
+        self.in_flight.clear();
+        if marked {
+            self.save(driver);
+        }
+        driver.close();
+        self.phase = Phase::Idle;
+        driver.chat(ChatEvent::System(format!("disconnected ({why})")));
     }
 
     /// The socket opened.
@@ -281,6 +319,7 @@ impl Link {
         driver.status(Status {
             state: ConnState::Open,
             text: format!("connected to {}", self.url),
+            can_stop: true,
         });
         let mut inbound = std::mem::take(&mut self.inbound);
         self.config.codec.opened(&mut inbound);
@@ -345,18 +384,21 @@ impl Link {
     /// The user wrote a message: queue it, and send it if the link is ready.
     pub fn write(&mut self, message: Queued, driver: &mut dyn Driver) {
         self.outbox.push(message);
-        driver.save_outbox(&self.outbox);
+        self.save(driver);
         self.flush(driver);
     }
 
     /// The user discarded a message that had not gone out, or whose
     /// delivery is uncertain.
     pub fn discard(&mut self, id: EntryId, driver: &mut dyn Driver) {
-        if self.outbox.remove(id).is_some() {
-            driver.save_outbox(&self.outbox);
-        }
+        let queued = self.outbox.remove(id).is_some();
+        let before = self.uncertain.len();
         self.uncertain.retain(|message| message.id != id);
-        driver.chat(ChatEvent::Discard(id));
+        // A message that already went out is not discarded: its entry stays.
+        if queued || self.uncertain.len() != before {
+            self.save(driver);
+            driver.chat(ChatEvent::Discard(id));
+        }
     }
 
     /// The user asked to send an uncertain message again.
@@ -372,10 +414,10 @@ impl Link {
         self.write(message, driver);
     }
 
-    /// Decides, as the current socket goes, what became of the messages
-    /// recently handed to it. Bytes the browser still held never left:
-    /// those messages go back to the front of the outbox, to be sent again
-    /// with no risk of a duplicate. Others handed within the uncertain
+    /// Decides, as the current socket dies unasked, what became of the
+    /// messages recently handed to it. Bytes the browser still held never
+    /// left: those messages go back to the front of the outbox, to be sent
+    /// again with no risk of a duplicate. Others handed within the uncertain
     /// window may or may not have arrived: they are marked so, for the user
     /// to resend or discard. Older ones stay sent.
     fn settle_in_flight(&mut self, driver: &mut dyn Driver) {
@@ -385,8 +427,8 @@ impl Link {
             match self.in_flight.last() {
                 Some(last) if last.bytes <= unsent => {
                     unsent -= last.bytes;
-                    if let Some(flight) = self.in_flight.pop() {
-                        requeue.push(flight.message);
+                    if let Some(message) = self.in_flight.pop().and_then(|flight| flight.message) {
+                        requeue.push(message);
                     }
                 }
                 _ => break,
@@ -399,20 +441,57 @@ impl Link {
                 delivery: Delivery::Pending,
             });
         }
-        if !requeue.is_empty() {
-            self.outbox.requeue_front(requeue);
-            driver.save_outbox(&self.outbox);
-        }
+        let changed = !requeue.is_empty();
+        self.outbox.requeue_front(requeue);
+        // Bytes left over belong to a frame that partly left: whatever its
+        // age, it may or may not have arrived.
+        let partial = match unsent {
+            0 => None,
+            _ => self.in_flight.pop(),
+        };
         let since = driver.now_ms() - UNCERTAIN_WINDOW.as_secs_f64() * 1000.0;
-        for flight in self.in_flight.drain(..) {
-            if flight.handed_ms >= since {
-                driver.chat(ChatEvent::Delivery {
-                    id: flight.message.id,
-                    delivery: Delivery::Uncertain,
-                });
-                self.uncertain.push(flight.message);
-            }
+        let recent: Vec<InFlight> = self
+            .in_flight
+            .drain(..)
+            .filter(|flight| flight.handed_ms >= since)
+            .collect();
+        let mut marked = false;
+        for message in recent
+            .into_iter()
+            .chain(partial)
+            .filter_map(|flight| flight.message)
+        {
+            driver.chat(ChatEvent::Delivery {
+                id: message.id,
+                delivery: Delivery::Uncertain,
+            });
+            self.uncertain.push(message);
+            marked = true;
         }
+        if changed || marked {
+            self.save(driver);
+        }
+    }
+
+    /// Forgets frames that left the window, but never one whose bytes the
+    /// browser may still hold: the frames after it must cover the buffer.
+    fn prune_in_flight(&mut self, driver: &mut dyn Driver) {
+        let since = driver.now_ms() - UNCERTAIN_WINDOW.as_secs_f64() * 1000.0;
+        let buffered = driver.buffered_amount() as usize;
+        let mut remaining: usize = self.in_flight.iter().map(|flight| flight.bytes).sum();
+        let mut old = 0;
+        for flight in &self.in_flight {
+            if flight.handed_ms >= since || remaining.saturating_sub(flight.bytes) < buffered {
+                break;
+            }
+            remaining -= flight.bytes;
+            old += 1;
+        }
+        self.in_flight.drain(..old);
+    }
+
+    fn save(&self, driver: &mut dyn Driver) {
+        driver.save_outbox(&self.outbox, &self.uncertain);
     }
 
     fn unreachable(&mut self, why: String, driver: &mut dyn Driver) {
@@ -421,6 +500,7 @@ impl Link {
         driver.status(Status {
             state: ConnState::Closed,
             text: why,
+            can_stop: false,
         });
     }
 
@@ -431,6 +511,7 @@ impl Link {
         driver.status(Status {
             state: ConnState::Closed,
             text: format!("disconnected; reconnecting in {}", seconds(delay)),
+            can_stop: true,
         });
     }
 
@@ -442,8 +523,16 @@ impl Link {
                 Inbound::Notice(text) => driver.chat(ChatEvent::System(text)),
                 Inbound::Reply(frame) => {
                     // A failed reply means the socket is going; its close
-                    // event follows and drives the retry.
-                    let _ = driver.send(&frame);
+                    // event follows and drives the retry. A sent one counts
+                    // in the browser's buffer like a chat frame.
+                    if driver.send(&frame).is_ok() {
+                        self.prune_in_flight(driver);
+                        self.in_flight.push(InFlight {
+                            message: None,
+                            bytes: frame_bytes(&frame),
+                            handed_ms: driver.now_ms(),
+                        });
+                    }
                 }
                 Inbound::Ready => ready = true,
                 Inbound::Heartbeat(limit) => driver.set_watchdog(Some(limit)),
@@ -455,6 +544,7 @@ impl Link {
                     driver.status(Status {
                         state: ConnState::Closed,
                         text: format!("{reason}; press Reconnect to connect again"),
+                        can_stop: false,
                     });
                     return;
                 }
@@ -473,8 +563,7 @@ impl Link {
         }
         let mut sent_any = false;
         let now = driver.now_ms();
-        let since = now - UNCERTAIN_WINDOW.as_secs_f64() * 1000.0;
-        self.in_flight.retain(|flight| flight.handed_ms >= since);
+        self.prune_in_flight(driver);
         while let Some(next) = self.outbox.front() {
             let frame = self.config.codec.encode(&next.name, &next.text);
             if driver.send(&frame).is_err() {
@@ -489,13 +578,13 @@ impl Link {
                 delivery: Delivery::Sent,
             });
             self.in_flight.push(InFlight {
-                message,
+                message: Some(message),
                 bytes: frame_bytes(&frame),
                 handed_ms: now,
             });
         }
         if sent_any {
-            driver.save_outbox(&self.outbox);
+            self.save(driver);
         }
     }
 }

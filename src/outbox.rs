@@ -21,12 +21,19 @@ pub struct Queued {
     pub text: String,
 }
 
-/// A queued message as saved: entry ids belong to one page's life, so they
-/// are not kept.
+/// A message as saved: entry ids belong to one page's life, so they are not
+/// kept. `uncertain` marks a message whose delivery is unknown, kept for the
+/// user to resend or discard; the others wait to be sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Saved {
     pub name: String,
     pub text: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub uncertain: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// A saved outbox that could not be read.
@@ -78,14 +85,17 @@ impl Outbox {
         self.queue.iter()
     }
 
-    /// The saved form, as JSON.
-    pub fn to_json(&self) -> String {
-        let saved: Vec<Saved> = self
-            .queue
+    /// The saved form, as JSON: the uncertain messages, which were written
+    /// first, then the queue.
+    pub fn to_json(&self, uncertain: &[Queued]) -> String {
+        let saved: Vec<Saved> = uncertain
             .iter()
-            .map(|item| Saved {
+            .map(|item| (item, true))
+            .chain(self.queue.iter().map(|item| (item, false)))
+            .map(|(item, uncertain)| Saved {
                 name: item.name.clone(),
                 text: item.text.clone(),
+                uncertain,
             })
             .collect();
         serde_json::to_string(&saved).unwrap_or_else(|_| "[]".to_owned())
@@ -148,14 +158,25 @@ mod tests {
     fn the_saved_form_is_exact_and_reads_back() {
         let mut outbox = Outbox::default();
         outbox.push(queued(7, "hi \"you\""));
-        let json = outbox.to_json();
-        assert_eq!(json, r#"[{"name":"ann","text":"hi \"you\""}]"#);
+        let json = outbox.to_json(&[queued(3, "maybe")]);
+        assert_eq!(
+            json,
+            r#"[{"name":"ann","text":"maybe","uncertain":true},{"name":"ann","text":"hi \"you\""}]"#
+        );
         assert_eq!(
             read_saved(&json),
-            Ok(vec![Saved {
-                name: "ann".to_owned(),
-                text: "hi \"you\"".to_owned()
-            }])
+            Ok(vec![
+                Saved {
+                    name: "ann".to_owned(),
+                    text: "maybe".to_owned(),
+                    uncertain: true,
+                },
+                Saved {
+                    name: "ann".to_owned(),
+                    text: "hi \"you\"".to_owned(),
+                    uncertain: false,
+                }
+            ])
         );
     }
 

@@ -299,7 +299,7 @@ impl Driver for Loose {
     }
     fn chat(&mut self, _: ChatEvent) {}
     fn status(&mut self, _: Status) {}
-    fn save_outbox(&mut self, _: &Outbox) {}
+    fn save_outbox(&mut self, _: &Outbox, _: &[Queued]) {}
 }
 
 #[test]

@@ -305,6 +305,7 @@ async fn status_states_the_connection_and_offers_its_controls() {
     let status = RwSignal::new(LinkStatus {
         state: ConnState::Connecting,
         text: "connecting to ws://x/ws…".to_owned(),
+        can_stop: true,
     });
     let reconnects = RwSignal::new(0);
     let _mounted = mount_to(root.clone(), move || {
@@ -326,6 +327,7 @@ async fn status_states_the_connection_and_offers_its_controls() {
     status.set(LinkStatus {
         state: ConnState::Closed,
         text: "disconnected; reconnecting in 2 s".to_owned(),
+        can_stop: true,
     });
     settle().await;
     assert_eq!(shown.get_attribute("data-state").as_deref(), Some("closed"));
@@ -333,6 +335,16 @@ async fn status_states_the_connection_and_offers_its_controls() {
         shown.text_content().unwrap(),
         "disconnected; reconnecting in 2 s"
     );
+    assert!(
+        !find::<HtmlButtonElement>(&root, "#disconnect").disabled(),
+        "the user can stop the retries"
+    );
+    status.set(LinkStatus {
+        state: ConnState::Closed,
+        text: "disconnected; press Reconnect to connect again".to_owned(),
+        can_stop: false,
+    });
+    settle().await;
     assert!(find::<HtmlButtonElement>(&root, "#disconnect").disabled());
     find::<HtmlButtonElement>(&root, "#reconnect").click();
     assert_eq!(reconnects.get_untracked(), 1);

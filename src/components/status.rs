@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::link::{ConnState, Status as LinkStatus};
+use crate::link::Status as LinkStatus;
 
 /// The connection in words (`#status` with `data-state`), and its controls.
 #[component]
@@ -14,6 +14,7 @@ pub fn Status(
     on_disconnect: Callback<()>,
 ) -> impl IntoView {
     let state = Memo::new(move |_| status.with(|status| status.state));
+    let can_stop = Memo::new(move |_| status.with(|status| status.can_stop));
     view! {
         <div class="status-bar">
             <p id="status" role="status" data-state=move || state.get().as_str()>
@@ -26,7 +27,7 @@ pub fn Status(
             <button
                 id="disconnect"
                 type="button"
-                disabled=move || state.get() == ConnState::Closed
+                disabled=move || !can_stop.get()
                 on:click=move |_| on_disconnect.run(())
             >
                 "Disconnect"

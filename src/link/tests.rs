@@ -21,6 +21,7 @@ struct Recorder {
     fail_sends: bool,
     fail_open: bool,
     buffered: u32,
+    saved_uncertain: usize,
 }
 
 impl Driver for Recorder {
@@ -62,8 +63,9 @@ impl Driver for Recorder {
     fn status(&mut self, status: Status) {
         self.status = status;
     }
-    fn save_outbox(&mut self, outbox: &Outbox) {
+    fn save_outbox(&mut self, outbox: &Outbox, uncertain: &[Queued]) {
         self.saved.push(outbox.len());
+        self.saved_uncertain = uncertain.len();
     }
 }
 
@@ -490,6 +492,135 @@ fn an_uncertain_message_can_be_resent_once_or_discarded() {
             Delivery::Sent
         ]
     );
+}
+
+#[test]
+fn a_close_the_user_asked_for_marks_only_still_buffered_messages_uncertain() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "out"), &mut driver);
+    link.write(message(2, "held"), &mut driver);
+    driver.buffered = 24;
+    link.disconnect(&mut driver);
+    assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
+    assert_eq!(
+        deliveries(&driver, 2),
+        vec![Delivery::Sent, Delivery::Uncertain]
+    );
+    assert!(
+        link.outbox().is_empty(),
+        "the browser may still send it: no requeue"
+    );
+    assert_eq!(driver.saved_uncertain, 1, "the uncertain message is saved");
+}
+
+#[test]
+fn reconnecting_an_open_link_says_disconnected_first() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    assert_eq!(
+        driver.system_lines(),
+        vec!["connected", "disconnected (reconnecting)", "connected"]
+    );
+}
+
+#[test]
+fn discarding_a_message_that_already_went_out_changes_nothing() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "gone"), &mut driver);
+    let events = driver.chat.len();
+    link.discard(EntryId(1), &mut driver);
+    assert_eq!(driver.chat.len(), events, "no Discard for a sent message");
+}
+
+#[test]
+fn an_old_message_still_in_the_buffer_is_requeued_not_forgotten() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    driver.now = 0.0;
+    link.write(message(1, "stuck"), &mut driver);
+    // The link stalls: the bytes never leave, and time passes. Each frame,
+    // {"name":"ann","msg":"stuck"}, is 28 bytes.
+    driver.buffered = 28;
+    driver.now = 60_000.0;
+    link.write(message(2, "later"), &mut driver);
+    driver.buffered = 56;
+    driver.now = 120_000.0;
+    link.closed(dropped(), &mut driver);
+    assert_eq!(
+        deliveries(&driver, 1),
+        vec![Delivery::Sent, Delivery::Pending]
+    );
+    assert_eq!(
+        deliveries(&driver, 2),
+        vec![Delivery::Sent, Delivery::Pending]
+    );
+    assert_eq!(link.outbox().len(), 2);
+}
+
+#[test]
+fn protocol_frames_in_the_buffer_are_not_taken_for_chat_messages() {
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text(r#"40{"sid":"y"}"#.to_owned()), &mut driver);
+    link.write(message(1, "hi"), &mut driver);
+    link.received(Frame::Text("2".to_owned()), &mut driver);
+    // Only the pong "3" is still buffered.
+    driver.buffered = 1;
+    driver.now = 10_000.0;
+    link.closed(dropped(), &mut driver);
+    assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
+    assert!(
+        link.outbox().is_empty(),
+        "the chat frame left: no requeue, no duplicate"
+    );
+}
+
+#[test]
+fn a_frame_that_partly_left_is_uncertain_whatever_its_age() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    driver.now = 0.0;
+    link.write(message(1, "half"), &mut driver);
+    driver.buffered = 10;
+    driver.now = 60_000.0;
+    link.closed(dropped(), &mut driver);
+    assert_eq!(
+        deliveries(&driver, 1),
+        vec![Delivery::Sent, Delivery::Uncertain]
+    );
+    assert!(link.outbox().is_empty());
+}
+
+#[test]
+fn restored_uncertain_messages_can_still_be_resent() {
+    let mut driver = Recorder::default();
+    let mut link = link();
+    link.restore_uncertain(vec![message(4, "from before the reload")]);
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    assert!(driver.sent.is_empty(), "never resent by itself");
+    link.resend(EntryId(4), &mut driver);
+    assert_eq!(
+        driver.sent_texts(),
+        vec![r#"{"name":"ann","msg":"from before the reload"}"#]
+    );
+}
+
+#[test]
+fn disconnect_can_be_pressed_while_waiting_to_retry_and_stops_the_retries() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.closed(dropped(), &mut driver);
+    assert!(driver.status.can_stop);
+    link.disconnect(&mut driver);
+    assert!(!driver.status.can_stop);
+    assert_eq!(driver.retry, None);
+    link.retry_due(&mut driver);
+    assert_eq!(driver.opened.len(), 1);
 }
 
 #[test]

@@ -134,6 +134,21 @@ pub fn push_json(json: &str, out: &mut Vec<Inbound>) -> bool {
     }
 }
 
+/// The text field of a JSON object that names no sender, if it has one.
+pub fn text_of(json: &str) -> Option<String> {
+    if !json.starts_with('{') {
+        return None;
+    }
+    let loose = serde_json::from_str::<Loose>(json).ok()?;
+    first_string([
+        loose.msg,
+        loose.message,
+        loose.text,
+        loose.body,
+        loose.content,
+    ])
+}
+
 fn object_chat(json: &str) -> Option<Inbound> {
     if !json.starts_with('{') {
         return None;

@@ -20,6 +20,10 @@ pub const SOCKET_IO_PATH: &str = "/socket.io/";
 /// Heartbeat numbers used until the server's open packet gives its own:
 /// Socket.IO's defaults, pingInterval 25 s + pingTimeout 20 s.
 pub const DEFAULT_SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// The range a server's heartbeat numbers are held to, so that a hostile
+/// open packet can neither spin the watchdog nor switch it off.
+pub const SILENCE_LIMIT_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(24 * 60 * 60));
 
 /// The Socket.IO codec.
 #[derive(Debug, Clone)]
@@ -46,7 +50,9 @@ impl SocketIo {
                 ))
             });
         match heartbeat {
-            Some(limit) => self.silence_limit = limit,
+            Some(limit) => {
+                self.silence_limit = limit.clamp(SILENCE_LIMIT_RANGE.0, SILENCE_LIMIT_RANGE.1)
+            }
             None => out.push(Inbound::Notice(
                 "the server's open packet gave no heartbeat numbers; assuming 45 s".to_owned(),
             )),
@@ -123,7 +129,14 @@ impl SocketIo {
         if let Some(text) = json::as_string(argument) {
             return out.push(Inbound::Chat { sender, text });
         }
-        if !json::push_json(argument, out) {
+        if json::push_json(argument, out) {
+            return;
+        }
+        // An object with a text but no sender is from the event.
+        if let Some(text) = json::text_of(argument) {
+            return out.push(Inbound::Chat { sender, text });
+        }
+        {
             out.push(Inbound::Chat {
                 sender,
                 text: argument.to_owned(),

@@ -68,6 +68,25 @@ fn the_open_packet_sets_the_heartbeat_and_sends_the_namespace_connect() {
 }
 
 #[test]
+fn hostile_heartbeat_numbers_are_held_to_a_sane_range() {
+    for (open, limit) in [
+        (
+            r#"0{"pingInterval":0,"pingTimeout":0}"#,
+            Duration::from_secs(1),
+        ),
+        (
+            r#"0{"pingInterval":18446744073709551615,"pingTimeout":5}"#,
+            Duration::from_secs(86_400),
+        ),
+    ] {
+        let mut codec = SocketIo::new("message");
+        let mut out = Vec::new();
+        codec.decode(Frame::Text(open.to_owned()), &mut out);
+        assert_eq!(out.first(), Some(&Inbound::Heartbeat(limit)), "{open}");
+    }
+}
+
+#[test]
 fn an_open_packet_without_numbers_still_connects_with_the_defaults() {
     let out = decode("0{}");
     assert!(matches!(out.first(), Some(Inbound::Notice(_))));
@@ -116,6 +135,14 @@ fn events_show_by_the_contract_rules() {
         vec![chat("stats", r#"{"users":3}"#)]
     );
     assert_eq!(decode(r#"42["count",7]"#), vec![chat("count", "7")]);
+    assert_eq!(
+        decode(r#"42["chat",{"text":"yo"}]"#),
+        vec![chat("chat", "yo")]
+    );
+    assert_eq!(
+        decode(r#"42["message",{"msg":"hi"}]"#),
+        vec![chat("server", "hi")]
+    );
     assert_eq!(
         decode(r#"42["history",[{"name":"a","msg":"1"},{"name":"b","msg":"2"}]]"#),
         vec![chat("a", "1"), chat("b", "2")]
