@@ -86,3 +86,35 @@ test('a saved outbox from an earlier load of the tab is shown pending and sent o
   assert.equal(await page.evaluate(() => sessionStorage.getItem('wschat.outbox')), null, 'the outbox is empty');
   assert.deepEqual(errors, []);
 });
+
+test('an uncertain message survives a reload, still marked, and can be resent', { timeout: 60_000 }, async () => {
+  const { page, errors } = await browser.newPage();
+  const chat = new ChatPage(page);
+  const { page: other } = await browser.newPage();
+  const bob = new ChatPage(other);
+  await bob.goto(relay.url, { name: 'Bob' });
+  await bob.waitForStatus('open');
+
+  await chat.goto(relay.url, { name: 'Ann' });
+  await chat.waitForStatus('open');
+  await page.evaluate(() =>
+    sessionStorage.setItem('wschat.outbox', '[{"name":"Ann","text":"did it arrive?","uncertain":true}]'),
+  );
+  await page.reload();
+  await chat.waitForApp();
+  await chat.waitForStatus('open');
+  const entry = page.locator('#chat-text .entry[data-state="uncertain"]', { hasText: 'did it arrive?' });
+  await entry.waitFor();
+  assert.match(await entry.textContent(), /may not have arrived/);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(
+    (await bob.entries()).filter((e) => e.kind === 'received').map((e) => e.text),
+    [],
+    'an uncertain message is never resent by itself',
+  );
+  await entry.locator('button.resend').click();
+  await bob.waitForEntry({ kind: 'received', sender: 'Ann', text: 'did it arrive?' });
+  await chat.waitForEntry({ kind: 'sent', text: 'did it arrive?', state: 'sent' });
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('wschat.outbox')), null);
+  assert.deepEqual(errors, []);
+});
