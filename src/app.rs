@@ -12,6 +12,7 @@ use crate::{
     outbox::{read_saved, Outbox, Queued},
     protocol::Codec,
     storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY},
+    tabs,
 };
 
 /// The query parameters the app reads.
@@ -46,9 +47,9 @@ pub fn App() -> impl IntoView {
                 .map(|problem| ChatEvent::System(problem.to_string())),
         )
     });
-    let (outbox, uncertain) = restore_outbox(chat);
+    let (restored, uncertain) = restore_outbox(chat);
 
-    let mut link = Link::new(
+    let link = Link::new(
         LinkConfig {
             codec: Codec::new(config.protocol, &config.event),
             server: config.server.clone(),
@@ -56,14 +57,34 @@ pub fn App() -> impl IntoView {
             page: page_origin(),
         },
         Backoff::default(),
-        outbox,
+        Outbox::default(),
     );
-    link.restore_uncertain(uncertain);
     // The connection is not Send; a local stored value is a Copy handle to
     // it that callbacks can hold.
     let connection = StoredValue::new_local(Connection::start(link, Outputs { chat, status }));
 
     // The connection retries at once when the network or the tab comes back.
+    // The saved messages are this tab's only if no other live tab holds
+    // them: a duplicated tab starts with a copy of its opener's storage.
+    let owner = tabs::claim(move |copied| {
+        if copied {
+            let ids = restored.iter().chain(&uncertain).map(|message| message.id);
+            let mut events: Vec<ChatEvent> = ids.map(ChatEvent::Discard).collect();
+            if !events.is_empty() {
+                events.push(ChatEvent::System(
+                    "this tab was copied from another open tab; its unsent messages stay with that tab"
+                        .to_owned(),
+                ));
+            }
+            chat.update(|chat| chat.apply_all(events));
+            connection.with_value(|connection| connection.adopt(Vec::new(), Vec::new()));
+        } else {
+            connection.with_value(|connection| connection.adopt(restored, uncertain));
+        }
+    });
+    // The owner answers other tabs for as long as the app lives.
+    let _owner = StoredValue::new_local(owner);
+
     // These listeners live as long as the page. Coming online counts in a
     // hidden tab too; a tab coming into view counts when it is visible.
     let _ = window_event_listener(ev::online, move |_| {
@@ -114,11 +135,11 @@ pub fn App() -> impl IntoView {
 
 /// Messages left in this tab's outbox by an earlier page load, shown again:
 /// queued ones as pending, uncertain ones as uncertain.
-fn restore_outbox(chat: RwSignal<Chat>) -> (Outbox, Vec<Queued>) {
-    let mut outbox = Outbox::default();
+fn restore_outbox(chat: RwSignal<Chat>) -> (Vec<Queued>, Vec<Queued>) {
+    let mut queued = Vec::new();
     let mut uncertain = Vec::new();
     let Some(saved) = storage::read(Area::Session, OUTBOX_KEY) else {
-        return (outbox, uncertain);
+        return (queued, uncertain);
     };
     match read_saved(&saved) {
         Ok(items) => chat.update(|chat| {
@@ -136,7 +157,7 @@ fn restore_outbox(chat: RwSignal<Chat>) -> (Outbox, Vec<Queued>) {
                     });
                     uncertain.push(message);
                 } else {
-                    outbox.push(message);
+                    queued.push(message);
                 }
             }
         }),
@@ -145,7 +166,7 @@ fn restore_outbox(chat: RwSignal<Chat>) -> (Outbox, Vec<Queued>) {
             chat.update(|chat| chat.apply(ChatEvent::System(error.to_string())));
         }
     }
-    (outbox, uncertain)
+    (queued, uncertain)
 }
 
 /// The page URL's query parameters that the app reads, decoded.

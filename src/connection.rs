@@ -137,6 +137,11 @@ impl Connection {
         self.with(move |link, driver| link.reconfigure(codec, server, driver));
     }
 
+    /// Takes over the messages an earlier load of this tab saved.
+    pub fn adopt(&self, queued: Vec<Queued>, uncertain: Vec<Queued>) {
+        self.with(move |link, driver| link.adopt(queued, uncertain, driver));
+    }
+
     /// Sends an uncertain message again.
     pub fn resend(&self, id: EntryId) {
         self.with(|link, driver| link.resend(id, driver));

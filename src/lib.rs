@@ -19,6 +19,8 @@ pub mod components;
 pub mod connection;
 #[cfg(target_arch = "wasm32")]
 pub mod storage;
+#[cfg(target_arch = "wasm32")]
+mod tabs;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::App;

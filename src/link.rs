@@ -186,10 +186,14 @@ impl Link {
         &self.outbox
     }
 
-    /// Puts back messages whose delivery was uncertain when the page was
-    /// last saved, so that the user can still resend or discard them.
-    pub fn restore_uncertain(&mut self, messages: Vec<Queued>) {
-        self.uncertain = messages;
+    /// Takes over messages saved by an earlier load of this tab: queued ones
+    /// go out first, before anything written since, and uncertain ones wait
+    /// for the user. Both are saved again at once.
+    pub fn adopt(&mut self, queued: Vec<Queued>, uncertain: Vec<Queued>, driver: &mut dyn Driver) {
+        self.outbox.requeue_front(queued);
+        self.uncertain.splice(0..0, uncertain);
+        self.save(driver);
+        self.flush(driver);
     }
 
     /// The name that later messages and connects use.

@@ -596,10 +596,41 @@ fn a_frame_that_partly_left_is_uncertain_whatever_its_age() {
 }
 
 #[test]
+fn adopted_messages_go_out_before_newer_ones_and_uncertain_ones_wait() {
+    let mut driver = Recorder::default();
+    let mut link = link();
+    link.connect(&mut driver);
+    link.write(message(9, "written since"), &mut driver);
+    link.adopt(vec![message(1, "saved")], vec![], &mut driver);
+    assert_eq!(driver.saved.last(), Some(&2));
+    link.opened(&mut driver);
+    assert_eq!(
+        driver.sent_texts(),
+        vec![
+            r#"{"name":"ann","msg":"saved"}"#,
+            r#"{"name":"ann","msg":"written since"}"#
+        ]
+    );
+}
+
+#[test]
+fn adopting_while_open_sends_at_once() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.adopt(vec![message(1, "saved")], vec![], &mut driver);
+    assert_eq!(driver.sent_texts(), vec![r#"{"name":"ann","msg":"saved"}"#]);
+}
+
+#[test]
 fn restored_uncertain_messages_can_still_be_resent() {
     let mut driver = Recorder::default();
     let mut link = link();
-    link.restore_uncertain(vec![message(4, "from before the reload")]);
+    link.adopt(
+        vec![],
+        vec![message(4, "from before the reload")],
+        &mut driver,
+    );
+    assert_eq!(driver.saved_uncertain, 1);
     link.connect(&mut driver);
     link.opened(&mut driver);
     assert!(driver.sent.is_empty(), "never resent by itself");
