@@ -549,7 +549,10 @@ mod tests {
                 event: None,
             })
         );
-        let saved = check_settings(&form).unwrap().to_json();
+        let Ok(settings) = check_settings(&form) else {
+            panic!("valid settings were refused");
+        };
+        let saved = settings.to_json();
         assert_eq!(saved, r#"{"server":"ws://h:3000/","protocol":"socketio"}"#);
         assert_eq!(
             load(&[], Some(&saved), None).config.protocol,
