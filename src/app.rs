@@ -9,7 +9,7 @@ use crate::{
     config::{self, Loaded, PageOrigin, Settings as SavedSettings},
     connection::{Connection, Outputs},
     link::{Link, LinkConfig, Status as LinkStatus},
-    outbox::{read_saved, Outbox, Queued},
+    outbox::{read_saved, Queued},
     protocol::Codec,
     storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY},
     tabs,
@@ -22,16 +22,15 @@ const PARAMETERS: [&str; 4] = ["server", "protocol", "name", "event"];
 #[component]
 pub fn App() -> impl IntoView {
     let query = query_pairs();
-    let saved_settings = storage::read(Area::Local, SETTINGS_KEY);
-    let Loaded { config, problems } = config::load(
+    let Loaded {
+        config,
+        saved,
+        problems,
+    } = config::load(
         &query,
-        saved_settings.as_deref(),
+        storage::read(Area::Local, SETTINGS_KEY).as_deref(),
         storage::read(Area::Local, NAME_KEY).as_deref(),
     );
-    // Saved settings that did not parse were reported and are not shown.
-    let saved = saved_settings
-        .and_then(|json| serde_json::from_str::<SavedSettings>(&json).ok())
-        .unwrap_or_default();
     let from_url: Vec<&'static str> = ["server", "protocol", "event"]
         .into_iter()
         .filter(|key| query.iter().any(|(k, _)| k == key))
@@ -57,13 +56,11 @@ pub fn App() -> impl IntoView {
             page: page_origin(),
         },
         Backoff::default(),
-        Outbox::default(),
     );
     // The connection is not Send; a local stored value is a Copy handle to
     // it that callbacks can hold.
     let connection = StoredValue::new_local(Connection::start(link, Outputs { chat, status }));
 
-    // The connection retries at once when the network or the tab comes back.
     // The saved messages are this tab's only if no other live tab holds
     // them: a duplicated tab starts with a copy of its opener's storage.
     let owner = tabs::claim(move |copied| {
@@ -85,6 +82,7 @@ pub fn App() -> impl IntoView {
     // The owner answers other tabs for as long as the app lives.
     let _owner = StoredValue::new_local(owner);
 
+    // The connection retries at once when the network or the tab comes back.
     // These listeners live as long as the page. Coming online counts in a
     // hidden tab too; a tab coming into view counts when it is visible.
     let _ = window_event_listener(ev::online, move |_| {

@@ -116,10 +116,12 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// The configuration, and the problems met on the way.
+/// The configuration, the saved settings it was built from (empty when they
+/// did not parse), and the problems met on the way.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Loaded {
     pub config: Config,
+    pub saved: Settings,
     pub problems: Vec<Problem>,
 }
 
@@ -181,6 +183,7 @@ pub fn load(
     let name = asked("name").or(saved_name).unwrap_or_default().to_owned();
 
     Loaded {
+        saved,
         config: Config {
             server: server.unwrap_or(defaults.server),
             protocol: protocol
@@ -417,6 +420,7 @@ mod tests {
     fn unreadable_saved_settings_are_discarded_with_a_problem() {
         let loaded = load(&[], Some("{not json"), None);
         assert_eq!(loaded.config, Config::default());
+        assert_eq!(loaded.saved, Settings::default());
         assert_eq!(loaded.problems.len(), 1);
         assert_eq!(loaded.problems[0].parameter, "settings");
     }

@@ -164,12 +164,12 @@ pub struct Link {
 }
 
 impl Link {
-    pub fn new(config: LinkConfig, backoff: Backoff, outbox: Outbox) -> Link {
+    pub fn new(config: LinkConfig, backoff: Backoff) -> Link {
         Link {
             config,
             phase: Phase::Idle,
             backoff,
-            outbox,
+            outbox: Outbox::default(),
             url: String::new(),
             last_heard_ms: 0.0,
             inbound: Vec::new(),
@@ -240,7 +240,6 @@ impl Link {
         if matches!(self.phase, Phase::Open { .. }) {
             self.leave_open_socket("settings changed", driver);
         }
-        driver.close();
         self.config.codec = codec;
         self.config.server = server;
         self.backoff.reset();
@@ -286,23 +285,9 @@ impl Link {
     /// stuck, so messages whose bytes are still buffered may or may not
     /// arrive: they are marked uncertain. The rest went out.
     fn leave_open_socket(&mut self, why: &str, driver: &mut dyn Driver) {
-        let mut buffered = driver.buffered_amount() as usize;
-        let mut marked = false;
-        while buffered > 0 {
-            let Some(flight) = self.in_flight.pop() else {
-                break;
-            };
-            buffered = buffered.saturating_sub(flight.bytes);
-            if let Some(message) = flight.message {
-                driver.chat(ChatEvent::Delivery {
-                    id: message.id,
-                    delivery: Delivery::Uncertain,
-                });
-                self.uncertain.push(message);
-                marked = true;
-            }
-        }
+        let (unsent, partial) = self.take_buffered(driver.buffered_amount() as usize);
         self.in_flight.clear();
+        let marked = self.mark_uncertain(unsent.into_iter().chain(partial), driver);
         if marked {
             self.save(driver);
         }
@@ -336,7 +321,11 @@ impl Link {
         if !matches!(self.phase, Phase::Open { .. }) {
             return;
         }
-        self.last_heard_ms = driver.now_ms();
+        // Only the silence watchdog reads the clock: spare json and text
+        // floods a call into the browser per frame.
+        if self.config.codec.silence_limit().is_some() {
+            self.last_heard_ms = driver.now_ms();
+        }
         let mut inbound = std::mem::take(&mut self.inbound);
         self.config.codec.decode(frame, &mut inbound);
         self.handle(&mut inbound, driver);
@@ -348,17 +337,9 @@ impl Link {
         if !matches!(self.phase, Phase::Open { .. } | Phase::Connecting) {
             return;
         }
-        let was_open = matches!(self.phase, Phase::Open { .. });
-        driver.set_watchdog(None);
-        self.settle_in_flight(driver);
-        driver.close();
-        if was_open {
-            driver.chat(ChatEvent::System(format!(
-                "disconnected ({})",
-                close.describe()
-            )));
-        }
-        self.schedule_retry(driver);
+        let line = matches!(self.phase, Phase::Open { .. })
+            .then(|| format!("disconnected ({})", close.describe()));
+        self.drop_dead_socket(line, driver);
     }
 
     /// The silence watchdog fired: if the server promised heartbeats and
@@ -376,12 +357,22 @@ impl Link {
             driver.set_watchdog(Some(limit - silent));
             return;
         }
-        self.settle_in_flight(driver);
-        driver.close();
-        driver.chat(ChatEvent::System(format!(
+        let line = format!(
             "disconnected (the server was silent for {})",
             seconds(silent)
-        )));
+        );
+        self.drop_dead_socket(Some(line), driver);
+    }
+
+    /// The socket died unasked: settle what was in flight, say so (once per
+    /// open socket) and schedule the next attempt.
+    fn drop_dead_socket(&mut self, line: Option<String>, driver: &mut dyn Driver) {
+        driver.set_watchdog(None);
+        self.settle_in_flight(driver);
+        driver.close();
+        if let Some(line) = line {
+            driver.chat(ChatEvent::System(line));
+        }
         self.schedule_retry(driver);
     }
 
@@ -425,20 +416,11 @@ impl Link {
     /// window may or may not have arrived: they are marked so, for the user
     /// to resend or discard. Older ones stay sent.
     fn settle_in_flight(&mut self, driver: &mut dyn Driver) {
-        let mut unsent = driver.buffered_amount() as usize;
-        let mut requeue = Vec::new();
-        while unsent > 0 {
-            match self.in_flight.last() {
-                Some(last) if last.bytes <= unsent => {
-                    unsent -= last.bytes;
-                    if let Some(message) = self.in_flight.pop().and_then(|flight| flight.message) {
-                        requeue.push(message);
-                    }
-                }
-                _ => break,
-            }
-        }
-        requeue.reverse();
+        let (unsent, partial) = self.take_buffered(driver.buffered_amount() as usize);
+        let requeue: Vec<Queued> = unsent
+            .into_iter()
+            .filter_map(|flight| flight.message)
+            .collect();
         for message in &requeue {
             driver.chat(ChatEvent::Delivery {
                 id: message.id,
@@ -447,34 +429,56 @@ impl Link {
         }
         let changed = !requeue.is_empty();
         self.outbox.requeue_front(requeue);
-        // Bytes left over belong to a frame that partly left: whatever its
-        // age, it may or may not have arrived.
-        let partial = match unsent {
-            0 => None,
-            _ => self.in_flight.pop(),
-        };
         let since = driver.now_ms() - UNCERTAIN_WINDOW.as_secs_f64() * 1000.0;
         let recent: Vec<InFlight> = self
             .in_flight
             .drain(..)
             .filter(|flight| flight.handed_ms >= since)
             .collect();
-        let mut marked = false;
-        for message in recent
-            .into_iter()
-            .chain(partial)
-            .filter_map(|flight| flight.message)
-        {
+        // A frame that partly left may or may not have arrived, whatever
+        // its age.
+        let marked = self.mark_uncertain(recent.into_iter().chain(partial), driver);
+        if changed || marked {
+            self.save(driver);
+        }
+    }
+
+    /// Takes the newest frames whose bytes the browser still holds: those
+    /// it holds whole (oldest first), and the one that partly left, if the
+    /// count ends inside a frame.
+    fn take_buffered(&mut self, buffered: usize) -> (Vec<InFlight>, Option<InFlight>) {
+        let mut left = buffered;
+        let mut unsent = Vec::new();
+        while left > 0 {
+            match self.in_flight.last() {
+                Some(last) if last.bytes <= left => {
+                    left -= last.bytes;
+                    unsent.extend(self.in_flight.pop());
+                }
+                _ => break,
+            }
+        }
+        unsent.reverse();
+        let partial = if left > 0 { self.in_flight.pop() } else { None };
+        (unsent, partial)
+    }
+
+    /// Marks the messages among `flights` uncertain and keeps them for a
+    /// resend. Returns whether there were any.
+    fn mark_uncertain(
+        &mut self,
+        flights: impl IntoIterator<Item = InFlight>,
+        driver: &mut dyn Driver,
+    ) -> bool {
+        let before = self.uncertain.len();
+        for message in flights.into_iter().filter_map(|flight| flight.message) {
             driver.chat(ChatEvent::Delivery {
                 id: message.id,
                 delivery: Delivery::Uncertain,
             });
             self.uncertain.push(message);
-            marked = true;
         }
-        if changed || marked {
-            self.save(driver);
-        }
+        self.uncertain.len() != before
     }
 
     /// Forgets frames that left the window, but never one whose bytes the

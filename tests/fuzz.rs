@@ -326,7 +326,6 @@ fn the_link_survives_random_event_orders_and_never_queues_a_message_twice() {
                 },
             },
             Backoff::default(),
-            Outbox::default(),
         );
         let mut driver = Loose::default();
         let mut chat = Chat::default();

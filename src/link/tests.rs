@@ -107,7 +107,6 @@ fn link_with(protocol: Protocol, server: &str) -> Link {
             },
         },
         Backoff::new(BackoffPolicy::default()),
-        Outbox::default(),
     )
 }
 

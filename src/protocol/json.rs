@@ -68,8 +68,10 @@ impl Loose<'_> {
         ])
     }
 
-    fn chat(&self) -> Option<Inbound> {
-        let sender = self.sender()?;
+    /// The chat message, if the object has a text and a sender, or a text
+    /// and a `fallback` sender is given.
+    fn chat(&self, fallback: Option<&str>) -> Option<Inbound> {
+        let sender = self.sender().or_else(|| fallback.map(str::to_owned))?;
         let text = first_string([self.msg, self.message, self.text, self.body, self.content])?;
         Some(Inbound::Chat { sender, text })
     }
@@ -93,7 +95,7 @@ impl WireProtocol for Json {
 
 /// Reads one text frame as chat messages, or shows it verbatim.
 pub fn read_text(text: String, out: &mut Vec<Inbound>) {
-    if !push_json(&text, out) {
+    if !push_json(&text, None, out) {
         out.push(Inbound::Chat {
             sender: SERVER.to_owned(),
             text,
@@ -102,14 +104,12 @@ pub fn read_text(text: String, out: &mut Vec<Inbound>) {
 }
 
 /// Reads JSON text as chat messages: an object with a sender and a text
-/// field, or a non-empty array of such objects. Returns false, and pushes
-/// nothing, for anything else.
-pub fn push_json(json: &str, out: &mut Vec<Inbound>) -> bool {
+/// field, or a non-empty array of such objects. A lone object with a text
+/// but no sender is from `fallback`, when one is given. Returns false, and
+/// pushes nothing, for anything else.
+pub fn push_json(json: &str, fallback: Option<&str>, out: &mut Vec<Inbound>) -> bool {
     match json.trim_start().as_bytes().first() {
-        Some(b'{') => match serde_json::from_str::<Loose>(json)
-            .ok()
-            .and_then(|loose| loose.chat())
-        {
+        Some(b'{') => match object_chat(json.trim_start(), fallback) {
             Some(chat) => {
                 out.push(chat);
                 true
@@ -120,8 +120,10 @@ pub fn push_json(json: &str, out: &mut Vec<Inbound>) -> bool {
             let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(json) else {
                 return false;
             };
-            let chats: Option<Vec<Inbound>> =
-                items.iter().map(|item| object_chat(item.get())).collect();
+            let chats: Option<Vec<Inbound>> = items
+                .iter()
+                .map(|item| object_chat(item.get(), None))
+                .collect();
             match chats {
                 Some(chats) if !chats.is_empty() => {
                     out.extend(chats);
@@ -134,26 +136,11 @@ pub fn push_json(json: &str, out: &mut Vec<Inbound>) -> bool {
     }
 }
 
-/// The text field of a JSON object that names no sender, if it has one.
-pub fn text_of(json: &str) -> Option<String> {
+fn object_chat(json: &str, fallback: Option<&str>) -> Option<Inbound> {
     if !json.starts_with('{') {
         return None;
     }
-    let loose = serde_json::from_str::<Loose>(json).ok()?;
-    first_string([
-        loose.msg,
-        loose.message,
-        loose.text,
-        loose.body,
-        loose.content,
-    ])
-}
-
-fn object_chat(json: &str) -> Option<Inbound> {
-    if !json.starts_with('{') {
-        return None;
-    }
-    serde_json::from_str::<Loose>(json).ok()?.chat()
+    serde_json::from_str::<Loose>(json).ok()?.chat(fallback)
 }
 
 /// The first of the fields that holds a string.

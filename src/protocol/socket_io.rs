@@ -129,14 +129,8 @@ impl SocketIo {
         if let Some(text) = json::as_string(argument) {
             return out.push(Inbound::Chat { sender, text });
         }
-        if json::push_json(argument, out) {
-            return;
-        }
         // An object with a text but no sender is from the event.
-        if let Some(text) = json::text_of(argument) {
-            return out.push(Inbound::Chat { sender, text });
-        }
-        {
+        if !json::push_json(argument, Some(&sender), out) {
             out.push(Inbound::Chat {
                 sender,
                 text: argument.to_owned(),
