@@ -42,8 +42,10 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen"; then
   cargo install wasm-bindgen-cli --version "=$bindgen" --force
 fi
 
-if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
-  say "installing wasm-opt (binaryen 132, from npm) into tools/"
+if ! wasm-opt --version 2>/dev/null | grep -q 'version 132' ||
+  [ ! -d tools/node_modules/terser ] ||
+  [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+  say "installing the build tools from npm into tools/: wasm-opt (binaryen 132) and terser"
   npm ci --prefix tools --no-audit --no-fund --silent
 fi
 
