@@ -5,9 +5,12 @@
 //! the saved settings and the page's origin.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::protocol::Protocol;
+use crate::{
+    json_value::{optional_string, JsonValue, Parsed},
+    protocol::Protocol,
+};
 
 /// The endpoint used when nothing else is said: `/ws` on the page's origin.
 pub const DEFAULT_SERVER: &str = "/ws";
@@ -43,19 +46,33 @@ impl Default for Config {
 
 /// The settings a user saved, as stored in localStorage. Each is optional:
 /// an unset one falls through to the default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Settings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
 }
 
 impl Settings {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// Reads saved settings: an object whose members, each optional, are
+    /// strings. Other members are passed over. The error says why not.
+    pub fn read<J: JsonValue>(json: &str) -> Result<Settings, String> {
+        let object = J::parse(json).ok_or("not JSON")?;
+        if !object.is_object() {
+            return Err("not an object".to_owned());
+        }
+        Ok(Settings {
+            server: optional_string(&object, "server")?,
+            protocol: optional_string(&object, "protocol")?,
+            event: optional_string(&object, "event")?,
+        })
     }
 }
 
@@ -133,14 +150,14 @@ pub fn load(
     saved_name: Option<&str>,
 ) -> Loaded {
     let mut problems = Vec::new();
-    let saved = match saved_settings.map(serde_json::from_str::<Settings>) {
+    let saved = match saved_settings.map(Settings::read::<Parsed>) {
         None => Settings::default(),
         Some(Ok(settings)) => settings,
-        Some(Err(error)) => {
+        Some(Err(reason)) => {
             problems.push(Problem {
                 parameter: "settings",
                 from_query: false,
-                error: ConfigError::UnreadableSettings(error.to_string()),
+                error: ConfigError::UnreadableSettings(reason),
             });
             Settings::default()
         }
@@ -423,6 +440,34 @@ mod tests {
         assert_eq!(loaded.saved, Settings::default());
         assert_eq!(loaded.problems.len(), 1);
         assert_eq!(loaded.problems[0].parameter, "settings");
+    }
+
+    #[test]
+    fn saved_settings_say_why_they_could_not_be_read() {
+        for (saved, reason) in [
+            ("{not json", "not JSON"),
+            ("[]", "not an object"),
+            (r#"{"server":5}"#, "'server' is not a string"),
+            (r#"{"event":["x"]}"#, "'event' is not a string"),
+        ] {
+            assert_eq!(
+                Settings::read::<Parsed>(saved),
+                Err(reason.to_owned()),
+                "{saved}"
+            );
+        }
+    }
+
+    #[test]
+    fn saved_settings_may_leave_members_out_or_null_and_add_others() {
+        assert_eq!(
+            Settings::read::<Parsed>(r#"{"protocol":"text","event":null,"theme":"dark"}"#),
+            Ok(Settings {
+                server: None,
+                protocol: Some("text".to_owned()),
+                event: None,
+            })
+        );
     }
 
     #[test]

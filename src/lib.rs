@@ -7,12 +7,15 @@
 pub mod backoff;
 pub mod chat;
 pub mod config;
+pub mod json_value;
 pub mod link;
 pub mod outbox;
 pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod browser_json;
 #[cfg(target_arch = "wasm32")]
 pub mod components;
 #[cfg(target_arch = "wasm32")]

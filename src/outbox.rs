@@ -7,9 +7,12 @@
 
 use std::collections::VecDeque;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::chat::EntryId;
+use crate::{
+    chat::EntryId,
+    json_value::{optional_string, JsonValue, Parsed},
+};
 
 /// One queued message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,11 +27,11 @@ pub struct Queued {
 /// A message as saved: entry ids belong to one page's life, so they are not
 /// kept. `uncertain` marks a message whose delivery is unknown, kept for the
 /// user to resend or discard; the others wait to be sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Saved {
     pub name: String,
     pub text: String,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub uncertain: bool,
 }
 
@@ -104,7 +107,40 @@ impl Outbox {
 
 /// Reads a saved outbox.
 pub fn read_saved(json: &str) -> Result<Vec<Saved>, UnreadableOutbox> {
-    serde_json::from_str(json).map_err(|error| UnreadableOutbox(error.to_string()))
+    read_saved_as::<Parsed>(json).map_err(UnreadableOutbox)
+}
+
+/// Reads a saved outbox with the JSON reader `J`. The error says why not.
+pub fn read_saved_as<J: JsonValue>(json: &str) -> Result<Vec<Saved>, String> {
+    let items = J::parse(json)
+        .ok_or("not JSON")?
+        .items()
+        .ok_or("not a list")?;
+    items
+        .iter()
+        .zip(1..)
+        .map(|(item, number)| {
+            if !item.is_object() {
+                return Err(format!("message {number} is not an object"));
+            }
+            let required = |name: &str| {
+                optional_string(item, name)
+                    .map_err(|reason| format!("message {number}: {reason}"))?
+                    .ok_or_else(|| format!("message {number} has no '{name}'"))
+            };
+            let uncertain = match item.member("uncertain") {
+                Some(flag) if !flag.is_null() => flag
+                    .boolean()
+                    .ok_or_else(|| format!("message {number}: 'uncertain' is not true or false"))?,
+                _ => false,
+            };
+            Ok(Saved {
+                name: required("name")?,
+                text: required("text")?,
+                uncertain,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -178,6 +214,30 @@ mod tests {
                 }
             ])
         );
+    }
+
+    #[test]
+    fn a_saved_outbox_says_why_it_could_not_be_read() {
+        for (saved, reason) in [
+            ("", "not JSON"),
+            (r#"{"name":"a"}"#, "not a list"),
+            ("[1]", "message 1 is not an object"),
+            (
+                r#"[{"name":"a","text":"b"},{"name":1,"text":"c"}]"#,
+                "message 2: 'name' is not a string",
+            ),
+            (r#"[{"name":"a"}]"#, "message 1 has no 'text'"),
+            (
+                r#"[{"name":"a","text":"b","uncertain":1}]"#,
+                "message 1: 'uncertain' is not true or false",
+            ),
+        ] {
+            assert_eq!(
+                read_saved(saved),
+                Err(UnreadableOutbox(reason.to_owned())),
+                "{saved}"
+            );
+        }
     }
 
     #[test]

@@ -4,10 +4,10 @@
 //! field under any of the common names, and an array of such objects as a
 //! batch. Anything else that is readable is shown verbatim, from `server`.
 
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Serialize;
 
 use super::{frame_text, Frame, Inbound, WireProtocol};
+use crate::json_value::{JsonValue, Parsed};
 
 /// Field names that carry the sender, in order of preference.
 pub const SENDER_FIELDS: [&str; 6] = ["name", "user", "username", "from", "author", "sender"];
@@ -24,57 +24,6 @@ pub struct Json;
 struct Outgoing<'a> {
     name: &'a str,
     msg: &'a str,
-}
-
-/// An object as the reader sees it: each alias kept raw, so that a field of
-/// another type is passed over rather than failing the frame, and unknown
-/// fields skipped unparsed. This costs far less, in time and in bundle
-/// size, than a `serde_json::Value` per frame.
-#[derive(Deserialize)]
-struct Loose<'a> {
-    #[serde(borrow, default)]
-    name: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    user: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    username: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    from: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    author: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    sender: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    msg: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    message: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    text: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    body: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    content: Option<&'a RawValue>,
-}
-
-impl Loose<'_> {
-    fn sender(&self) -> Option<String> {
-        first_string([
-            self.name,
-            self.user,
-            self.username,
-            self.from,
-            self.author,
-            self.sender,
-        ])
-    }
-
-    /// The chat message, if the object has a text and a sender, or a text
-    /// and a `fallback` sender is given.
-    fn chat(&self, fallback: Option<&str>) -> Option<Inbound> {
-        let sender = self.sender().or_else(|| fallback.map(str::to_owned))?;
-        let text = first_string([self.msg, self.message, self.text, self.body, self.content])?;
-        Some(Inbound::Chat { sender, text })
-    }
 }
 
 impl WireProtocol for Json {
@@ -95,7 +44,7 @@ impl WireProtocol for Json {
 
 /// Reads one text frame as chat messages, or shows it verbatim.
 pub fn read_text(text: String, out: &mut Vec<Inbound>) {
-    if !push_json(&text, None, out) {
+    if !push_json::<Parsed>(&text, None, out) {
         out.push(Inbound::Chat {
             sender: SERVER.to_owned(),
             text,
@@ -107,56 +56,47 @@ pub fn read_text(text: String, out: &mut Vec<Inbound>) {
 /// field, or a non-empty array of such objects. A lone object with a text
 /// but no sender is from `fallback`, when one is given. Returns false, and
 /// pushes nothing, for anything else.
-pub fn push_json(json: &str, fallback: Option<&str>, out: &mut Vec<Inbound>) -> bool {
-    match json.trim_start().as_bytes().first() {
-        Some(b'{') => match object_chat(json.trim_start(), fallback) {
-            Some(chat) => {
-                out.push(chat);
-                true
-            }
-            None => false,
-        },
-        Some(b'[') => {
-            let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(json) else {
-                return false;
-            };
-            let chats: Option<Vec<Inbound>> = items
-                .iter()
-                .map(|item| object_chat(item.get(), None))
-                .collect();
-            match chats {
-                Some(chats) if !chats.is_empty() => {
-                    out.extend(chats);
-                    true
-                }
-                _ => false,
-            }
+pub fn push_json<J: JsonValue>(json: &str, fallback: Option<&str>, out: &mut Vec<Inbound>) -> bool {
+    // Only objects and arrays can hold chats: plain text is not parsed.
+    if !matches!(json.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
+        return false;
+    }
+    J::parse(json).is_some_and(|value| push_value(&value, fallback, out))
+}
+
+/// [`push_json`] for a value that is already parsed.
+pub fn push_value<J: JsonValue>(value: &J, fallback: Option<&str>, out: &mut Vec<Inbound>) -> bool {
+    let Some(items) = value.items() else {
+        let Some(chat) = object_chat(value, fallback) else {
+            return false;
+        };
+        out.push(chat);
+        return true;
+    };
+    let chats: Option<Vec<Inbound>> = items.iter().map(|item| object_chat(item, None)).collect();
+    match chats {
+        Some(chats) if !chats.is_empty() => {
+            out.extend(chats);
+            true
         }
         _ => false,
     }
 }
 
-fn object_chat(json: &str, fallback: Option<&str>) -> Option<Inbound> {
-    if !json.starts_with('{') {
-        return None;
-    }
-    serde_json::from_str::<Loose>(json).ok()?.chat(fallback)
+/// The chat message in an object, if it has a text and a sender, or a text
+/// and a `fallback` sender is given. A field of another type is passed over
+/// for the next name.
+fn object_chat<J: JsonValue>(object: &J, fallback: Option<&str>) -> Option<Inbound> {
+    let sender = first_string(object, &SENDER_FIELDS).or_else(|| fallback.map(str::to_owned))?;
+    let text = first_string(object, &TEXT_FIELDS)?;
+    Some(Inbound::Chat { sender, text })
 }
 
-/// The first of the fields that holds a string.
-fn first_string<const N: usize>(fields: [Option<&RawValue>; N]) -> Option<String> {
-    fields
-        .into_iter()
-        .flatten()
-        .find_map(|raw| as_string(raw.get()))
-}
-
-/// A raw JSON value as a string, if it is one.
-pub fn as_string(raw: &str) -> Option<String> {
-    if !raw.starts_with('"') {
-        return None;
-    }
-    serde_json::from_str(raw).ok()
+/// The first of the named members that holds a string.
+fn first_string<J: JsonValue>(object: &J, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|name| object.member(name).and_then(|value| value.string()))
 }
 
 #[cfg(test)]

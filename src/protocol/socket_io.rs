@@ -8,10 +8,8 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use super::{json, Frame, Inbound, WireProtocol};
+use crate::json_value::{JsonValue, Parsed};
 
 /// The Engine.IO query that selects protocol 4 over WebSocket.
 pub const ENGINE_QUERY: &str = "EIO=4&transport=websocket";
@@ -42,13 +40,12 @@ impl SocketIo {
     }
 
     fn engine_open(&mut self, data: &str, out: &mut Vec<Inbound>) {
-        let heartbeat = serde_json::from_str::<OpenPacket>(data)
-            .ok()
-            .and_then(|open| {
-                Some(Duration::from_millis(
-                    open.ping_interval?.saturating_add(open.ping_timeout?),
-                ))
-            });
+        let number = |open: &Parsed, name: &str| open.member(name)?.whole_number();
+        let heartbeat = Parsed::parse(data).and_then(|open| {
+            let interval = number(&open, "pingInterval")?;
+            let timeout = number(&open, "pingTimeout")?;
+            Some(Duration::from_millis(interval.saturating_add(timeout)))
+        });
         match heartbeat {
             Some(limit) => {
                 self.silence_limit = limit.clamp(SILENCE_LIMIT_RANGE.0, SILENCE_LIMIT_RANGE.1)
@@ -82,9 +79,8 @@ impl SocketIo {
             // Acks of our own emits: this client requests none.
             b'3' => {}
             b'4' => {
-                let reason = serde_json::from_str::<ConnectError>(parsed.data)
-                    .ok()
-                    .and_then(|error| json::as_string(error.message?.get()))
+                let reason = Parsed::parse(parsed.data)
+                    .and_then(|error| error.member("message")?.string())
                     .unwrap_or_else(|| preview(parsed.data));
                 out.push(Inbound::Ended(format!("the server refused the connection: {reason}")));
             }
@@ -103,13 +99,13 @@ impl SocketIo {
             // The server asked for an acknowledgement: give it, empty.
             out.push(Inbound::Reply(Frame::Text(format!("43{id}[]"))));
         }
-        let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(packet.data) else {
+        let Some(items) = Parsed::parse(packet.data).and_then(|data| data.items()) else {
             return out.push(Inbound::Notice(format!(
                 "unreadable Socket.IO event: {}",
                 preview(packet.data)
             )));
         };
-        let Some(name) = items.first().and_then(|name| json::as_string(name.get())) else {
+        let Some(name) = items.first().and_then(|name| name.string()) else {
             return out.push(Inbound::Notice(format!(
                 "a Socket.IO event without a name: {}",
                 preview(packet.data)
@@ -120,39 +116,23 @@ impl SocketIo {
         } else {
             name
         };
-        let Some(argument) = items.get(1).map(|argument| argument.get()) else {
+        let Some(argument) = items.get(1) else {
             return out.push(Inbound::Chat {
                 sender,
                 text: String::new(),
             });
         };
-        if let Some(text) = json::as_string(argument) {
+        if let Some(text) = argument.string() {
             return out.push(Inbound::Chat { sender, text });
         }
         // An object with a text but no sender is from the event.
-        if !json::push_json(argument, Some(&sender), out) {
+        if !json::push_value(argument, Some(&sender), out) {
             out.push(Inbound::Chat {
                 sender,
-                text: argument.to_owned(),
+                text: argument.to_json(),
             });
         }
     }
-}
-
-/// The fields of the Engine.IO open packet that matter here.
-#[derive(Deserialize)]
-struct OpenPacket {
-    #[serde(rename = "pingInterval", default)]
-    ping_interval: Option<u64>,
-    #[serde(rename = "pingTimeout", default)]
-    ping_timeout: Option<u64>,
-}
-
-/// A Socket.IO connect error's payload.
-#[derive(Deserialize)]
-struct ConnectError<'a> {
-    #[serde(borrow, default)]
-    message: Option<&'a RawValue>,
 }
 
 impl WireProtocol for SocketIo {

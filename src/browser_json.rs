@@ -1,0 +1,66 @@
+//! [`JsonValue`] over the browser's own `JSON.parse`: no parser in the
+//! bundle. See `crate::json_value` for why.
+
+use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::json_value::{whole, JsonValue};
+
+/// A value that `JSON.parse` returned.
+#[derive(Debug, Clone)]
+pub struct BrowserJson(JsValue);
+
+impl JsonValue for BrowserJson {
+    fn parse(text: &str) -> Option<Self> {
+        JSON::parse(text).ok().map(BrowserJson)
+    }
+
+    fn string(&self) -> Option<String> {
+        self.0.as_string()
+    }
+
+    fn whole_number(&self) -> Option<u64> {
+        whole(self.0.as_f64()?)
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+
+    fn is_null(&self) -> bool {
+        self.0.is_null()
+    }
+
+    fn is_object(&self) -> bool {
+        self.0.is_object() && !Array::is_array(&self.0)
+    }
+
+    fn items(&self) -> Option<Vec<Self>> {
+        Array::is_array(&self.0).then(|| {
+            self.0
+                .unchecked_ref::<Array>()
+                .iter()
+                .map(BrowserJson)
+                .collect()
+        })
+    }
+
+    fn member(&self, name: &str) -> Option<Self> {
+        if !self.is_object() {
+            return None;
+        }
+        // Own members only: every object inherits `constructor` and the like.
+        let key = JsValue::from_str(name);
+        if !Object::has_own(self.0.unchecked_ref::<Object>(), &key) {
+            return None;
+        }
+        Reflect::get(&self.0, &key).ok().map(BrowserJson)
+    }
+
+    fn to_json(&self) -> String {
+        JSON::stringify(&self.0)
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_default()
+    }
+}

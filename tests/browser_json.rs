@@ -1,0 +1,227 @@
+//! The browser's JSON reader against serde_json's, in headless Chromium.
+//!
+//! The host tests read JSON with serde_json; the app in the browser reads
+//! it with `JSON.parse` (see `wschat::json_value`). These tests hold the
+//! two to the same answers, and run the codecs' golden frames through the
+//! reader that the app really uses.
+#![cfg(target_arch = "wasm32")]
+
+use serde_json::Value;
+use wasm_bindgen_test::*;
+use wschat::{
+    browser_json::BrowserJson,
+    config::Settings,
+    json_value::JsonValue,
+    outbox::{read_saved_as, Saved},
+    protocol::{json::push_json, Codec, Frame, Inbound, Protocol, WireProtocol},
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// JSON texts of every shape, and some that are not JSON.
+const SAMPLES: &[&str] = &[
+    r#"{"name":"Bob","msg":"hello"}"#,
+    r#"{"name":7,"user":"u","msg":{"x":1},"text":"t"}"#,
+    r#"{"name":"A\"n","msg":"line\nnext \u00e9 😀"}"#,
+    r#"{"name":null,"uncertain":true,"n":0}"#,
+    r#"{"constructor":"c","toString":"s","__proto__":"p"}"#,
+    r#"{"a":1,"a":"second"}"#,
+    r#"[{"name":"a","msg":"1"},{"from":"b","body":"2"}]"#,
+    r#"[{"name":"a","msg":"1"},2]"#,
+    r#"["message",{"users":3},[1,[2]]]"#,
+    "[]",
+    "{}",
+    r#""just a string""#,
+    "25000",
+    "25000.0",
+    "2.5e4",
+    "-1",
+    "1.5",
+    "18446744073709551615",
+    "true",
+    "false",
+    "null",
+    "",
+    "{",
+    "[1,",
+    "nope",
+    "{'a':1}",
+    "01",
+    r#"{"a":1}x"#,
+];
+
+/// Member names the app reads.
+const NAMES: &[&str] = &[
+    "name",
+    "user",
+    "msg",
+    "text",
+    "a",
+    "n",
+    "uncertain",
+    "constructor",
+    "toString",
+    "__proto__",
+    "0",
+    "length",
+];
+
+/// Everything the trait says about a value, in one comparable line.
+fn describe<J: JsonValue>(text: &str) -> String {
+    let Some(value) = J::parse(text) else {
+        return "not JSON".to_owned();
+    };
+    let members: Vec<String> = NAMES
+        .iter()
+        .map(|name| match value.member(name) {
+            None => format!("{name}: -"),
+            Some(member) => format!(
+                "{name}: {:?} {:?} {:?} {} {}",
+                member.string(),
+                member.whole_number(),
+                member.boolean(),
+                member.is_null(),
+                member.is_object()
+            ),
+        })
+        .collect();
+    format!(
+        "{:?} {:?} {:?} null={} object={} items={:?} [{}]",
+        value.string(),
+        value.whole_number(),
+        value.boolean(),
+        value.is_null(),
+        value.is_object(),
+        value.items().map(|items| items.len()),
+        members.join(", ")
+    )
+}
+
+#[wasm_bindgen_test]
+fn both_readers_say_the_same_of_every_sample() {
+    for text in SAMPLES {
+        assert_eq!(
+            describe::<BrowserJson>(text),
+            describe::<Value>(text),
+            "{text}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn both_readers_write_values_again_alike() {
+    for text in [
+        r#"{ "users" : 3 }"#,
+        r#"{"b":1,"a":[true,null,"x\"y"]}"#,
+        "[1,2,3]",
+        r#""é\n""#,
+        "7",
+    ] {
+        let browser = BrowserJson::parse(text).map(|value| value.to_json());
+        let serde = <Value as JsonValue>::parse(text).map(|value| JsonValue::to_json(&value));
+        assert_eq!(browser, serde, "{text}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn both_readers_find_the_same_chats() {
+    for text in SAMPLES {
+        for fallback in [None, Some("event")] {
+            let (mut browser, mut serde) = (Vec::new(), Vec::new());
+            let found = push_json::<BrowserJson>(text, fallback, &mut browser);
+            assert_eq!(
+                found,
+                push_json::<Value>(text, fallback, &mut serde),
+                "{text}"
+            );
+            assert_eq!(browser, serde, "{text}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn both_readers_read_stored_settings_and_outboxes_alike() {
+    for text in [
+        r#"{"server":"ws://h:1/ws","protocol":"text","event":null,"other":5}"#,
+        r#"{"server":5}"#,
+        "[]",
+        "{not json",
+    ] {
+        assert_eq!(
+            Settings::read::<BrowserJson>(text),
+            Settings::read::<Value>(text),
+            "{text}"
+        );
+    }
+    for text in [
+        r#"[{"name":"ann","text":"maybe","uncertain":true},{"name":"ann","text":"hi"}]"#,
+        r#"[{"name":1}]"#,
+        r#"[{"name":"a","text":"b","uncertain":"yes"}]"#,
+        r#"{"name":"a"}"#,
+        "",
+    ] {
+        let browser: Result<Vec<Saved>, String> = read_saved_as::<BrowserJson>(text);
+        assert_eq!(browser, read_saved_as::<Value>(text), "{text}");
+    }
+}
+
+fn chat(sender: &str, text: &str) -> Inbound {
+    Inbound::Chat {
+        sender: sender.to_owned(),
+        text: text.to_owned(),
+    }
+}
+
+fn decode(protocol: Protocol, frames: &[&str]) -> Vec<Inbound> {
+    let mut codec = Codec::new(protocol, "message");
+    let mut out = Vec::new();
+    for frame in frames {
+        codec.decode(Frame::Text((*frame).to_owned()), &mut out);
+    }
+    out
+}
+
+#[wasm_bindgen_test]
+fn the_json_codec_reads_golden_frames_in_the_browser() {
+    assert_eq!(
+        decode(
+            Protocol::Json,
+            &[
+                r#"{"name":"Bob","msg":"hello"}"#,
+                r#"[{"name":"a","msg":"1"},{"from":"b","body":"2"}]"#,
+                r#"{"unknown":"shape"}"#,
+            ]
+        ),
+        vec![
+            chat("Bob", "hello"),
+            chat("a", "1"),
+            chat("b", "2"),
+            chat("server", r#"{"unknown":"shape"}"#),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_socket_io_codec_reads_golden_frames_in_the_browser() {
+    let out = decode(
+        Protocol::SocketIo,
+        &[
+            r#"0{"sid":"s","pingInterval":300,"pingTimeout":200}"#,
+            r#"42["chat",{"user":"bob","text":"yo"}]"#,
+            r#"42["stats",{ "users" : 3 }]"#,
+            r#"42["message","she said \"hi\""]"#,
+            r#"44{"message":"Not authorized"}"#,
+        ],
+    );
+    assert_eq!(
+        out,
+        vec![
+            Inbound::Heartbeat(std::time::Duration::from_millis(1000)),
+            Inbound::Reply(Frame::Text("40".to_owned())),
+            chat("bob", "yo"),
+            chat("stats", r#"{"users":3}"#),
+            chat("server", "she said \"hi\""),
+            Inbound::Ended("the server refused the connection: Not authorized".to_owned()),
+        ]
+    );
+}
