@@ -15,10 +15,9 @@ pub fn Message(
     on_send: Callback<String>,
 ) -> impl IntoView {
     let text = RwSignal::new(String::new());
-    let problem =
-        Memo::new(move |_| name.with(|name| text.with(|text| check_message(name, text).err())));
-    let too_long = Memo::new(move |_| matches!(problem.get(), Some(Unsendable::TooLong(_))));
-    let hint = move || match problem.get() {
+    let problem = move || name.with(|name| text.with(|text| check_message(name, text).err()));
+    let too_long = move || matches!(problem(), Some(Unsendable::TooLong(_)));
+    let hint = move || match problem() {
         Some(problem @ Unsendable::TooLong(_)) => problem.to_string(),
         _ => format!(
             "{} / {MAX_MESSAGE_CHARS} characters",
@@ -26,7 +25,7 @@ pub fn Message(
         ),
     };
     let submit = move || {
-        if problem.get_untracked().is_none() {
+        if untrack(problem).is_none() {
             on_send.run(text.get_untracked());
             text.set(String::new());
         }
@@ -47,12 +46,12 @@ pub fn Message(
                 autocomplete="off"
                 placeholder="Type a message"
                 aria-describedby="message-limit"
-                aria-invalid=move || too_long.get().to_string()
+                aria-invalid=move || too_long().to_string()
                 prop:value=text
                 on:input=move |event| text.set(event_target_value(&event))
                 on:keydown=on_keydown
             />
-            <button id="send" type="button" disabled=move || problem.get().is_some() on:click=move |_| submit()>
+            <button id="send" type="button" disabled=move || problem().is_some() on:click=move |_| submit()>
                 "Send"
             </button>
             <small id="message-limit" class:over=too_long aria-live="polite">

@@ -1,4 +1,5 @@
-use leptos::{html, prelude::*};
+use leptos::{ev, prelude::*};
+use wasm_bindgen::JsCast;
 
 use crate::{
     config::{
@@ -23,26 +24,24 @@ pub fn Settings(
     on_save: Callback<SavedSettings>,
 ) -> impl IntoView {
     let initial = SettingsForm::from(&saved);
-    let server = NodeRef::<html::Input>::new();
-    let protocol = NodeRef::<html::Select>::new();
-    let event = NodeRef::<html::Input>::new();
     // One message per field, and the "saved" note, in that order.
     let notes = RwSignal::new([String::new(), String::new(), String::new(), String::new()]);
 
-    let save = move || {
+    let save = move |submit: ev::SubmitEvent| {
+        submit.prevent_default();
+        let fields = submit
+            .target()
+            .and_then(|form| web_sys::FormData::new_with_form(form.unchecked_ref()).ok());
+        let field = |name: &str| {
+            fields
+                .as_ref()
+                .and_then(|fields| fields.get(name).as_string())
+                .unwrap_or_default()
+        };
         let form = SettingsForm {
-            server: server
-                .get_untracked()
-                .map(|input| input.value())
-                .unwrap_or_default(),
-            protocol: protocol
-                .get_untracked()
-                .map(|select| select.value())
-                .unwrap_or_default(),
-            event: event
-                .get_untracked()
-                .map(|input| input.value())
-                .unwrap_or_default(),
+            server: field("server"),
+            protocol: field("protocol"),
+            event: field("event"),
         };
         let say = |error: Option<crate::config::ConfigError>| {
             error.map(|e| e.to_string()).unwrap_or_default()
@@ -84,17 +83,14 @@ pub fn Settings(
             <form
                 id="settings-form"
                 novalidate
-                on:submit=move |submit| {
-                    submit.prevent_default();
-                    save();
-                }
+                on:submit=save
             >
                 <div class="field">
                     <label for="settings-server">"Server"</label>
                     <input
                         id="settings-server"
                         type="text"
-                        node_ref=server
+                        name="server"
                         placeholder=DEFAULT_SERVER
                         value=initial.server
                         aria-describedby="settings-server-error"
@@ -105,7 +101,7 @@ pub fn Settings(
                 </div>
                 <div class="field">
                     <label for="settings-protocol">"Protocol"</label>
-                    <select id="settings-protocol" node_ref=protocol aria-describedby="settings-protocol-error">
+                    <select id="settings-protocol" name="protocol" aria-describedby="settings-protocol-error">
                         <option value="">"default (json)"</option>
                         {Protocol::ALL.map(|option| {
                             let name = option.as_str();
@@ -121,7 +117,7 @@ pub fn Settings(
                     <input
                         id="settings-event"
                         type="text"
-                        node_ref=event
+                        name="event"
                         placeholder=DEFAULT_EVENT
                         value=initial.event
                         aria-describedby="settings-event-error"

@@ -13,11 +13,9 @@ pub fn Status(
     /// Called when the user asks to disconnect.
     on_disconnect: Callback<()>,
 ) -> impl IntoView {
-    let state = Memo::new(move |_| status.with(|status| status.state));
-    let can_stop = Memo::new(move |_| status.with(|status| status.can_stop));
     view! {
         <div class="status-bar">
-            <p id="status" role="status" data-state=move || state.get().as_str()>
+            <p id="status" role="status" data-state=move || status.with(|status| status.state.as_str())>
                 <span class="dot" aria-hidden="true"></span>
                 {move || status.with(|status| status.text.clone())}
             </p>
@@ -27,7 +25,7 @@ pub fn Status(
             <button
                 id="disconnect"
                 type="button"
-                disabled=move || !can_stop.get()
+                disabled=move || status.with(|status| !status.can_stop)
                 on:click=move |_| on_disconnect.run(())
             >
                 "Disconnect"
