@@ -27,3 +27,8 @@ mod tabs;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::App;
+
+/// Talc instead of Rust's default dlmalloc: about 0.6 KB gzip smaller.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

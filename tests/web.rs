@@ -284,6 +284,67 @@ async fn a_batch_of_frames_lands_in_one_update() {
     assert_eq!(rows(&root)[999].2, "999");
 }
 
+/// Waits for the next animation frame, after the frames already asked for.
+async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().request_animation_frame(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_log_follows_new_entries_only_while_the_reader_is_at_the_bottom() {
+    let root = container();
+    let chat = RwSignal::new(Chat::default());
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
+    });
+    let log: HtmlElement = find(&root, "#chat-text");
+    log.set_attribute("style", "display:block;height:100px;overflow-y:auto")
+        .unwrap();
+    let add = |from: usize| {
+        chat.update(|chat| {
+            chat.apply_all((from..from + 40).map(|i| ChatEvent::Received {
+                sender: "bob".to_owned(),
+                text: i.to_string(),
+            }))
+        })
+    };
+    let at_bottom =
+        |log: &HtmlElement| log.scroll_top() + log.client_height() >= log.scroll_height() - 1;
+
+    add(0);
+    settle().await;
+    next_frame().await;
+    assert!(log.scroll_height() > 400, "the entries overflow the log");
+    assert!(
+        at_bottom(&log),
+        "the log follows while the reader is at the bottom"
+    );
+
+    // The reader scrolls back to read.
+    log.set_scroll_top(0);
+    log.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    add(40);
+    settle().await;
+    next_frame().await;
+    assert_eq!(
+        log.scroll_top(),
+        0,
+        "the log stays put while the reader reads back"
+    );
+
+    // Back at the bottom, it follows again.
+    log.set_scroll_top(log.scroll_height());
+    log.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    add(80);
+    settle().await;
+    next_frame().await;
+    assert!(at_bottom(&log), "the log follows again from the bottom");
+}
+
 #[wasm_bindgen_test]
 async fn a_pending_message_can_be_discarded() {
     let root = container();

@@ -1,6 +1,13 @@
-use leptos::{html::Div, prelude::*};
+use std::{cell::Cell, rc::Rc};
+
+use leptos::{ev, prelude::*};
 
 use crate::chat::{Chat, Delivery, Entry, EntryId};
+
+/// The log's id. The contract makes it unique on the page, so the view
+/// finds its element by id rather than through a `NodeRef`, which costs
+/// about 1 KB gzip.
+const LOG_ID: &str = "chat-text";
 
 /// How close to the bottom, in pixels, still counts as following the log.
 const FOLLOW_SLACK: i32 = 48;
@@ -21,36 +28,35 @@ pub fn Conversation(
     /// Called when the user sends an uncertain message again.
     on_resend: Callback<EntryId>,
 ) -> impl IntoView {
-    let log = NodeRef::<Div>::new();
-    let following = StoredValue::new(true);
+    // Shared by the effect and the scroll handler, both on this thread.
+    let following = Rc::new(Cell::new(true));
+    let following_on_scroll = Rc::clone(&following);
 
     Effect::new(move |_| {
         chat.track();
-        if following.try_get_value().unwrap_or(false) {
-            // The frame may come after the component is gone: try_ reads
-            // find nothing then, where a plain read would panic.
+        if following.get() {
+            // By the next frame the component may be gone; the lookup
+            // finds nothing then.
             request_animation_frame(move || {
-                if let Some(log) = log.try_get_untracked().flatten() {
+                if let Some(log) = document().get_element_by_id(LOG_ID) {
                     log.set_scroll_top(log.scroll_height());
                 }
             });
         }
     });
-    let on_scroll = move |_| {
-        if let Some(log) = log.get_untracked() {
-            let bottom = log.scroll_top() + log.client_height();
-            following.set_value(bottom >= log.scroll_height() - FOLLOW_SLACK);
-        }
+    let on_scroll = move |scroll: ev::Event| {
+        let log: web_sys::Element = event_target(&scroll);
+        let bottom = log.scroll_top() + log.client_height();
+        following_on_scroll.set(bottom >= log.scroll_height() - FOLLOW_SLACK);
     };
 
     view! {
         <div
-            id="chat-text"
+            id=LOG_ID
             role="log"
             aria-live="polite"
             aria-label="Conversation"
             tabindex="0"
-            node_ref=log
             on:scroll=on_scroll
         >
             <For
