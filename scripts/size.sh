@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Prints the release bundle's size, raw and gzipped, as served from dist/.
+# Prints the release bundle's size, raw and gzipped, as served from dist/,
+# and fails when the gzip total passes the budget (issue 2: 100 KiB).
 set -euo pipefail
 cd "$(dirname "$0")/../dist"
+budget=${WSCHAT_BUNDLE_BUDGET:-102400}
 total=0
 printf '%-34s %10s %10s\n' file bytes gzip
 for file in *.wasm *.js *.css; do
@@ -11,4 +13,7 @@ for file in *.wasm *.js *.css; do
   total=$((total + gz))
   printf '%-34s %10d %10d\n' "$file" "$raw" "$gz"
 done
-printf 'bundle gzip total: %d bytes (%d KiB)\n' "$total" $((total / 1024))
+printf 'bundle gzip total: %d bytes (%d.%02d KiB); budget %d bytes: %s\n' \
+  "$total" $((total / 1024)) $((total % 1024 * 100 / 1024)) "$budget" \
+  "$([ "$total" -le "$budget" ] && echo within || echo OVER)"
+[ "$total" -le "$budget" ]
