@@ -546,6 +546,8 @@ impl Link {
                 Inbound::Heartbeat(limit) => driver.set_watchdog(Some(limit)),
                 Inbound::Ended(reason) => {
                     driver.set_watchdog(None);
+                    // The server may have dropped what was still on its way.
+                    self.settle_in_flight(driver);
                     driver.close();
                     self.phase = Phase::Stopped(Stop::ByServer);
                     driver.chat(ChatEvent::System(format!("disconnected ({reason})")));

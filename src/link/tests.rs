@@ -742,6 +742,49 @@ fn a_socket_io_disconnect_packet_is_never_followed_by_a_reconnect() {
 }
 
 #[test]
+fn a_socket_io_disconnect_packet_settles_messages_in_flight_as_an_unasked_close_does() {
+    // Bug guarded: a `41` used to leave recent messages "sent" and lose
+    // the ones whose bytes never left the browser.
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    driver.now = 0.0;
+    link.write(message(1, "old"), &mut driver);
+    driver.now = 10_000.0;
+    link.write(message(2, "recent"), &mut driver);
+    link.write(message(3, "held"), &mut driver);
+    let Frame::Text(held) = Codec::new(Protocol::SocketIo, "message").encode("ann", "held") else {
+        panic!("Socket.IO frames are text");
+    };
+    driver.buffered = held.len() as u32;
+    driver.now = 10_500.0;
+    link.received(Frame::Text("41".to_owned()), &mut driver);
+    assert_eq!(link.phase(), &Phase::Stopped(Stop::ByServer));
+    assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
+    assert_eq!(
+        deliveries(&driver, 2),
+        vec![Delivery::Sent, Delivery::Uncertain]
+    );
+    assert_eq!(
+        deliveries(&driver, 3),
+        vec![Delivery::Sent, Delivery::Pending]
+    );
+    assert_eq!(
+        driver.retry, None,
+        "a 41 is still never followed by a reconnect"
+    );
+
+    // The held message goes out once when the user reconnects.
+    driver.buffered = 0;
+    driver.sent.clear();
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.received(Frame::Text(r#"0{"sid":"y"}"#.to_owned()), &mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    assert_eq!(driver.sent_texts(), vec!["40", held.as_str()]);
+}
+
+#[test]
 fn json_and_text_send_nothing_the_user_did_not_write() {
     for protocol in [Protocol::Json, Protocol::Text] {
         let mut driver = Recorder::default();
