@@ -40,7 +40,7 @@ pub fn App() -> impl IntoView {
     let name = RwSignal::new(config.name.clone());
 
     chat.update(|chat| {
-        chat.apply_all(
+        chat.at(js_sys::Date::now()).apply_all(
             problems
                 .iter()
                 .map(|problem| ChatEvent::System(problem.to_string())),
@@ -73,7 +73,7 @@ pub fn App() -> impl IntoView {
                         .to_owned(),
                 ));
             }
-            chat.update(|chat| chat.apply_all(events));
+            chat.update(|chat| chat.at(js_sys::Date::now()).apply_all(events));
             connection.with_value(|connection| connection.adopt(Vec::new(), Vec::new()));
         } else {
             connection.with_value(|connection| connection.adopt(restored, uncertain));
@@ -89,6 +89,7 @@ pub fn App() -> impl IntoView {
         connection.with_value(Connection::nudge)
     });
     let _ = window_event_listener(ev::visibilitychange, move |_| {
+        connection.with_value(Connection::visibility_changed);
         if !document().hidden() {
             connection.with_value(Connection::nudge);
         }
@@ -122,8 +123,8 @@ pub fn App() -> impl IntoView {
             <h1>"wschat"</h1>
             <Status status on_reconnect on_disconnect />
         </header>
-        <Settings saved from_url on_save=on_settings />
         <main>
+            <Settings saved from_url on_save=on_settings />
             <Name name on_change=on_name />
             <Conversation chat on_discard on_resend />
             <Message name on_send />
@@ -141,6 +142,7 @@ fn restore_outbox(chat: RwSignal<Chat>) -> (Vec<Queued>, Vec<Queued>) {
     };
     match read_saved(&saved) {
         Ok(items) => chat.update(|chat| {
+            chat.at(js_sys::Date::now());
             for item in items {
                 let id = chat.write(&item.text);
                 let message = Queued {
@@ -161,7 +163,10 @@ fn restore_outbox(chat: RwSignal<Chat>) -> (Vec<Queued>, Vec<Queued>) {
         }),
         Err(error) => {
             storage::remove(Area::Session, OUTBOX_KEY);
-            chat.update(|chat| chat.apply(ChatEvent::System(error.to_string())));
+            chat.update(|chat| {
+                chat.at(js_sys::Date::now())
+                    .apply(ChatEvent::System(error.to_string()))
+            });
         }
     }
     (queued, uncertain)

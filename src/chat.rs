@@ -1,9 +1,14 @@
-//! The conversation: entries with stable ids and delivery states.
+//! The conversation: every entry of the page's life, with stable ids and
+//! delivery states.
 //!
 //! This is a pure model. The connection feeds it [`ChatEvent`]s in batches
-//! and the `Conversation` component renders its entries, keyed by id.
+//! and the `Conversation` component renders a window of its entries. It
+//! keeps everything (there is no cap), so it stores entries compactly: the
+//! texts live in one arena string, senders are interned, and an entry is a
+//! small fixed-size slot. An [`EntryId`] is the entry's position, so finding
+//! one is indexing, and ids are never reused.
 
-use std::sync::Arc;
+use std::{ops::Range, sync::Arc};
 
 use crate::protocol::byte_count;
 
@@ -12,20 +17,20 @@ use crate::protocol::byte_count;
 pub const MAX_SHOWN: usize = 16 * 1024;
 /// Longest message the user may send, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
-/// Oldest entries are dropped beyond this many, to bound memory.
-pub const MAX_ENTRIES: usize = 5000;
+/// Entries from one sender closer together than this form a group.
+pub const GROUP_WINDOW_MS: f64 = 5.0 * 60.0 * 1000.0;
 
 /// A stable entry id: never reused within a page's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntryId(pub u64);
 
 /// Who an entry is from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Author {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author<'a> {
     /// The user of this page.
     Me,
     /// Someone else, by the name the frame gave.
-    Peer(Arc<str>),
+    Peer(&'a str),
     /// The client itself: connection events and unreadable input.
     System,
 }
@@ -51,20 +56,22 @@ impl Delivery {
     }
 }
 
-/// One line of the conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+/// One line of the conversation, borrowed from the [`Chat`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entry<'a> {
     pub id: EntryId,
-    pub author: Author,
-    pub text: Arc<str>,
+    pub author: Author<'a>,
+    pub text: &'a str,
+    /// When it was written or received, in milliseconds since the Unix epoch.
+    pub time_ms: f64,
     /// Set on the user's own messages only.
     pub delivery: Option<Delivery>,
 }
 
-impl Entry {
+impl<'a> Entry<'a> {
     /// The label shown before the text, as the contract names it.
-    pub fn sender_label(&self) -> &str {
-        match &self.author {
+    pub fn sender_label(&self) -> &'a str {
+        match self.author {
             Author::Me => "me",
             Author::Peer(name) => name,
             Author::System => "websocket",
@@ -78,6 +85,16 @@ impl Entry {
             Author::Peer(_) => "received",
             Author::System => "system",
         }
+    }
+
+    /// Whether this entry continues a group begun by `previous`: the same
+    /// sender, on the same local day (`same_day`, which needs the time zone
+    /// and so is the caller's to say), within [`GROUP_WINDOW_MS`].
+    pub fn continues(&self, previous: &Entry<'_>, same_day: bool) -> bool {
+        same_day
+            && self.author == previous.author
+            && self.time_ms >= previous.time_ms
+            && self.time_ms - previous.time_ms < GROUP_WINDOW_MS
     }
 }
 
@@ -93,18 +110,167 @@ pub enum ChatEvent {
 /// The whole conversation.
 #[derive(Debug, Clone, Default)]
 pub struct Chat {
-    entries: Vec<Entry>,
-    next_id: u64,
+    slots: Vec<Slot>,
+    /// Every entry's text, one after another.
+    texts: String,
+    senders: Senders,
+    /// Entries not discarded.
+    live: usize,
+    /// Received entries ever added; the view counts unread ones with it.
+    received: u64,
+    /// Ids discarded, in order, so that a view can catch up with them.
+    discarded: Vec<EntryId>,
+    /// The time given to entries added now.
+    now_ms: f64,
+}
+
+/// One entry, compactly: its text is a range of [`Chat::texts`].
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    start: usize,
+    len: usize,
+    time_ms: f64,
+    /// [`ME`], [`SYSTEM`], or a peer's name in [`Senders`] plus [`PEERS`].
+    author: u32,
+    state: State,
+}
+
+/// A slot's delivery, or that it was discarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Plain,
+    Mine(Delivery),
+    Discarded,
+}
+
+const ME: u32 = 0;
+const SYSTEM: u32 = 1;
+const PEERS: u32 = 2;
+
+/// Sender names. A name is looked up among the most recent ones, which is
+/// where a busy room's senders are, and stored again only past those: a
+/// hash map would cost more bundle than the rare repeat costs memory.
+#[derive(Debug, Clone, Default)]
+struct Senders {
+    names: Vec<Arc<str>>,
+    /// Indices of the names used most recently, newest last.
+    recent: Vec<u32>,
+}
+
+/// How many recent names are looked up before a name is stored again.
+const RECENT_SENDERS: usize = 16;
+
+impl Senders {
+    fn intern(&mut self, name: &str) -> u32 {
+        let found = self
+            .recent
+            .iter()
+            .rposition(|&index| self.get(index) == name);
+        let index = match found {
+            Some(position) => self.recent.remove(position),
+            None => {
+                let index = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                self.names.push(name.into());
+                if self.recent.len() == RECENT_SENDERS {
+                    self.recent.remove(0);
+                }
+                index
+            }
+        };
+        self.recent.push(index);
+        index
+    }
+
+    fn get(&self, index: u32) -> &str {
+        self.names.get(index as usize).map_or("", |name| name)
+    }
 }
 
 impl Chat {
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+    /// Sets the time given to the entries added from now on, in
+    /// milliseconds since the Unix epoch. The shell reads the clock; the
+    /// model only records it.
+    pub fn at(&mut self, now_ms: f64) -> &mut Chat {
+        self.now_ms = now_ms;
+        self
+    }
+
+    /// How many entries were ever added: ids run from 0 to this.
+    pub fn end(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// How many entries are shown (not discarded).
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// How many received entries were ever added.
+    pub fn received_count(&self) -> u64 {
+        self.received
+    }
+
+    /// Ids discarded so far, oldest first.
+    pub fn discarded(&self) -> &[EntryId] {
+        &self.discarded
+    }
+
+    /// The entry with this id, unless it was discarded.
+    pub fn get(&self, id: EntryId) -> Option<Entry<'_>> {
+        let index = usize::try_from(id.0).ok()?;
+        self.at_index(index)
+    }
+
+    /// The entry at position `index` (its id), unless it was discarded.
+    pub fn at_index(&self, index: usize) -> Option<Entry<'_>> {
+        let slot = self.slots.get(index)?;
+        let delivery = match slot.state {
+            State::Plain => None,
+            State::Mine(delivery) => Some(delivery),
+            State::Discarded => return None,
+        };
+        let author = match slot.author {
+            ME => Author::Me,
+            SYSTEM => Author::System,
+            peer => Author::Peer(self.senders.get(peer - PEERS)),
+        };
+        Some(Entry {
+            id: EntryId(index as u64),
+            author,
+            text: self
+                .texts
+                .get(slot.start..slot.start + slot.len)
+                .unwrap_or_default(),
+            time_ms: slot.time_ms,
+            delivery,
+        })
+    }
+
+    /// The shown entries whose ids fall in `range`, in order.
+    pub fn range(&self, range: Range<usize>) -> impl Iterator<Item = Entry<'_>> {
+        range.filter_map(|index| self.at_index(index))
+    }
+
+    /// Every shown entry, in order. This walks the whole conversation: the
+    /// view reads windows with [`Chat::range`].
+    pub fn entries(&self) -> Vec<Entry<'_>> {
+        self.range(0..self.end()).collect()
+    }
+
+    /// The last shown entry before position `index`.
+    pub fn before(&self, index: usize) -> Option<Entry<'_>> {
+        (0..index.min(self.end()))
+            .rev()
+            .find_map(|index| self.at_index(index))
     }
 
     /// Adds the user's own message, pending, and returns its id.
     pub fn write(&mut self, text: &str) -> EntryId {
-        self.push(Author::Me, text, Some(Delivery::Pending))
+        self.push(ME, text, State::Mine(Delivery::Pending))
     }
 
     /// Applies a batch of events in one go.
@@ -112,90 +278,80 @@ impl Chat {
         for event in events {
             self.apply(event);
         }
-        self.trim();
     }
 
     pub fn apply(&mut self, event: ChatEvent) {
         match event {
             ChatEvent::Received { sender, text } => {
-                self.push(Author::Peer(sender.into()), &text, None);
+                let author = PEERS.saturating_add(self.senders.intern(&sender));
+                self.push(author, &text, State::Plain);
+                self.received += 1;
             }
             ChatEvent::System(text) => {
-                self.push(Author::System, &text, None);
+                self.push(SYSTEM, &text, State::Plain);
             }
             ChatEvent::Delivery { id, delivery } => {
-                if let Some(entry) = self.find_mut(id) {
-                    entry.delivery = Some(delivery);
+                if let Some(slot) = self.mine_mut(id) {
+                    slot.state = State::Mine(delivery);
                 }
             }
             ChatEvent::Discard(id) => {
-                if let Ok(index) = self.entries.binary_search_by_key(&id, |entry| entry.id) {
-                    self.entries.remove(index);
+                if let Some(slot) = self.mine_mut(id) {
+                    slot.state = State::Discarded;
+                    self.live -= 1;
+                    self.discarded.push(id);
                 }
             }
         }
     }
 
-    pub fn get(&self, id: EntryId) -> Option<&Entry> {
-        self.entries
-            .binary_search_by_key(&id, |entry| entry.id)
-            .ok()
-            .and_then(|index| self.entries.get(index))
+    /// The slot of one of the user's messages that is still shown.
+    fn mine_mut(&mut self, id: EntryId) -> Option<&mut Slot> {
+        let index = usize::try_from(id.0).ok()?;
+        self.slots
+            .get_mut(index)
+            .filter(|slot| matches!(slot.state, State::Mine(_)))
     }
 
-    fn find_mut(&mut self, id: EntryId) -> Option<&mut Entry> {
-        self.entries
-            .binary_search_by_key(&id, |entry| entry.id)
-            .ok()
-            .and_then(|index| self.entries.get_mut(index))
-    }
-
-    fn push(&mut self, author: Author, text: &str, delivery: Option<Delivery>) -> EntryId {
-        let id = EntryId(self.next_id);
-        self.next_id += 1;
-        self.entries.push(Entry {
-            id,
+    fn push(&mut self, author: u32, text: &str, state: State) -> EntryId {
+        let id = EntryId(self.slots.len() as u64);
+        let start = self.texts.len();
+        push_shown(&mut self.texts, text);
+        self.slots.push(Slot {
+            start,
+            len: self.texts.len() - start,
+            time_ms: self.now_ms,
             author,
-            text: shown_text(text).into(),
-            delivery,
+            state,
         });
+        self.live += 1;
         id
-    }
-
-    /// Drops the oldest entries beyond [`MAX_ENTRIES`], but never one of the
-    /// user's messages that is not yet known to be sent.
-    fn trim(&mut self) {
-        let excess = self.entries.len().saturating_sub(MAX_ENTRIES);
-        if excess == 0 {
-            return;
-        }
-        let mut dropped = 0;
-        self.entries.retain(|entry| {
-            let keep = dropped >= excess
-                || matches!(
-                    entry.delivery,
-                    Some(Delivery::Pending) | Some(Delivery::Uncertain)
-                );
-            if !keep {
-                dropped += 1;
-            }
-            keep
-        });
     }
 }
 
-/// The text as shown: cut at [`MAX_SHOWN`] bytes, on a character boundary,
-/// with a note of the full size.
-pub fn shown_text(text: &str) -> String {
+/// Appends the text as shown: cut at [`MAX_SHOWN`] bytes, on a character
+/// boundary, with a note of the full size.
+fn push_shown(out: &mut String, text: &str) {
     if text.len() <= MAX_SHOWN {
-        return text.to_owned();
+        out.push_str(text);
+        return;
     }
     let mut end = MAX_SHOWN;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let head = text.get(..end).unwrap_or_default();
-    format!("{head}… [cut: {} in all]", byte_count(text.len()))
+    out.push_str(text.get(..end).unwrap_or_default());
+    out.push_str("… [cut: ");
+    out.push_str(&byte_count(text.len()));
+    out.push_str(" in all]");
+}
+
+/// The text as shown: cut at [`MAX_SHOWN`] bytes, on a character boundary,
+/// with a note of the full size.
+pub fn shown_text(text: &str) -> String {
+    let mut shown = String::new();
+    push_shown(&mut shown, text);
+    shown
 }
 
 /// Why a message cannot be sent as typed.
@@ -255,8 +411,8 @@ mod tests {
         ]);
         let shown: Vec<(&str, &str, &str)> = chat
             .entries()
-            .iter()
-            .map(|e| (e.kind(), e.sender_label(), &*e.text))
+            .into_iter()
+            .map(|e| (e.kind(), e.sender_label(), e.text))
             .collect();
         assert_eq!(
             shown,
@@ -284,23 +440,35 @@ mod tests {
     }
 
     #[test]
-    fn delivery_for_an_unknown_id_is_ignored() {
+    fn delivery_for_an_unknown_or_received_id_is_ignored() {
         let mut chat = Chat::default();
         chat.apply(ChatEvent::Delivery {
             id: EntryId(99),
             delivery: Delivery::Sent,
         });
         assert!(chat.entries().is_empty());
+        chat.apply(received("bob", "hi"));
+        chat.apply(ChatEvent::Delivery {
+            id: EntryId(0),
+            delivery: Delivery::Sent,
+        });
+        chat.apply(ChatEvent::Discard(EntryId(0)));
+        assert_eq!(chat.get(EntryId(0)).map(|e| e.delivery), Some(None));
     }
 
     #[test]
-    fn discard_removes_only_that_entry() {
+    fn discard_hides_only_that_entry_and_keeps_the_other_ids() {
         let mut chat = Chat::default();
         let a = chat.write("a");
         let b = chat.write("b");
         chat.apply(ChatEvent::Discard(a));
+        chat.apply(ChatEvent::Discard(a));
         assert!(chat.get(a).is_none());
-        assert!(chat.get(b).is_some());
+        assert_eq!(chat.get(b).map(|e| e.text), Some("b"));
+        assert_eq!((chat.len(), chat.end()), (1, 2));
+        assert_eq!(chat.discarded(), &[a]);
+        assert_eq!(chat.before(2).map(|e| e.id), Some(b));
+        assert_eq!(chat.before(1), None);
     }
 
     #[test]
@@ -310,19 +478,58 @@ mod tests {
         assert!(shown.len() < MAX_SHOWN + 64);
         assert!(shown.ends_with(&format!("… [cut: {} bytes in all]", text.len())));
         assert_eq!(shown_text("short"), "short");
+        let mut chat = Chat::default();
+        chat.apply_all([received("a", &text), received("a", "next")]);
+        assert_eq!(chat.get(EntryId(0)).map(|e| e.text), Some(&*shown));
+        assert_eq!(chat.get(EntryId(1)).map(|e| e.text), Some("next"));
     }
 
     #[test]
-    fn history_is_bounded_but_keeps_undelivered_messages() {
+    fn the_whole_conversation_is_kept() {
         let mut chat = Chat::default();
         let pending = chat.write("keep me");
-        chat.apply_all((0..MAX_ENTRIES + 10).map(|i| received("a", &i.to_string())));
-        assert_eq!(chat.entries().len(), MAX_ENTRIES);
+        chat.apply_all((0..1_000_000).map(|i| received(if i % 2 == 0 { "a" } else { "b" }, "hi")));
+        assert_eq!(chat.len(), 1_000_001);
         assert!(chat.get(pending).is_some());
         assert_eq!(
-            chat.entries().last().map(|e| e.text.to_string()),
-            Some((MAX_ENTRIES + 9).to_string())
+            chat.get(EntryId(1)).map(|e| e.author),
+            Some(Author::Peer("a"))
         );
+        assert_eq!(
+            chat.get(EntryId(1_000_000)).map(|e| e.author),
+            Some(Author::Peer("b"))
+        );
+        assert_eq!(chat.received_count(), 1_000_000);
+        // Names are stored once, and texts in one arena: about 2 bytes of
+        // text per entry here, not a String each.
+        assert_eq!(chat.senders.names.len(), 2);
+        assert_eq!(chat.texts.len(), "keep me".len() + 2_000_000);
+    }
+
+    #[test]
+    fn entries_carry_the_time_they_were_added() {
+        let mut chat = Chat::default();
+        chat.at(1_000.0).apply(received("a", "one"));
+        let id = chat.at(2_000.0).write("two");
+        assert_eq!(chat.get(EntryId(0)).map(|e| e.time_ms), Some(1_000.0));
+        assert_eq!(chat.get(id).map(|e| e.time_ms), Some(2_000.0));
+    }
+
+    #[test]
+    fn a_group_is_one_sender_within_five_minutes_on_one_day() {
+        let mut chat = Chat::default();
+        chat.at(0.0)
+            .apply_all([received("a", "1"), received("b", "2")]);
+        chat.at(GROUP_WINDOW_MS - 1.0).apply(received("b", "3"));
+        chat.at(2.0 * GROUP_WINDOW_MS).apply(received("b", "4"));
+        let e: Vec<Entry> = chat.entries();
+        assert!(!e[1].continues(&e[0], true), "another sender");
+        assert!(
+            e[2].continues(&e[1], true),
+            "same sender, within the window"
+        );
+        assert!(!e[2].continues(&e[1], false), "another day");
+        assert!(!e[3].continues(&e[2], true), "too long after");
     }
 
     #[test]

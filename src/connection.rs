@@ -59,11 +59,22 @@ struct Browser {
     batch: Rc<RefCell<Batch>>,
 }
 
-/// Chat events waiting for the next animation frame.
+/// Chat events waiting to be applied in one update.
 #[derive(Default)]
 struct Batch {
     events: Vec<ChatEvent>,
-    scheduled: bool,
+    /// The flush asked for, if any: at most one is outstanding, and a
+    /// callback whose ticket is not the current one does nothing.
+    scheduled: Option<Flush>,
+    ticket: u64,
+}
+
+/// How a batch will be applied: on the next animation frame in a visible
+/// tab, on a timer in a hidden one, which gets no animation frames.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flush {
+    Frame,
+    Timer,
 }
 
 /// The current socket. Dropping it closes the socket and stops its task.
@@ -106,7 +117,11 @@ impl Connection {
         let (name, text) = (name.to_owned(), text.to_owned());
         self.with(move |link, driver| {
             driver.flush_batch();
-            let Some(id) = driver.outputs.chat.try_update(|chat| chat.write(&text)) else {
+            let Some(id) = driver
+                .outputs
+                .chat
+                .try_update(|chat| chat.at(js_sys::Date::now()).write(&text))
+            else {
                 return;
             };
             link.write(Queued { id, name, text }, driver);
@@ -121,6 +136,11 @@ impl Connection {
     /// Closes the socket and stays closed until asked to reconnect.
     pub fn disconnect(&self) {
         self.with(|link, driver| link.disconnect(driver));
+    }
+
+    /// The tab was hidden or shown.
+    pub fn visibility_changed(&self) {
+        self.with(|_, driver| driver.visibility_changed());
     }
 
     /// The browser came back online or the tab became visible.
@@ -219,22 +239,23 @@ impl Browser {
     }
 
     fn schedule_flush(&mut self) {
-        let mut batch = self.batch.borrow_mut();
-        if batch.scheduled {
-            return;
+        if self.batch.borrow().scheduled.is_none() {
+            let how = if document().hidden() {
+                Flush::Timer
+            } else {
+                Flush::Frame
+            };
+            schedule(&self.batch, self.outputs.chat, how);
         }
-        batch.scheduled = true;
-        let chat = self.outputs.chat;
-        // Frames that arrive before the next animation frame are applied in
-        // one update. Hidden tabs get no animation frames (and would pile up
-        // requests), so there a timer does it alone; in a visible tab it
-        // backs the frame up, and whichever comes second finds nothing.
-        if !document().hidden() {
-            let on_frame = Rc::clone(&self.batch);
-            request_animation_frame(move || flush(&on_frame, chat));
+    }
+
+    /// The tab was hidden or shown: a batch waiting for an animation frame
+    /// in a tab that just hid would wait until it is shown again.
+    fn visibility_changed(&mut self) {
+        let waiting = self.batch.borrow().scheduled;
+        if waiting == Some(Flush::Frame) && document().hidden() {
+            schedule(&self.batch, self.outputs.chat, Flush::Timer);
         }
-        let on_timer = Rc::clone(&self.batch);
-        set_timeout(move || flush(&on_timer, chat), Duration::from_millis(100));
     }
 
     fn timer(&self, delay: Duration, act: fn(&mut Link, &mut Browser)) -> Timeout {
@@ -252,16 +273,45 @@ impl Browser {
     }
 }
 
+/// Asks for one flush of `batch`, replacing any asked for before. So the
+/// conversation renders at most once per animation frame.
+fn schedule(batch: &Rc<RefCell<Batch>>, chat: RwSignal<Chat>, how: Flush) {
+    let ticket = {
+        let Ok(mut batch) = batch.try_borrow_mut() else {
+            return;
+        };
+        batch.ticket += 1;
+        batch.scheduled = Some(how);
+        batch.ticket
+    };
+    let batch = Rc::clone(batch);
+    let due = move || {
+        let current = batch
+            .try_borrow()
+            .is_ok_and(|batch| batch.ticket == ticket && batch.scheduled.is_some());
+        if current {
+            flush(&batch, chat);
+        }
+    };
+    match how {
+        Flush::Frame => request_animation_frame(due),
+        Flush::Timer => set_timeout(due, HIDDEN_FLUSH),
+    }
+}
+
+/// How often a hidden tab applies what arrived.
+const HIDDEN_FLUSH: Duration = Duration::from_millis(100);
+
 fn flush(batch: &RefCell<Batch>, chat: RwSignal<Chat>) {
     let events = {
         let Ok(mut batch) = batch.try_borrow_mut() else {
             return;
         };
-        batch.scheduled = false;
+        batch.scheduled = None;
         std::mem::take(&mut batch.events)
     };
     if !events.is_empty() {
-        chat.update(|chat| chat.apply_all(events));
+        chat.update(|chat| chat.at(js_sys::Date::now()).apply_all(events));
     }
 }
 

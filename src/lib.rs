@@ -6,11 +6,13 @@
 
 pub mod backoff;
 pub mod chat;
+pub mod clock;
 pub mod config;
 pub mod json_value;
 pub mod link;
 pub mod outbox;
 pub mod protocol;
+pub mod viewport;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

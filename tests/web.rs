@@ -9,8 +9,8 @@ use web_sys::{
     Element, HtmlButtonElement, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit,
 };
 use wschat::{
-    chat::{Chat, ChatEvent, Delivery, EntryId, MAX_MESSAGE_CHARS},
-    components::{Conversation, Message, Name, Status},
+    chat::MAX_MESSAGE_CHARS,
+    components::{Message, Name, Status},
     link::{ConnState, Status as LinkStatus},
 };
 
@@ -38,10 +38,6 @@ fn find<T: JsCast>(root: &Element, selector: &str) -> T {
         .unchecked_into()
 }
 
-fn count(root: &Element, selector: &str) -> u32 {
-    root.query_selector_all(selector).unwrap().length()
-}
-
 fn type_into(input: &HtmlInputElement, value: &str) {
     input.set_value(value);
     input
@@ -56,24 +52,6 @@ fn press(input: &HtmlInputElement, key: &str) {
     init.set_cancelable(true);
     let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
     input.dispatch_event(&event).unwrap();
-}
-
-/// (class of the first span, its text, the text span's text, data-state)
-fn rows(root: &Element) -> Vec<(String, String, String, Option<String>)> {
-    let entries = root.query_selector_all("#chat-text > .entry").unwrap();
-    (0..entries.length())
-        .map(|i| {
-            let entry: Element = entries.item(i).unwrap().unchecked_into();
-            let first = entry.first_element_child().unwrap();
-            let text: Element = find(&entry, ".text");
-            (
-                first.class_name(),
-                first.text_content().unwrap_or_default(),
-                text.text_content().unwrap_or_default(),
-                entry.get_attribute("data-state"),
-            )
-        })
-        .collect()
 }
 
 #[wasm_bindgen_test]
@@ -172,192 +150,6 @@ async fn an_overlong_message_is_refused_and_the_input_says_why() {
     press(&input, "Enter");
     settle().await;
     assert_eq!(sent.get_untracked(), 0);
-}
-
-#[wasm_bindgen_test]
-async fn the_conversation_is_a_log_of_sent_received_and_system_entries() {
-    let root = container();
-    let chat = RwSignal::new(Chat::default());
-    let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
-    });
-    chat.update(|chat| {
-        chat.apply(ChatEvent::System("connected".to_owned()));
-        chat.write("mine");
-        chat.apply(ChatEvent::Received {
-            sender: "Bob".to_owned(),
-            text: "his".to_owned(),
-        });
-    });
-    settle().await;
-    let log: Element = find(&root, "#chat-text");
-    assert_eq!(log.get_attribute("role").as_deref(), Some("log"));
-    assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
-    assert_eq!(
-        rows(&root),
-        vec![
-            (
-                "system".into(),
-                "websocket".into(),
-                "connected".into(),
-                None
-            ),
-            (
-                "sent".into(),
-                "me".into(),
-                "mine".into(),
-                Some("pending".into())
-            ),
-            ("received".into(), "Bob".into(), "his".into(), None),
-        ]
-    );
-}
-
-#[wasm_bindgen_test]
-async fn hostile_markup_is_shown_as_text() {
-    let root = container();
-    let chat = RwSignal::new(Chat::default());
-    let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
-    });
-    let hostile = r#"<img src=x onerror="window.__xss=1"><b>bold</b>"#;
-    chat.update(|chat| {
-        chat.apply(ChatEvent::Received {
-            sender: "<i>eve</i>".to_owned(),
-            text: hostile.to_owned(),
-        })
-    });
-    settle().await;
-    assert_eq!(
-        count(&root, "#chat-text img, #chat-text b, #chat-text i"),
-        0
-    );
-    let row = rows(&root).pop().unwrap();
-    assert_eq!(row.1, "<i>eve</i>");
-    assert_eq!(row.2, hostile);
-}
-
-#[wasm_bindgen_test]
-async fn delivery_changes_show_on_the_entry_and_other_rows_are_kept() {
-    let root = container();
-    let chat = RwSignal::new(Chat::default());
-    let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
-    });
-    let mut id = EntryId(0);
-    chat.update(|chat| {
-        chat.apply(ChatEvent::System("connected".to_owned()));
-        id = chat.write("hi");
-    });
-    settle().await;
-    let first_row = find::<Element>(&root, "#chat-text > .entry");
-    chat.update(|chat| {
-        chat.apply(ChatEvent::Delivery {
-            id,
-            delivery: Delivery::Sent,
-        })
-    });
-    settle().await;
-    assert_eq!(rows(&root)[1].3.as_deref(), Some("sent"));
-    let first_after = find::<Element>(&root, "#chat-text > .entry");
-    assert!(
-        first_row.is_same_node(Some(&first_after)),
-        "rows keyed by id are not rebuilt when another row changes"
-    );
-}
-
-#[wasm_bindgen_test]
-async fn a_batch_of_frames_lands_in_one_update() {
-    let root = container();
-    let chat = RwSignal::new(Chat::default());
-    let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
-    });
-    chat.update(|chat| {
-        chat.apply_all((0..1000).map(|i| ChatEvent::Received {
-            sender: "flood".to_owned(),
-            text: i.to_string(),
-        }))
-    });
-    settle().await;
-    assert_eq!(count(&root, "#chat-text > .entry"), 1000);
-    assert_eq!(rows(&root)[999].2, "999");
-}
-
-/// Waits for the next animation frame, after the frames already asked for.
-async fn next_frame() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().request_animation_frame(&resolve);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-#[wasm_bindgen_test]
-async fn the_log_follows_new_entries_only_while_the_reader_is_at_the_bottom() {
-    let root = container();
-    let chat = RwSignal::new(Chat::default());
-    let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(|_| {}) on_resend=Callback::new(|_| {}) /> }
-    });
-    let log: HtmlElement = find(&root, "#chat-text");
-    log.set_attribute("style", "display:block;height:100px;overflow-y:auto")
-        .unwrap();
-    let add = |from: usize| {
-        chat.update(|chat| {
-            chat.apply_all((from..from + 40).map(|i| ChatEvent::Received {
-                sender: "bob".to_owned(),
-                text: i.to_string(),
-            }))
-        })
-    };
-    let at_bottom =
-        |log: &HtmlElement| log.scroll_top() + log.client_height() >= log.scroll_height() - 1;
-
-    add(0);
-    settle().await;
-    next_frame().await;
-    assert!(log.scroll_height() > 400, "the entries overflow the log");
-    assert!(
-        at_bottom(&log),
-        "the log follows while the reader is at the bottom"
-    );
-
-    // The reader scrolls back to read.
-    log.set_scroll_top(0);
-    log.dispatch_event(&web_sys::Event::new("scroll").unwrap())
-        .unwrap();
-    add(40);
-    settle().await;
-    next_frame().await;
-    assert_eq!(
-        log.scroll_top(),
-        0,
-        "the log stays put while the reader reads back"
-    );
-
-    // Back at the bottom, it follows again.
-    log.set_scroll_top(log.scroll_height());
-    log.dispatch_event(&web_sys::Event::new("scroll").unwrap())
-        .unwrap();
-    add(80);
-    settle().await;
-    next_frame().await;
-    assert!(at_bottom(&log), "the log follows again from the bottom");
-}
-
-#[wasm_bindgen_test]
-async fn a_pending_message_can_be_discarded() {
-    let root = container();
-    let chat = RwSignal::new(Chat::default());
-    let discarded = RwSignal::new(Vec::<EntryId>::new());
-    let _mounted = mount_to(root.clone(), move || {
-        view! { <Conversation chat on_discard=Callback::new(move |id| discarded.update(|d| d.push(id))) on_resend=Callback::new(|_| {}) /> }
-    });
-    let mut id = EntryId(0);
-    chat.update(|chat| id = chat.write("later"));
-    settle().await;
-    find::<HtmlButtonElement>(&root, ".entry[data-state=pending] .discard").click();
-    assert_eq!(discarded.get_untracked(), vec![id]);
 }
 
 #[wasm_bindgen_test]
@@ -462,37 +254,4 @@ async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
         "Saved."
     );
     assert!(error("#settings-url-note").contains("event"));
-}
-
-#[wasm_bindgen_test]
-async fn an_uncertain_message_says_so_and_offers_resend_and_discard() {
-    let root = container();
-    let chat = RwSignal::new(Chat::default());
-    let resent = RwSignal::new(Vec::<EntryId>::new());
-    let _mounted = mount_to(root.clone(), move || {
-        view! {
-            <Conversation
-                chat
-                on_discard=Callback::new(|_| {})
-                on_resend=Callback::new(move |id| resent.update(|r| r.push(id)))
-            />
-        }
-    });
-    let mut id = EntryId(0);
-    chat.update(|chat| {
-        id = chat.write("maybe");
-        chat.apply(ChatEvent::Delivery {
-            id,
-            delivery: Delivery::Uncertain,
-        });
-    });
-    settle().await;
-    let entry: Element = find(&root, ".entry[data-state=uncertain]");
-    assert!(entry
-        .text_content()
-        .unwrap()
-        .contains("may not have arrived"));
-    assert_eq!(count(&root, ".entry[data-state=uncertain] .discard"), 1);
-    find::<HtmlButtonElement>(&root, ".entry[data-state=uncertain] .resend").click();
-    assert_eq!(resent.get_untracked(), vec![id]);
 }
