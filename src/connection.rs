@@ -152,6 +152,11 @@ impl Connection {
         self.with(|link, driver| link.discard(id, driver));
     }
 
+    /// The page is hiding (`pagehide`), and may be about to unload.
+    pub fn page_hide(&self) {
+        self.with(|link, driver| link.page_hide(driver));
+    }
+
     fn with(&self, act: impl FnOnce(&mut Link, &mut Browser)) {
         run(&self.shell, act);
     }

@@ -6,7 +6,9 @@
 //! flight is queued again if its bytes never left, *uncertain* if it may or
 //! may not have arrived, and delivered otherwise. The [`Ledger`] owns all
 //! of them and answers the questions that move them, without I/O; the link
-//! asks, and saves [`Ledger::saved`] whenever the answer changes it.
+//! asks, and saves [`Ledger::saved`] whenever the answer changes it. The
+//! saved form holds every message in flight too, so a reload at any moment
+//! brings it back, as uncertain.
 
 use crate::{
     chat::EntryId,
@@ -240,9 +242,12 @@ impl Ledger {
     }
 
     /// What a reload of this tab must bring back: the uncertain messages,
-    /// which were written first, then the queue.
+    /// which were written first, then those in flight, then the queue. A
+    /// message in flight comes back uncertain: its socket goes with the
+    /// page, and the bytes the browser holds may or may not leave first.
     pub fn saved(&self) -> Vec<Saved> {
-        let uncertain = self.uncertain.iter().map(|message| (message, true));
+        let uncertain = self.uncertain.iter().chain(self.in_flight_messages());
+        let uncertain = uncertain.map(|message| (message, true));
         let queued = self.queued.iter().map(|message| (message, false));
         uncertain
             .chain(queued)

@@ -274,8 +274,13 @@ impl Link {
                 self.open_socket(driver);
             }
             Input::Rename(name) => self.config.name = name,
-            // Nothing to save yet.
-            Input::PageHide => {}
+            // The page may unload: what is in flight is saved, to come back
+            // uncertain, unless it is delivered by now.
+            Input::PageHide => {
+                let buffered = driver.buffered_amount() as usize;
+                self.ledger.forget_delivered(buffered, driver.now_ms());
+                self.save(driver);
+            }
             Input::Opened | Input::Received(_) | Input::RetryDue | Input::WatchdogDue => {}
         }
     }

@@ -27,8 +27,9 @@ pub struct Queued {
 }
 
 /// A message as saved: entry ids belong to one page's life, so they are not
-/// kept. `uncertain` marks a message whose delivery is unknown, kept for the
-/// user to resend or discard; the others wait to be sent.
+/// kept. `uncertain` marks a message that comes back uncertain, for the
+/// user to resend or discard: its delivery was unknown, or it was in flight
+/// when saved. The others wait to be sent. Older loads wrote the same form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Saved {
     pub name: String,

@@ -177,3 +177,20 @@ fn the_saved_form_holds_uncertain_messages_then_the_queue() {
         vec![("m1".to_owned(), true), ("m2".to_owned(), false)]
     );
 }
+
+#[test]
+fn messages_in_flight_are_saved_to_come_back_uncertain() {
+    // Bug guarded: the saved form held only the queue and the uncertain
+    // messages, so a message in flight vanished on a reload.
+    let mut ledger = handed(&[(1, 0.0)]);
+    ledger.write(message(2));
+    let saved: Vec<(String, bool)> = ledger
+        .saved()
+        .into_iter()
+        .map(|saved| (saved.text, saved.uncertain))
+        .collect();
+    assert_eq!(
+        saved,
+        vec![("m1".to_owned(), true), ("m2".to_owned(), false)]
+    );
+}

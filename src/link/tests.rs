@@ -22,6 +22,8 @@ struct Recorder {
     fail_open: bool,
     buffered: u32,
     saved_uncertain: usize,
+    /// The last saved form, as the texts and whether each is uncertain.
+    last_saved: Vec<(String, bool)>,
 }
 
 impl Driver for Recorder {
@@ -67,6 +69,10 @@ impl Driver for Recorder {
         self.saved
             .push(saved.iter().filter(|item| !item.uncertain).count());
         self.saved_uncertain = saved.iter().filter(|item| item.uncertain).count();
+        self.last_saved = saved
+            .iter()
+            .map(|item| (item.text.clone(), item.uncertain))
+            .collect();
     }
 }
 
@@ -805,4 +811,61 @@ fn json_and_text_send_nothing_the_user_did_not_write() {
         assert!(driver.sent.is_empty(), "{protocol}");
         assert_eq!(driver.watchdog, None, "{protocol}");
     }
+}
+
+#[test]
+fn a_message_sent_just_before_a_reload_is_saved_to_come_back_uncertain() {
+    // Bug guarded: only the outbox was saved, so a message handed to the
+    // socket (shown as sent) and then an immediate reload vanished.
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "queued first"), &mut driver);
+    assert_eq!(
+        driver.last_saved,
+        vec![("queued first".to_owned(), true)],
+        "saved as it is handed over, even if the page never says it hides"
+    );
+    driver.now = 300.0;
+    link.page_hide(&mut driver);
+    assert_eq!(driver.last_saved, vec![("queued first".to_owned(), true)]);
+}
+
+#[test]
+fn a_page_that_hides_long_after_a_send_saves_only_what_may_not_have_arrived() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "long gone"), &mut driver);
+    link.write(message(2, "stuck"), &mut driver);
+    // {"name":"ann","msg":"stuck"} is 28 bytes, still in the browser's
+    // buffer a minute later; the first frame left.
+    driver.buffered = 28;
+    driver.now = 60_000.0;
+    link.page_hide(&mut driver);
+    assert_eq!(driver.last_saved, vec![("stuck".to_owned(), true)]);
+    driver.buffered = 0;
+    link.page_hide(&mut driver);
+    assert!(driver.last_saved.is_empty(), "{:?}", driver.last_saved);
+}
+
+#[test]
+fn the_saved_form_keeps_uncertain_then_in_flight_then_queued_messages() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "maybe"), &mut driver);
+    link.closed(dropped(), &mut driver);
+    link.retry_due(&mut driver);
+    link.write(message(2, "waiting"), &mut driver);
+    link.opened(&mut driver);
+    link.write(message(3, "after"), &mut driver);
+    driver.fail_sends = true;
+    link.write(message(4, "refused"), &mut driver);
+    assert_eq!(
+        driver.last_saved,
+        vec![
+            ("maybe".to_owned(), true),
+            ("waiting".to_owned(), true),
+            ("after".to_owned(), true),
+            ("refused".to_owned(), false),
+        ]
+    );
 }
