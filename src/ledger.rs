@@ -43,6 +43,12 @@ pub enum Ending {
     /// messages are queued again. What left within the uncertain window
     /// before may have been lost with the server.
     Died { at_ms: f64 },
+    /// The server said nothing for longer than it promised, and the link
+    /// closes the socket. The browser may still send what it holds, as it
+    /// closes: those messages may or may not arrive. The server may have
+    /// died just after it was last heard from, at `last_heard_ms`, so what
+    /// left since (and within the uncertain window before) may be lost.
+    Silenced { last_heard_ms: f64 },
     /// The link closes a live socket on purpose. `close()` sends what the
     /// browser still holds first, unless the network is stuck: those
     /// messages may or may not arrive. What left arrives.
@@ -184,10 +190,11 @@ impl Ledger {
         let held = held.into_iter().filter_map(|flight| flight.message);
         let (requeue, held_uncertain): (Vec<Queued>, Vec<Queued>) = match ending {
             Ending::Died { .. } => (held.collect(), Vec::new()),
-            Ending::Left => (Vec::new(), held.collect()),
+            Ending::Silenced { .. } | Ending::Left => (Vec::new(), held.collect()),
         };
         let lost_since = match ending {
             Ending::Died { at_ms } => Some(at_ms - UNCERTAIN_WINDOW_MS),
+            Ending::Silenced { last_heard_ms } => Some(last_heard_ms - UNCERTAIN_WINDOW_MS),
             Ending::Left => None,
         };
         let recent = std::mem::take(&mut self.in_flight)

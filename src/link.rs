@@ -15,7 +15,7 @@ use crate::{
     backoff::Backoff,
     chat::{ChatEvent, Delivery, EntryId},
     config::{resolve_endpoint, PageOrigin},
-    ledger::{Ending, Ledger, Settled},
+    ledger::{Ending, Ledger},
     outbox::{Queued, Saved},
     protocol::{Codec, Frame, Inbound, WireProtocol},
 };
@@ -229,9 +229,9 @@ impl Link {
             Input::Closed(close) => match self.phase {
                 Phase::Open { .. } => {
                     let line = format!("disconnected ({})", close.describe());
-                    self.drop_dead_socket(Some(line), driver);
+                    self.drop_dead_socket(died_now(driver), Some(line), driver);
                 }
-                Phase::Connecting => self.drop_dead_socket(None, driver),
+                Phase::Connecting => self.drop_dead_socket(died_now(driver), None, driver),
                 _ => {}
             },
             Input::RetryDue if self.phase == Phase::Waiting => self.open_socket(driver),
@@ -327,10 +327,7 @@ impl Link {
         if !self.is_open() {
             return;
         }
-        let settled = self
-            .ledger
-            .settle(driver.buffered_amount() as usize, Ending::Left);
-        self.report(&settled, driver);
+        self.settle(Ending::Left, driver);
         driver.close();
         self.phase = Phase::Idle;
         driver.chat(ChatEvent::System(format!("disconnected ({why})")));
@@ -380,14 +377,17 @@ impl Link {
             "disconnected (the server was silent for {})",
             seconds(silent)
         );
-        self.drop_dead_socket(Some(line), driver);
+        let ending = Ending::Silenced {
+            last_heard_ms: self.last_heard_ms,
+        };
+        self.drop_dead_socket(ending, Some(line), driver);
     }
 
-    /// The socket died unasked: settle what was in flight, say so (once per
-    /// open socket) and schedule the next attempt.
-    fn drop_dead_socket(&mut self, line: Option<String>, driver: &mut dyn Driver) {
+    /// The socket is dead: settle what was in flight, close it, say so
+    /// (once per open socket) and schedule the next attempt.
+    fn drop_dead_socket(&mut self, ending: Ending, line: Option<String>, driver: &mut dyn Driver) {
         driver.set_watchdog(None);
-        self.settle_dead(driver);
+        self.settle(ending, driver);
         driver.close();
         if let Some(line) = line {
             driver.chat(ChatEvent::System(line));
@@ -395,21 +395,13 @@ impl Link {
         self.schedule_retry(driver);
     }
 
-    /// Settles the messages in flight on a socket that died, or whose
-    /// server ended the session, as [`Ending::Died`] says.
-    fn settle_dead(&mut self, driver: &mut dyn Driver) {
-        let ending = Ending::Died {
-            at_ms: driver.now_ms(),
-        };
+    /// Settles the messages in flight as the socket ends, shows what became
+    /// of them, and saves the ledger if that changed it. Call it before
+    /// the driver closes the socket, whose buffer goes with it.
+    fn settle(&mut self, ending: Ending, driver: &mut dyn Driver) {
         let settled = self
             .ledger
             .settle(driver.buffered_amount() as usize, ending);
-        self.report(&settled, driver);
-    }
-
-    /// Shows what a socket's end did to the messages in flight, and saves
-    /// the ledger if it changed.
-    fn report(&self, settled: &Settled, driver: &mut dyn Driver) {
         for id in &settled.requeued {
             driver.chat(delivery(*id, Delivery::Pending));
         }
@@ -459,8 +451,10 @@ impl Link {
                 Inbound::Heartbeat(limit) => driver.set_watchdog(Some(limit)),
                 Inbound::Ended(reason) => {
                     driver.set_watchdog(None);
-                    // The server may have dropped what was still on its way.
-                    self.settle_dead(driver);
+                    // The server reads nothing more of this session: what the
+                    // browser holds never arrives, and what was still on its
+                    // way may have been dropped.
+                    self.settle(died_now(driver), driver);
                     driver.close();
                     self.phase = Phase::Stopped(Stop::ByServer);
                     driver.chat(ChatEvent::System(format!("disconnected ({reason})")));
@@ -582,6 +576,13 @@ impl Link {
 
     pub fn page_hide(&mut self, driver: &mut dyn Driver) {
         self.apply(Input::PageHide, driver);
+    }
+}
+
+/// The socket died, or its server ended the session, just now.
+fn died_now(driver: &dyn Driver) -> Ending {
+    Ending::Died {
+        at_ms: driver.now_ms(),
     }
 }
 

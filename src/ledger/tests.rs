@@ -194,3 +194,24 @@ fn messages_in_flight_are_saved_to_come_back_uncertain() {
         vec![("m1".to_owned(), true), ("m2".to_owned(), false)]
     );
 }
+
+#[test]
+fn a_silenced_socket_may_still_send_what_it_held_and_lost_what_left_since_it_was_heard() {
+    // Bug guarded: a silence timeout requeued the held bytes, though the
+    // link's own close() sends them first.
+    let mut ledger = handed(&[(1, 0.0), (2, 5_000.0), (3, 40_000.0)]);
+    let settled = ledger.settle(
+        10,
+        Ending::Silenced {
+            last_heard_ms: 4_500.0,
+        },
+    );
+    assert_eq!(
+        settled,
+        Settled {
+            requeued: vec![],
+            uncertain: vec![EntryId(2), EntryId(3)],
+        }
+    );
+    assert_eq!(ledger.standing(EntryId(1)), None, "sent before the silence");
+}

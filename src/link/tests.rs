@@ -869,3 +869,54 @@ fn the_saved_form_keeps_uncertain_then_in_flight_then_queued_messages() {
         ]
     );
 }
+
+#[test]
+fn a_silence_timeout_marks_what_the_browser_still_held_uncertain_not_requeued() {
+    // Bug guarded: the watchdog requeued the bytes still buffered in a
+    // socket that it then closes with close(), which sends them first: the
+    // next socket sent them again.
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    driver.now = 1_500.0;
+    link.write(message(1, "held"), &mut driver);
+    let Frame::Text(held) = Codec::new(Protocol::SocketIo, "message").encode("ann", "held") else {
+        panic!("Socket.IO frames are text");
+    };
+    driver.buffered = held.len() as u32;
+    driver.now = 2_100.0;
+    link.watchdog_due(&mut driver);
+    assert_eq!(link.phase(), &Phase::Waiting);
+    assert_eq!(
+        deliveries(&driver, 1),
+        vec![Delivery::Sent, Delivery::Uncertain]
+    );
+    assert!(
+        link.ledger().outbox().is_empty(),
+        "never sent again by itself"
+    );
+    driver.buffered = 0;
+    driver.sent.clear();
+    link.retry_due(&mut driver);
+    link.opened(&mut driver);
+    link.received(Frame::Text(r#"0{"sid":"y"}"#.to_owned()), &mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    assert_eq!(driver.sent_texts(), vec!["40"]);
+}
+
+#[test]
+fn a_silence_timeout_marks_everything_sent_since_the_server_was_last_heard_uncertain() {
+    // The server said nothing for its whole heartbeat limit: it may have
+    // died just after it was last heard, and what was sent since is lost.
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    driver.now = 100.0;
+    link.write(message(1, "into the silence"), &mut driver);
+    driver.now = 2_100.0;
+    link.watchdog_due(&mut driver);
+    assert_eq!(
+        deliveries(&driver, 1),
+        vec![Delivery::Sent, Delivery::Uncertain]
+    );
+}
