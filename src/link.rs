@@ -180,8 +180,9 @@ pub struct Link {
     backoff: Backoff,
     ledger: Ledger,
     url: String,
-    /// When the server was last heard from, for the silence watchdog.
-    last_heard_ms: f64,
+    /// When the server last gave the heartbeat it promised, for the
+    /// silence watchdog.
+    last_heartbeat_ms: f64,
     inbound: Vec<Inbound>,
 }
 
@@ -193,7 +194,7 @@ impl Link {
             backoff,
             ledger: Ledger::default(),
             url: String::new(),
-            last_heard_ms: 0.0,
+            last_heartbeat_ms: 0.0,
             inbound: Vec::new(),
         }
     }
@@ -336,7 +337,7 @@ impl Link {
     fn socket_opened(&mut self, driver: &mut dyn Driver) {
         self.backoff.reset();
         self.phase = Phase::Open { ready: false };
-        self.last_heard_ms = driver.now_ms();
+        self.last_heartbeat_ms = driver.now_ms();
         driver.chat(ChatEvent::System("connected".to_owned()));
         driver.status(Status {
             state: ConnState::Open,
@@ -350,11 +351,6 @@ impl Link {
     }
 
     fn frame_arrived(&mut self, frame: Frame, driver: &mut dyn Driver) {
-        // Only the silence watchdog reads the clock: spare json and text
-        // floods a call into the browser per frame.
-        if self.config.codec.silence_limit().is_some() {
-            self.last_heard_ms = driver.now_ms();
-        }
         let mut inbound = std::mem::take(&mut self.inbound);
         self.config.codec.decode(frame, &mut inbound);
         self.handle(&mut inbound, driver);
@@ -368,7 +364,8 @@ impl Link {
             return;
         };
         // Whole milliseconds: float formatting would cost the bundle ~10 KB.
-        let silent = Duration::from_millis((driver.now_ms() - self.last_heard_ms).max(0.0) as u64);
+        let silent =
+            Duration::from_millis((driver.now_ms() - self.last_heartbeat_ms).max(0.0) as u64);
         if silent < limit {
             driver.set_watchdog(Some(limit - silent));
             return;
@@ -378,7 +375,7 @@ impl Link {
             seconds(silent)
         );
         let ending = Ending::Silenced {
-            last_heard_ms: self.last_heard_ms,
+            last_heard_ms: self.last_heartbeat_ms,
         };
         self.drop_dead_socket(ending, Some(line), driver);
     }
@@ -448,7 +445,10 @@ impl Link {
                 // follows and drives the retry.
                 Inbound::Reply(frame) => self.send_protocol_frame(&frame, driver),
                 Inbound::Ready => ready = true,
-                Inbound::Heartbeat(limit) => driver.set_watchdog(Some(limit)),
+                Inbound::Heartbeat(limit) => {
+                    self.last_heartbeat_ms = driver.now_ms();
+                    driver.set_watchdog(Some(limit));
+                }
                 Inbound::Ended(reason) => {
                     driver.set_watchdog(None);
                     // The server reads nothing more of this session: what the

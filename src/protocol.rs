@@ -31,8 +31,8 @@ pub enum Inbound {
     Ready,
     /// The server ended the session on purpose: do not reconnect.
     Ended(String),
-    /// The server promised heartbeats: count the link as dead after this
-    /// long without a frame.
+    /// The server showed it is alive as it promised to (its open packet,
+    /// a ping): count the link as dead after this long without another.
     Heartbeat(Duration),
 }
 

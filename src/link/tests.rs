@@ -920,3 +920,26 @@ fn a_silence_timeout_marks_everything_sent_since_the_server_was_last_heard_uncer
         vec![Delivery::Sent, Delivery::Uncertain]
     );
 }
+
+#[test]
+fn only_pings_keep_a_socket_io_link_alive() {
+    // Bug guarded: any frame reset the silence watchdog, where Engine.IO 4
+    // says only the server's ping does. A server whose heartbeat stopped
+    // kept the link "open" for as long as events came.
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    for tick in 1..=5 {
+        driver.now = f64::from(tick) * 500.0;
+        link.received(
+            Frame::Text(r#"42["message","still chatting"]"#.to_owned()),
+            &mut driver,
+        );
+        link.watchdog_due(&mut driver);
+    }
+    assert_eq!(link.phase(), &Phase::Waiting);
+    assert_eq!(
+        driver.system_lines().last(),
+        Some(&"disconnected (the server was silent for 2 s)")
+    );
+}

@@ -179,7 +179,12 @@ impl WireProtocol for SocketIo {
             Some('1') => out.push(Inbound::Notice(
                 "the server closed the Engine.IO session".to_owned(),
             )),
-            Some('2') => out.push(Inbound::Reply(Frame::Text(format!("3{data}")))),
+            // In Engine.IO 4 the server pings; only its ping shows that it
+            // is alive, so only a ping resets the heartbeat.
+            Some('2') => {
+                out.push(Inbound::Reply(Frame::Text(format!("3{data}"))));
+                out.push(Inbound::Heartbeat(self.silence_limit));
+            }
             Some('3') | Some('6') => {}
             Some('4') => self.socket_packet(data, out),
             _ => out.push(Inbound::Notice(format!(

@@ -105,9 +105,24 @@ fn the_namespace_connect_reply_makes_the_session_ready() {
 }
 
 #[test]
-fn pings_are_answered_with_pongs() {
-    assert_eq!(decode("2"), vec![reply("3")]);
-    assert_eq!(decode("2probe"), vec![reply("3probe")]);
+fn pings_are_answered_with_pongs_and_reset_the_heartbeat() {
+    // Bug guarded: the link reset its watchdog on any frame; Engine.IO 4
+    // says only a ping shows the server alive, so only a ping says so.
+    let heartbeat = Inbound::Heartbeat(DEFAULT_SILENCE_LIMIT);
+    assert_eq!(decode("2"), vec![reply("3"), heartbeat.clone()]);
+    assert_eq!(decode("2probe"), vec![reply("3probe"), heartbeat]);
+}
+
+#[test]
+fn events_and_pongs_do_not_reset_the_heartbeat() {
+    for frame in [r#"42["message","hi"]"#, "3", "6", r#"40{"sid":"y"}"#] {
+        assert!(
+            !decode(frame)
+                .iter()
+                .any(|event| matches!(event, Inbound::Heartbeat(_))),
+            "{frame}"
+        );
+    }
 }
 
 #[test]
