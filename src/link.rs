@@ -321,12 +321,18 @@ impl Link {
     }
 
     /// Closes an open socket on purpose, with a system line; does nothing
-    /// if no socket is open. The messages in flight settle as
-    /// [`Ending::Left`] says.
+    /// if no socket is open. A ready session is left with the protocol's
+    /// goodbye first. The messages in flight settle as [`Ending::Left`]
+    /// says.
     fn leave_open_socket(&mut self, why: &str, driver: &mut dyn Driver) {
         driver.set_watchdog(None);
         if !self.is_open() {
             return;
+        }
+        if self.phase == (Phase::Open { ready: true }) {
+            if let Some(goodbye) = self.config.codec.goodbye() {
+                self.send_protocol_frame(&goodbye, driver);
+            }
         }
         self.settle(Ending::Left, driver);
         driver.close();

@@ -106,6 +106,12 @@ pub trait WireProtocol {
     /// The frame that carries one chat message written by `name`.
     fn encode(&self, name: &str, text: &str) -> Frame;
 
+    /// The frame that leaves a ready session on purpose, sent before the
+    /// link closes the socket itself. `None`: closing says it all.
+    fn goodbye(&self) -> Option<Frame> {
+        None
+    }
+
     /// How long the server may stay silent before the link counts as dead,
     /// for protocols that promise heartbeats. `None` means no promise.
     fn silence_limit(&self) -> Option<Duration> {
@@ -167,6 +173,10 @@ impl WireProtocol for Codec {
 
     fn encode(&self, name: &str, text: &str) -> Frame {
         self.inner_ref().encode(name, text)
+    }
+
+    fn goodbye(&self) -> Option<Frame> {
+        self.inner_ref().goodbye()
     }
 
     fn silence_limit(&self) -> Option<Duration> {

@@ -24,6 +24,8 @@ struct Recorder {
     saved_uncertain: usize,
     /// The last saved form, as the texts and whether each is uncertain.
     last_saved: Vec<(String, bool)>,
+    /// How many frames had been sent at each close.
+    sent_at_close: Vec<usize>,
 }
 
 impl Driver for Recorder {
@@ -36,6 +38,7 @@ impl Driver for Recorder {
     }
     fn close(&mut self) {
         self.closes += 1;
+        self.sent_at_close.push(self.sent.len());
     }
     fn send(&mut self, frame: &Frame) -> Result<(), String> {
         if self.fail_sends {
@@ -942,4 +945,51 @@ fn only_pings_keep_a_socket_io_link_alive() {
         driver.system_lines().last(),
         Some(&"disconnected (the server was silent for 2 s)")
     );
+}
+
+#[test]
+fn leaving_a_socket_io_session_on_purpose_says_41_before_closing() {
+    // Bug guarded: no 41 was sent when the user disconnected, so the
+    // server saw a transport error rather than a client that left.
+    for leave in [Input::Disconnect, Input::Connect] {
+        let mut driver = Recorder::default();
+        let mut link = socket_io_link(&mut driver);
+        link.received(Frame::Text("40".to_owned()), &mut driver);
+        link.apply(leave.clone(), &mut driver);
+        assert_eq!(driver.sent_texts(), vec!["40", "41"], "{leave:?}");
+        assert_eq!(
+            driver.sent_at_close.last(),
+            Some(&2),
+            "{leave:?}: 41 goes before the close"
+        );
+    }
+}
+
+#[test]
+fn no_41_is_sent_before_the_namespace_is_joined_or_in_json_and_text() {
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.disconnect(&mut driver);
+    assert_eq!(driver.sent_texts(), vec!["40"]);
+    for protocol in [Protocol::Json, Protocol::Text] {
+        let mut driver = Recorder::default();
+        let mut link = link_with(protocol, "/ws");
+        link.connect(&mut driver);
+        link.opened(&mut driver);
+        link.disconnect(&mut driver);
+        assert!(driver.sent.is_empty(), "{protocol}");
+    }
+}
+
+#[test]
+fn the_41_counts_in_the_browsers_buffer_like_any_frame() {
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    link.write(message(1, "long gone"), &mut driver);
+    // Only the 41 is still held: the message left a minute ago.
+    driver.buffered = 2;
+    driver.now = 60_000.0;
+    link.disconnect(&mut driver);
+    assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
 }

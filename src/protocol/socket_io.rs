@@ -199,6 +199,12 @@ impl WireProtocol for SocketIo {
         Frame::Text(format!("42{event}"))
     }
 
+    /// Socket.IO's namespace disconnect: without it the server sees a
+    /// transport that broke, not a client that left.
+    fn goodbye(&self) -> Option<Frame> {
+        Some(Frame::Text("41".to_owned()))
+    }
+
     fn silence_limit(&self) -> Option<Duration> {
         Some(self.silence_limit)
     }

@@ -279,3 +279,11 @@ fn opening_waits_for_the_namespace_before_ready() {
     SocketIo::new("message").opened(&mut out);
     assert_eq!(out, vec![Inbound::Heartbeat(DEFAULT_SILENCE_LIMIT)]);
 }
+
+#[test]
+fn leaving_on_purpose_says_the_namespace_disconnect() {
+    assert_eq!(
+        SocketIo::new("message").goodbye(),
+        Some(Frame::Text("41".to_owned()))
+    );
+}
