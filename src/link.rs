@@ -17,7 +17,7 @@ use crate::{
     config::{resolve_endpoint, PageOrigin},
     ledger::{Ending, Ledger},
     outbox::{Queued, Saved},
-    protocol::{Codec, Frame, Inbound, WireProtocol},
+    protocol::{byte_count, Codec, Frame, Inbound, WireProtocol},
 };
 
 /// What the link asks of the outside world.
@@ -505,10 +505,25 @@ impl Link {
             .forget_delivered(driver.buffered_amount() as usize, now);
         while let Some(next) = self.ledger.next() {
             let frame = self.config.codec.encode(&next.name, &next.text);
+            let bytes = frame_bytes(&frame);
+            // The server would end the connection on it, each time it is
+            // sent: it is refused here, and the user told why.
+            if let Some(limit) = self.config.codec.max_frame_bytes() {
+                if bytes > limit {
+                    let Some(refused) = self.ledger.refuse_next() else {
+                        break;
+                    };
+                    let why = too_large(&refused.text, bytes, limit);
+                    driver.chat(ChatEvent::System(why));
+                    driver.chat(ChatEvent::Discard(refused.id));
+                    changed = true;
+                    continue;
+                }
+            }
             if driver.send(&frame).is_err() {
                 break;
             }
-            let Some(id) = self.ledger.handed_next(frame_bytes(&frame), now) else {
+            let Some(id) = self.ledger.handed_next(bytes, now) else {
                 break;
             };
             changed = true;
@@ -601,6 +616,20 @@ fn frame_bytes(frame: &Frame) -> usize {
         Frame::Text(text) => text.len(),
         Frame::Binary(bytes) => bytes.len(),
     }
+}
+
+/// Why a message was not sent: it names the message by its start, since
+/// its entry goes.
+fn too_large(text: &str, bytes: usize, limit: usize) -> String {
+    const SHOWN: usize = 40;
+    let start = match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
+        None => text.to_owned(),
+    };
+    format!(
+        "not sent: \"{start}\" is {} as a frame, and the server takes at most {limit}",
+        byte_count(bytes)
+    )
 }
 
 /// "0.5 s" below a second, else whole seconds rounded: "2 s".

@@ -112,6 +112,12 @@ pub trait WireProtocol {
         None
     }
 
+    /// The largest frame the server takes, in bytes, if it said; it ends
+    /// the connection on a larger one.
+    fn max_frame_bytes(&self) -> Option<usize> {
+        None
+    }
+
     /// How long the server may stay silent before the link counts as dead,
     /// for protocols that promise heartbeats. `None` means no promise.
     fn silence_limit(&self) -> Option<Duration> {
@@ -177,6 +183,10 @@ impl WireProtocol for Codec {
 
     fn goodbye(&self) -> Option<Frame> {
         self.inner_ref().goodbye()
+    }
+
+    fn max_frame_bytes(&self) -> Option<usize> {
+        self.inner_ref().max_frame_bytes()
     }
 
     fn silence_limit(&self) -> Option<Duration> {

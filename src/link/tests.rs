@@ -993,3 +993,52 @@ fn the_41_counts_in_the_browsers_buffer_like_any_frame() {
     link.disconnect(&mut driver);
     assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
 }
+
+/// A Socket.IO link in a ready session whose server takes frames of at
+/// most `max_payload` bytes.
+fn socket_io_link_with_max_payload(driver: &mut Recorder, max_payload: usize) -> Link {
+    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
+    link.connect(driver);
+    link.opened(driver);
+    let open = format!(
+        r#"0{{"sid":"x","pingInterval":1000,"pingTimeout":1000,"maxPayload":{max_payload}}}"#
+    );
+    link.received(Frame::Text(open), driver);
+    link.received(Frame::Text("40".to_owned()), driver);
+    link
+}
+
+#[test]
+fn a_message_over_the_servers_max_payload_is_refused_with_the_reason_and_never_sent() {
+    // Bug guarded: the open packet's maxPayload was ignored, so a message
+    // over it was sent, and the server killed the connection on it; it
+    // was requeued or resent, and killed the next connection too.
+    let mut driver = Recorder::default();
+    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
+    link.connect(&mut driver);
+    // 42["message","xxxx…"] is 16 bytes more than the text.
+    link.write(message(1, &"x".repeat(20)), &mut driver);
+    link.write(message(2, "short"), &mut driver);
+    link.opened(&mut driver);
+    let open = r#"0{"sid":"x","pingInterval":1000,"pingTimeout":1000,"maxPayload":30}"#;
+    link.received(Frame::Text(open.to_owned()), &mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    assert_eq!(driver.sent_texts(), vec!["40", r#"42["message","short"]"#]);
+    assert!(driver.chat.contains(&ChatEvent::Discard(EntryId(1))));
+    assert_eq!(
+        driver.system_lines().last(),
+        Some(
+            &"not sent: \"xxxxxxxxxxxxxxxxxxxx\" is 36 bytes as a frame, and the server takes at most 30"
+        )
+    );
+    assert_eq!(link.ledger().standing(EntryId(1)), None);
+    assert_eq!(driver.last_saved, vec![("short".to_owned(), true)]);
+}
+
+#[test]
+fn a_message_that_fits_the_max_payload_exactly_goes_out() {
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link_with_max_payload(&mut driver, 36);
+    link.write(message(1, &"x".repeat(20)), &mut driver);
+    assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
+}

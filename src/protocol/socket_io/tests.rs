@@ -287,3 +287,44 @@ fn leaving_on_purpose_says_the_namespace_disconnect() {
         Some(Frame::Text("41".to_owned()))
     );
 }
+
+#[test]
+fn the_open_packet_gives_the_largest_frame_the_server_takes() {
+    // Bug guarded: maxPayload was ignored, and the server closes the
+    // connection on any larger frame.
+    for (open, limit) in [
+        (
+            r#"0{"sid":"x","pingInterval":25000,"pingTimeout":5000,"maxPayload":1000000}"#,
+            Some(1_000_000),
+        ),
+        // The ws library behind Engine.IO reads 0 as no limit.
+        (
+            r#"0{"pingInterval":1,"pingTimeout":1,"maxPayload":0}"#,
+            None,
+        ),
+        (r#"0{"pingInterval":1,"pingTimeout":1}"#, None),
+        (r#"0{"maxPayload":"big"}"#, None),
+        (r#"0{"maxPayload":-5}"#, None),
+        (r#"0{"maxPayload":1.5}"#, None),
+        (
+            r#"0{"maxPayload":99999999999999999999999}"#,
+            Some(usize::MAX),
+        ),
+        ("0", None),
+    ] {
+        let mut codec = SocketIo::new("message");
+        let mut out = Vec::new();
+        codec.decode(Frame::Text(open.to_owned()), &mut out);
+        assert_eq!(codec.max_frame_bytes(), limit, "{open}");
+    }
+}
+
+#[test]
+fn a_new_session_forgets_the_last_ones_frame_limit() {
+    let mut codec = SocketIo::new("message");
+    let mut out = Vec::new();
+    codec.decode(Frame::Text(r#"0{"maxPayload":100}"#.to_owned()), &mut out);
+    assert_eq!(codec.max_frame_bytes(), Some(100));
+    codec.reset();
+    assert_eq!(codec.max_frame_bytes(), None);
+}
