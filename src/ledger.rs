@@ -161,6 +161,31 @@ impl Ledger {
         true
     }
 
+    /// This delivery is confirmed (by the server's echo, say): the message
+    /// is settled wherever the ledger held it. A queued one is a resend that
+    /// has not gone out yet, and goes too: it would arrive twice. One in
+    /// flight leaves its frame's bytes behind, which still count in the
+    /// browser's buffer. Returns where it stood, or `None` if the ledger no
+    /// longer held it.
+    pub fn delivered(&mut self, id: EntryId) -> Option<Standing> {
+        if self.queued.remove(id).is_some() {
+            return Some(Standing::Queued);
+        }
+        let flight = self.in_flight.iter_mut().find(|flight| {
+            flight
+                .message
+                .as_ref()
+                .is_some_and(|message| message.id == id)
+        });
+        if let Some(flight) = flight {
+            flight.message = None;
+            return Some(Standing::InFlight);
+        }
+        let index = self.uncertain.iter().position(|message| message.id == id)?;
+        self.uncertain.remove(index);
+        Some(Standing::Uncertain)
+    }
+
     /// Forgets the frames in flight that are delivered by now: handed
     /// before the uncertain window, and no longer in the browser's buffer,
     /// which holds the newest `buffered` bytes. Returns whether a message

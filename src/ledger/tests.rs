@@ -215,3 +215,43 @@ fn a_silenced_socket_may_still_send_what_it_held_and_lost_what_left_since_it_was
     );
     assert_eq!(ledger.standing(EntryId(1)), None, "sent before the silence");
 }
+
+#[test]
+fn a_confirmed_delivery_settles_the_message_wherever_it_stood() {
+    let mut ledger = handed(&[(1, 0.0), (2, 0.0), (3, 0.0)]);
+    ledger.settle(0, Ending::Died { at_ms: 500.0 });
+    ledger.write(message(4));
+    ledger.handed_next(10, 600.0);
+    assert!(ledger.resend(EntryId(2)));
+    assert_eq!(
+        standings(&ledger, &[1, 2, 3, 4]),
+        vec![
+            Some(Standing::Uncertain),
+            Some(Standing::Queued),
+            Some(Standing::Uncertain),
+            Some(Standing::InFlight)
+        ]
+    );
+    // Message 2's resend has not gone out: a confirmation of its first
+    // send takes it out of the queue, so it never arrives twice.
+    assert_eq!(ledger.delivered(EntryId(2)), Some(Standing::Queued));
+    assert_eq!(ledger.next(), None);
+    assert_eq!(ledger.delivered(EntryId(3)), Some(Standing::Uncertain));
+    assert_eq!(ledger.delivered(EntryId(3)), None, "settled once");
+    assert_eq!(ledger.delivered(EntryId(9)), None, "never written");
+    assert_eq!(ledger.delivered(EntryId(4)), Some(Standing::InFlight));
+    let saved: Vec<String> = ledger.saved().into_iter().map(|saved| saved.text).collect();
+    assert_eq!(saved, vec!["m1".to_owned()]);
+}
+
+#[test]
+fn a_confirmed_message_in_flight_leaves_its_bytes_in_the_count() {
+    let mut ledger = handed(&[(1, 0.0), (2, 0.0)]);
+    assert_eq!(ledger.delivered(EntryId(2)), Some(Standing::InFlight));
+    assert_eq!(ledger.standing(EntryId(2)), None);
+    assert!(ledger.saved().iter().all(|saved| saved.text != "m2"));
+    // The browser still holds frame 2's 10 bytes: frame 1 left, and
+    // nothing is requeued or uncertain.
+    let settled = ledger.settle(10, Ending::Died { at_ms: 60_000.0 });
+    assert!(settled.is_empty(), "{settled:?}");
+}
