@@ -497,13 +497,15 @@ impl World {
                     };
                     if self.max_payload.is_none_or(|limit| bytes <= limit) {
                         self.violations.push(format!(
-                            "{text}: refused, though its {bytes}-byte frame fits the server's limit {:?}",
+                            "{}: refused, though its {bytes}-byte frame fits the server's limit {:?}",
+                            label(text),
                             self.max_payload
                         ));
                     }
                     if !last_line.is_some_and(|line| line.starts_with("not sent:")) {
                         self.violations.push(format!(
-                            "{text}: refused without a line saying why (last line {last_line:?})"
+                            "{}: refused without a line saying why (last line {last_line:?})",
+                            label(text)
                         ));
                     }
                 }
@@ -716,7 +718,9 @@ impl World {
         if written.deliveries > 1 + written.resends {
             self.violations.push(format!(
                 "{}: delivered {} times, with {} resends",
-                written.text, written.deliveries, written.resends
+                label(&written.text),
+                written.deliveries,
+                written.resends
             ));
         }
     }
@@ -979,8 +983,10 @@ impl World {
         for (number, written) in self.written.iter().enumerate() {
             if written.refused {
                 if written.deliveries > 0 {
-                    self.violations
-                        .push(format!("{}: refused after it was delivered", written.text));
+                    self.violations.push(format!(
+                        "{}: refused after it was delivered",
+                        label(&written.text)
+                    ));
                 }
                 continue;
             }
@@ -995,18 +1001,18 @@ impl World {
                 (0, Some(Delivery::Uncertain)) => {}
                 (0, shown) => self.violations.push(format!(
                     "{}: never delivered, and shown as {shown:?}",
-                    written.text
+                    label(&written.text)
                 )),
                 (_, Some(Delivery::Pending)) => self.violations.push(format!(
                     "{}: delivered, and still shown as pending",
-                    written.text
+                    label(&written.text)
                 )),
                 _ => {}
             }
             if shown == Some(Delivery::Pending) {
                 self.violations.push(format!(
                     "{}: still pending after the network healed",
-                    written.text
+                    label(&written.text)
                 ));
             }
         }
@@ -1024,6 +1030,11 @@ impl World {
         counts.copies += self.counts.copies;
         counts.crashes += self.counts.crashes;
     }
+}
+
+/// A message's name in a report: its number, without the padding.
+fn label(text: &str) -> &str {
+    text.split('-').next().unwrap_or(text)
 }
 
 /// What the server made of one whole frame.
