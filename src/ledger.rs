@@ -20,7 +20,10 @@ use crate::{
 /// dies, its reset reaches the client about one round trip later, and what
 /// the client sent in that round trip is lost; 1 s covers round trips up to
 /// a second. A link that dies silently is noticed later than that, if at
-/// all, and no window can cover it without acknowledgements.
+/// all, and no window can cover it without acknowledgements. The window
+/// counts from the hand-over: the link cannot see when the browser lets a
+/// frame's bytes go, so a frame that sat in a stalled buffer and left just
+/// before the reset is not covered either.
 pub const UNCERTAIN_WINDOW_MS: f64 = 1000.0;
 
 /// Where one message stands in the ledger.
@@ -39,8 +42,9 @@ pub enum Standing {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Ending {
     /// It closed by itself, or the server ended the session, at `at_ms`.
-    /// Bytes the browser still holds never reach the server, so those
-    /// messages are queued again. What left within the uncertain window
+    /// Bytes the browser still holds never reach the server, or reach one
+    /// that reads no more of the session, so those messages are queued
+    /// again. What left within the uncertain window
     /// before may have been lost with the server.
     Died { at_ms: f64 },
     /// The server said nothing for longer than it promised, and the link
