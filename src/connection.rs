@@ -26,7 +26,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::{
     chat::{Chat, ChatEvent, EntryId},
     link::{CloseInfo, Driver, Link, Status},
-    outbox::{Outbox, Queued},
+    outbox::{write_saved, Queued, Saved},
     protocol::{Codec, Frame},
     storage::{self, Area, OUTBOX_KEY},
 };
@@ -170,6 +170,11 @@ impl Connection {
     /// Drops a message the user no longer wants sent.
     pub fn discard(&self, id: EntryId) {
         self.with(|link, driver| link.discard(id, driver));
+    }
+
+    /// The page is hiding (`pagehide`), and may be about to unload.
+    pub fn page_hide(&self) {
+        self.with(|link, driver| link.page_hide(driver));
     }
 
     fn with(&self, act: impl FnOnce(&mut Link, &mut Browser)) {
@@ -386,11 +391,11 @@ impl Driver for Browser {
         self.outputs.status.set(status);
     }
 
-    fn save_outbox(&mut self, outbox: &Outbox, uncertain: &[Queued]) {
-        if outbox.is_empty() && uncertain.is_empty() {
+    fn save_outbox(&mut self, saved: &[Saved]) {
+        if saved.is_empty() {
             storage::remove(Area::Session, OUTBOX_KEY);
         } else {
-            storage::write(Area::Session, OUTBOX_KEY, &outbox.to_json(uncertain));
+            storage::write(Area::Session, OUTBOX_KEY, &write_saved(saved));
         }
     }
 }

@@ -1,14 +1,16 @@
 //! wschat: a browser chat client for WebSocket backends.
 //!
-//! The pure core (protocols, the chat model, backoff, outbox, config, the
-//! link state machine) builds and tests on the host. The browser shell
-//! (connection, storage, components) builds for wasm32 only.
+//! The pure core (protocols, the chat model, backoff, the outbox and the
+//! delivery ledger, config, the link state machine) builds and tests on the
+//! host. The browser shell (connection, storage, components) builds for
+//! wasm32 only.
 
 pub mod backoff;
 pub mod chat;
 pub mod clock;
 pub mod config;
 pub mod json_value;
+pub mod ledger;
 pub mod link;
 pub mod outbox;
 pub mod protocol;

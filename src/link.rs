@@ -1,10 +1,13 @@
 //! The connection's rules, as a state machine with no I/O.
 //!
-//! [`Link`] decides when to open, when to retry, what each frame means and
-//! when a queued message goes out. It acts only through a [`Driver`]: the
-//! browser shell in `connection.rs` implements it with a real socket and
-//! timers, and the tests below with a recorder. The driver must deliver
-//! only the events of the socket it opened last.
+//! [`Link`] keeps the connection's phases and timers: it decides when to
+//! open, when to retry, what each frame means and when a queued message
+//! goes out. Every [`Input`] goes through one `match` in [`Link::apply`].
+//! What became of each message is the [`Ledger`]'s to say. The link acts
+//! only through a [`Driver`]: the browser shell in `connection.rs`
+//! implements it with a real socket and timers, and the tests with a
+//! recorder. The driver must deliver only the events of the socket it
+//! opened last.
 
 use std::time::Duration;
 
@@ -12,8 +15,9 @@ use crate::{
     backoff::Backoff,
     chat::{ChatEvent, Delivery, EntryId},
     config::{resolve_endpoint, PageOrigin},
-    outbox::{Outbox, Queued},
-    protocol::{Codec, Frame, Inbound, WireProtocol},
+    ledger::{Ending, Ledger},
+    outbox::{Queued, Saved},
+    protocol::{byte_count, Codec, Frame, Inbound, WireProtocol},
 };
 
 /// What the link asks of the outside world.
@@ -27,11 +31,11 @@ pub trait Driver {
     /// Bytes handed to the socket that the browser has not yet put on the
     /// network.
     fn buffered_amount(&self) -> u32;
-    /// Calls [`Link::retry_due`] after `delay`, replacing any earlier
-    /// timer. `None` cancels it.
+    /// Gives the link [`Input::RetryDue`] after `delay`, replacing any
+    /// earlier timer. `None` cancels it.
     fn set_retry(&mut self, delay: Option<Duration>);
-    /// Calls [`Link::watchdog_due`] after `delay`, replacing any earlier
-    /// timer. `None` cancels it.
+    /// Gives the link [`Input::WatchdogDue`] after `delay`, replacing any
+    /// earlier timer. `None` cancels it.
     fn set_watchdog(&mut self, delay: Option<Duration>);
     /// A number in [0, 1), for jitter.
     fn random(&mut self) -> f64;
@@ -41,8 +45,8 @@ pub trait Driver {
     fn chat(&mut self, event: ChatEvent);
     /// The connection's state changed.
     fn status(&mut self, status: Status);
-    /// The outbox or the uncertain messages changed; save both.
-    fn save_outbox(&mut self, outbox: &Outbox, uncertain: &[Queued]);
+    /// The ledger changed: save its saved form, or remove it if empty.
+    fn save_outbox(&mut self, saved: &[Saved]);
 }
 
 /// The connection state as the page shows it in `#status[data-state]`.
@@ -117,14 +121,6 @@ pub enum Phase {
     Stopped(Stop),
 }
 
-/// How long before an unasked close a handed-over message counts as
-/// uncertain. json and text servers send no acknowledgements. When a server
-/// dies, its reset reaches the client about one round trip later, and what
-/// the client sent in that round trip is lost; 1 s covers round trips up to
-/// a second. A link that dies silently is noticed later than that, if at
-/// all, and no window can cover it without acknowledgements.
-pub const UNCERTAIN_WINDOW: Duration = Duration::from_millis(1000);
-
 /// What a link needs to start.
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
@@ -135,14 +131,45 @@ pub struct LinkConfig {
     pub page: PageOrigin,
 }
 
-/// A frame handed to the current socket: a chat message, or a frame of the
-/// protocol's own (`None`), which counts in the browser's buffer too.
+/// Everything that happens to a link: what the user does, what the socket
+/// says, and the timers the link set. [`Link::apply`] takes each one.
 #[derive(Debug, Clone)]
-struct InFlight {
-    message: Option<Queued>,
-    /// The frame's size in bytes.
-    bytes: usize,
-    handed_ms: f64,
+pub enum Input {
+    /// Open a new socket now, closing any current one: the first start and
+    /// the Reconnect control.
+    Connect,
+    /// The user asked to disconnect: close, and stay closed until asked.
+    Disconnect,
+    /// The socket opened.
+    Opened,
+    /// A frame arrived.
+    Received(Frame),
+    /// The socket closed, or failed to open.
+    Closed(CloseInfo),
+    /// The retry timer fired.
+    RetryDue,
+    /// The silence watchdog fired.
+    WatchdogDue,
+    /// The browser came back online, or the tab became visible.
+    Nudge,
+    /// The user wrote a message.
+    Write(Queued),
+    /// The user asked to send an uncertain message again.
+    Resend(EntryId),
+    /// The user discarded a message that had not gone out, or whose
+    /// delivery is uncertain.
+    Discard(EntryId),
+    /// Messages saved by an earlier load of this tab.
+    Adopt {
+        queued: Vec<Queued>,
+        uncertain: Vec<Queued>,
+    },
+    /// Switch to another server or protocol, and connect to it.
+    Reconfigure { codec: Codec, server: String },
+    /// The name that later messages and connects use.
+    Rename(String),
+    /// The page is hiding, and may be about to unload.
+    PageHide,
 }
 
 /// The connection's state machine.
@@ -151,16 +178,12 @@ pub struct Link {
     config: LinkConfig,
     phase: Phase,
     backoff: Backoff,
-    outbox: Outbox,
+    ledger: Ledger,
     url: String,
-    /// When the server was last heard from, for the silence watchdog.
-    last_heard_ms: f64,
+    /// When the server last gave the heartbeat it promised, for the
+    /// silence watchdog.
+    last_heartbeat_ms: f64,
     inbound: Vec<Inbound>,
-    /// Frames handed to the current socket within the uncertain window, or
-    /// still in the browser's buffer.
-    in_flight: Vec<InFlight>,
-    /// Messages whose delivery is unknown, kept for a resend.
-    uncertain: Vec<Queued>,
 }
 
 impl Link {
@@ -169,12 +192,10 @@ impl Link {
             config,
             phase: Phase::Idle,
             backoff,
-            outbox: Outbox::default(),
+            ledger: Ledger::default(),
             url: String::new(),
-            last_heard_ms: 0.0,
+            last_heartbeat_ms: 0.0,
             inbound: Vec::new(),
-            in_flight: Vec::new(),
-            uncertain: Vec::new(),
         }
     }
 
@@ -182,33 +203,97 @@ impl Link {
         &self.phase
     }
 
-    pub fn outbox(&self) -> &Outbox {
-        &self.outbox
+    /// The messages this tab wrote and has not seen settled.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
-    /// Takes over messages saved by an earlier load of this tab: queued ones
-    /// go out first, before anything written since, and uncertain ones wait
-    /// for the user. Both are saved again at once.
-    pub fn adopt(&mut self, queued: Vec<Queued>, uncertain: Vec<Queued>, driver: &mut dyn Driver) {
-        self.outbox.requeue_front(queued);
-        self.uncertain.splice(0..0, uncertain);
-        self.save(driver);
-        self.flush(driver);
-    }
-
-    /// The name that later messages and connects use.
-    pub fn set_name(&mut self, name: &str) {
-        name.clone_into(&mut self.config.name);
-    }
-
-    /// Opens a new socket now, closing any current one: the first start,
-    /// the Reconnect control, and a retry that is due.
-    pub fn connect(&mut self, driver: &mut dyn Driver) {
-        driver.set_retry(None);
-        driver.set_watchdog(None);
-        if matches!(self.phase, Phase::Open { .. }) {
-            self.leave_open_socket("reconnecting", driver);
+    /// Takes one input. Each arm is the whole rule for its input; an input
+    /// that means nothing in the current phase (a late event of a socket
+    /// the link already left, a timer that lost a race) changes nothing.
+    pub fn apply(&mut self, input: Input, driver: &mut dyn Driver) {
+        match input {
+            Input::Connect => self.open_socket(driver),
+            Input::Disconnect => {
+                driver.set_retry(None);
+                self.leave_open_socket("by you", driver);
+                driver.close();
+                self.phase = Phase::Stopped(Stop::ByUser);
+                driver.status(Status {
+                    state: ConnState::Closed,
+                    text: "disconnected; press Reconnect to connect again".to_owned(),
+                    can_stop: false,
+                });
+            }
+            Input::Opened if self.phase == Phase::Connecting => self.socket_opened(driver),
+            Input::Received(frame) if self.is_open() => self.frame_arrived(frame, driver),
+            Input::Closed(close) => match self.phase {
+                Phase::Open { .. } => {
+                    let line = format!("disconnected ({})", close.describe());
+                    self.drop_dead_socket(died_now(driver), Some(line), driver);
+                }
+                Phase::Connecting => self.drop_dead_socket(died_now(driver), None, driver),
+                _ => {}
+            },
+            Input::RetryDue if self.phase == Phase::Waiting => self.open_socket(driver),
+            Input::WatchdogDue if self.is_open() => self.check_silence(driver),
+            // Timers sleep with the tab: a waking tab retries at once, and
+            // checks the silence deadline.
+            Input::Nudge => match self.phase {
+                Phase::Waiting => self.open_socket(driver),
+                Phase::Open { .. } => self.check_silence(driver),
+                _ => {}
+            },
+            Input::Write(message) => {
+                self.ledger.write(message);
+                self.save(driver);
+                self.flush(driver);
+            }
+            Input::Resend(id) => {
+                if self.ledger.resend(id) {
+                    driver.chat(delivery(id, Delivery::Pending));
+                    self.save(driver);
+                    self.flush(driver);
+                }
+            }
+            Input::Discard(id) => {
+                if self.ledger.discard(id) {
+                    self.save(driver);
+                    driver.chat(ChatEvent::Discard(id));
+                }
+            }
+            Input::Adopt { queued, uncertain } => {
+                self.ledger.adopt(queued, uncertain);
+                self.save(driver);
+                self.flush(driver);
+            }
+            Input::Reconfigure { codec, server } => {
+                self.leave_open_socket("settings changed", driver);
+                self.config.codec = codec;
+                self.config.server = server;
+                self.backoff.reset();
+                self.open_socket(driver);
+            }
+            Input::Rename(name) => self.config.name = name,
+            // The page may unload: what is in flight is saved, to come back
+            // uncertain, unless it is delivered by now.
+            Input::PageHide => {
+                let buffered = driver.buffered_amount() as usize;
+                self.ledger.forget_delivered(buffered, driver.now_ms());
+                self.save(driver);
+            }
+            Input::Opened | Input::Received(_) | Input::RetryDue | Input::WatchdogDue => {}
         }
+    }
+
+    fn is_open(&self) -> bool {
+        matches!(self.phase, Phase::Open { .. })
+    }
+
+    /// Opens a new socket, closing any current one.
+    fn open_socket(&mut self, driver: &mut dyn Driver) {
+        driver.set_retry(None);
+        self.leave_open_socket("reconnecting", driver);
         driver.close();
         let endpoint =
             match resolve_endpoint(&self.config.server, &self.config.name, &self.config.page) {
@@ -235,75 +320,30 @@ impl Link {
         });
     }
 
-    /// Switches to another server or protocol, and connects to it.
-    pub fn reconfigure(&mut self, codec: Codec, server: String, driver: &mut dyn Driver) {
-        if matches!(self.phase, Phase::Open { .. }) {
-            self.leave_open_socket("settings changed", driver);
-        }
-        self.config.codec = codec;
-        self.config.server = server;
-        self.backoff.reset();
-        self.connect(driver);
-    }
-
-    /// The retry timer fired.
-    pub fn retry_due(&mut self, driver: &mut dyn Driver) {
-        if self.phase == Phase::Waiting {
-            self.connect(driver);
-        }
-    }
-
-    /// The browser came back online, or the tab became visible: retry at
-    /// once if waiting, and check for silence, since timers sleep with the
-    /// tab.
-    pub fn nudge(&mut self, driver: &mut dyn Driver) {
-        match self.phase {
-            Phase::Waiting => self.connect(driver),
-            Phase::Open { .. } => self.watchdog_due(driver),
-            _ => {}
-        }
-    }
-
-    /// The user asked to disconnect.
-    pub fn disconnect(&mut self, driver: &mut dyn Driver) {
-        driver.set_retry(None);
-        driver.set_watchdog(None);
-        if matches!(self.phase, Phase::Open { .. }) {
-            self.leave_open_socket("by you", driver);
-        }
-        driver.close();
-        self.phase = Phase::Stopped(Stop::ByUser);
-        driver.status(Status {
-            state: ConnState::Closed,
-            text: "disconnected; press Reconnect to connect again".to_owned(),
-            can_stop: false,
-        });
-    }
-
-    /// Closes an open socket on purpose, with a system line. The browser
-    /// still sends what it holds before its close frame, unless the link is
-    /// stuck, so messages whose bytes are still buffered may or may not
-    /// arrive: they are marked uncertain. The rest went out.
+    /// Closes an open socket on purpose, with a system line; does nothing
+    /// if no socket is open. A ready session is left with the protocol's
+    /// goodbye first. The messages in flight settle as [`Ending::Left`]
+    /// says.
     fn leave_open_socket(&mut self, why: &str, driver: &mut dyn Driver) {
-        let (unsent, partial) = self.take_buffered(driver.buffered_amount() as usize);
-        self.in_flight.clear();
-        let marked = self.mark_uncertain(unsent.into_iter().chain(partial), driver);
-        if marked {
-            self.save(driver);
+        driver.set_watchdog(None);
+        if !self.is_open() {
+            return;
         }
+        if self.phase == (Phase::Open { ready: true }) {
+            if let Some(goodbye) = self.config.codec.goodbye() {
+                self.send_protocol_frame(&goodbye, driver);
+            }
+        }
+        self.settle(Ending::Left, driver);
         driver.close();
         self.phase = Phase::Idle;
         driver.chat(ChatEvent::System(format!("disconnected ({why})")));
     }
 
-    /// The socket opened.
-    pub fn opened(&mut self, driver: &mut dyn Driver) {
-        if self.phase != Phase::Connecting {
-            return;
-        }
+    fn socket_opened(&mut self, driver: &mut dyn Driver) {
         self.backoff.reset();
         self.phase = Phase::Open { ready: false };
-        self.last_heard_ms = driver.now_ms();
+        self.last_heartbeat_ms = driver.now_ms();
         driver.chat(ChatEvent::System("connected".to_owned()));
         driver.status(Status {
             state: ConnState::Open,
@@ -316,43 +356,22 @@ impl Link {
         self.inbound = inbound;
     }
 
-    /// A frame arrived.
-    pub fn received(&mut self, frame: Frame, driver: &mut dyn Driver) {
-        if !matches!(self.phase, Phase::Open { .. }) {
-            return;
-        }
-        // Only the silence watchdog reads the clock: spare json and text
-        // floods a call into the browser per frame.
-        if self.config.codec.silence_limit().is_some() {
-            self.last_heard_ms = driver.now_ms();
-        }
+    fn frame_arrived(&mut self, frame: Frame, driver: &mut dyn Driver) {
         let mut inbound = std::mem::take(&mut self.inbound);
         self.config.codec.decode(frame, &mut inbound);
         self.handle(&mut inbound, driver);
         self.inbound = inbound;
     }
 
-    /// The socket closed, or failed to open.
-    pub fn closed(&mut self, close: CloseInfo, driver: &mut dyn Driver) {
-        if !matches!(self.phase, Phase::Open { .. } | Phase::Connecting) {
-            return;
-        }
-        let line = matches!(self.phase, Phase::Open { .. })
-            .then(|| format!("disconnected ({})", close.describe()));
-        self.drop_dead_socket(line, driver);
-    }
-
-    /// The silence watchdog fired: if the server promised heartbeats and
-    /// has said nothing for too long, the link is dead.
-    pub fn watchdog_due(&mut self, driver: &mut dyn Driver) {
+    /// If the server promised heartbeats and has said nothing for too long,
+    /// the link is dead; otherwise the watchdog waits for the rest.
+    fn check_silence(&mut self, driver: &mut dyn Driver) {
         let Some(limit) = self.config.codec.silence_limit() else {
             return;
         };
-        if !matches!(self.phase, Phase::Open { .. }) {
-            return;
-        }
         // Whole milliseconds: float formatting would cost the bundle ~10 KB.
-        let silent = Duration::from_millis((driver.now_ms() - self.last_heard_ms).max(0.0) as u64);
+        let silent =
+            Duration::from_millis((driver.now_ms() - self.last_heartbeat_ms).max(0.0) as u64);
         if silent < limit {
             driver.set_watchdog(Some(limit - silent));
             return;
@@ -361,14 +380,17 @@ impl Link {
             "disconnected (the server was silent for {})",
             seconds(silent)
         );
-        self.drop_dead_socket(Some(line), driver);
+        let ending = Ending::Silenced {
+            last_heard_ms: self.last_heartbeat_ms,
+        };
+        self.drop_dead_socket(ending, Some(line), driver);
     }
 
-    /// The socket died unasked: settle what was in flight, say so (once per
-    /// open socket) and schedule the next attempt.
-    fn drop_dead_socket(&mut self, line: Option<String>, driver: &mut dyn Driver) {
+    /// The socket is dead: settle what was in flight, close it, say so
+    /// (once per open socket) and schedule the next attempt.
+    fn drop_dead_socket(&mut self, ending: Ending, line: Option<String>, driver: &mut dyn Driver) {
         driver.set_watchdog(None);
-        self.settle_in_flight(driver);
+        self.settle(ending, driver);
         driver.close();
         if let Some(line) = line {
             driver.chat(ChatEvent::System(line));
@@ -376,130 +398,26 @@ impl Link {
         self.schedule_retry(driver);
     }
 
-    /// The user wrote a message: queue it, and send it if the link is ready.
-    pub fn write(&mut self, message: Queued, driver: &mut dyn Driver) {
-        self.outbox.push(message);
-        self.save(driver);
-        self.flush(driver);
-    }
-
-    /// The user discarded a message that had not gone out, or whose
-    /// delivery is uncertain.
-    pub fn discard(&mut self, id: EntryId, driver: &mut dyn Driver) {
-        let queued = self.outbox.remove(id).is_some();
-        let before = self.uncertain.len();
-        self.uncertain.retain(|message| message.id != id);
-        // A message that already went out is not discarded: its entry stays.
-        if queued || self.uncertain.len() != before {
-            self.save(driver);
-            driver.chat(ChatEvent::Discard(id));
+    /// Settles the messages in flight as the socket ends, shows what became
+    /// of them, and saves the ledger if that changed it. Call it before
+    /// the driver closes the socket, whose buffer goes with it.
+    fn settle(&mut self, ending: Ending, driver: &mut dyn Driver) {
+        let settled = self
+            .ledger
+            .settle(driver.buffered_amount() as usize, ending);
+        for id in &settled.requeued {
+            driver.chat(delivery(*id, Delivery::Pending));
         }
-    }
-
-    /// The user asked to send an uncertain message again.
-    pub fn resend(&mut self, id: EntryId, driver: &mut dyn Driver) {
-        let Some(index) = self.uncertain.iter().position(|message| message.id == id) else {
-            return;
-        };
-        let message = self.uncertain.remove(index);
-        driver.chat(ChatEvent::Delivery {
-            id,
-            delivery: Delivery::Pending,
-        });
-        self.write(message, driver);
-    }
-
-    /// Decides, as the current socket dies unasked, what became of the
-    /// messages recently handed to it. Bytes the browser still held never
-    /// left: those messages go back to the front of the outbox, to be sent
-    /// again with no risk of a duplicate. Others handed within the uncertain
-    /// window may or may not have arrived: they are marked so, for the user
-    /// to resend or discard. Older ones stay sent.
-    fn settle_in_flight(&mut self, driver: &mut dyn Driver) {
-        let (unsent, partial) = self.take_buffered(driver.buffered_amount() as usize);
-        let requeue: Vec<Queued> = unsent
-            .into_iter()
-            .filter_map(|flight| flight.message)
-            .collect();
-        for message in &requeue {
-            driver.chat(ChatEvent::Delivery {
-                id: message.id,
-                delivery: Delivery::Pending,
-            });
+        for id in &settled.uncertain {
+            driver.chat(delivery(*id, Delivery::Uncertain));
         }
-        let changed = !requeue.is_empty();
-        self.outbox.requeue_front(requeue);
-        let since = driver.now_ms() - UNCERTAIN_WINDOW.as_secs_f64() * 1000.0;
-        let recent: Vec<InFlight> = self
-            .in_flight
-            .drain(..)
-            .filter(|flight| flight.handed_ms >= since)
-            .collect();
-        // A frame that partly left may or may not have arrived, whatever
-        // its age.
-        let marked = self.mark_uncertain(recent.into_iter().chain(partial), driver);
-        if changed || marked {
+        if !settled.is_empty() {
             self.save(driver);
         }
-    }
-
-    /// Takes the newest frames whose bytes the browser still holds: those
-    /// it holds whole (oldest first), and the one that partly left, if the
-    /// count ends inside a frame.
-    fn take_buffered(&mut self, buffered: usize) -> (Vec<InFlight>, Option<InFlight>) {
-        let mut left = buffered;
-        let mut unsent = Vec::new();
-        while left > 0 {
-            match self.in_flight.last() {
-                Some(last) if last.bytes <= left => {
-                    left -= last.bytes;
-                    unsent.extend(self.in_flight.pop());
-                }
-                _ => break,
-            }
-        }
-        unsent.reverse();
-        let partial = if left > 0 { self.in_flight.pop() } else { None };
-        (unsent, partial)
-    }
-
-    /// Marks the messages among `flights` uncertain and keeps them for a
-    /// resend. Returns whether there were any.
-    fn mark_uncertain(
-        &mut self,
-        flights: impl IntoIterator<Item = InFlight>,
-        driver: &mut dyn Driver,
-    ) -> bool {
-        let before = self.uncertain.len();
-        for message in flights.into_iter().filter_map(|flight| flight.message) {
-            driver.chat(ChatEvent::Delivery {
-                id: message.id,
-                delivery: Delivery::Uncertain,
-            });
-            self.uncertain.push(message);
-        }
-        self.uncertain.len() != before
-    }
-
-    /// Forgets frames that left the window, but never one whose bytes the
-    /// browser may still hold: the frames after it must cover the buffer.
-    fn prune_in_flight(&mut self, driver: &mut dyn Driver) {
-        let since = driver.now_ms() - UNCERTAIN_WINDOW.as_secs_f64() * 1000.0;
-        let buffered = driver.buffered_amount() as usize;
-        let mut remaining: usize = self.in_flight.iter().map(|flight| flight.bytes).sum();
-        let mut old = 0;
-        for flight in &self.in_flight {
-            if flight.handed_ms >= since || remaining.saturating_sub(flight.bytes) < buffered {
-                break;
-            }
-            remaining -= flight.bytes;
-            old += 1;
-        }
-        self.in_flight.drain(..old);
     }
 
     fn save(&self, driver: &mut dyn Driver) {
-        driver.save_outbox(&self.outbox, &self.uncertain);
+        driver.save_outbox(&self.ledger.saved());
     }
 
     fn unreachable(&mut self, why: String, driver: &mut dyn Driver) {
@@ -529,25 +447,20 @@ impl Link {
             match event {
                 Inbound::Chat { sender, text } => driver.chat(ChatEvent::Received { sender, text }),
                 Inbound::Notice(text) => driver.chat(ChatEvent::System(text)),
-                Inbound::Reply(frame) => {
-                    // A failed reply means the socket is going; its close
-                    // event follows and drives the retry. A sent one counts
-                    // in the browser's buffer like a chat frame.
-                    if driver.send(&frame).is_ok() {
-                        self.prune_in_flight(driver);
-                        self.in_flight.push(InFlight {
-                            message: None,
-                            bytes: frame_bytes(&frame),
-                            handed_ms: driver.now_ms(),
-                        });
-                    }
-                }
+                // A failed reply means the socket is going; its close event
+                // follows and drives the retry.
+                Inbound::Reply(frame) => self.send_protocol_frame(&frame, driver),
                 Inbound::Ready => ready = true,
-                Inbound::Heartbeat(limit) => driver.set_watchdog(Some(limit)),
+                Inbound::Heartbeat(limit) => {
+                    self.last_heartbeat_ms = driver.now_ms();
+                    driver.set_watchdog(Some(limit));
+                }
                 Inbound::Ended(reason) => {
                     driver.set_watchdog(None);
-                    // The server may have dropped what was still on its way.
-                    self.settle_in_flight(driver);
+                    // The server reads nothing more of this session: what the
+                    // browser holds never arrives, and what was still on its
+                    // way may have been dropped.
+                    self.settle(died_now(driver), driver);
                     driver.close();
                     self.phase = Phase::Stopped(Stop::ByServer);
                     driver.chat(ChatEvent::System(format!("disconnected ({reason})")));
@@ -566,37 +479,136 @@ impl Link {
         }
     }
 
+    /// Sends a frame of the protocol's own, which counts in the browser's
+    /// buffer like a chat frame.
+    fn send_protocol_frame(&mut self, frame: &Frame, driver: &mut dyn Driver) {
+        let now = driver.now_ms();
+        if self
+            .ledger
+            .forget_delivered(driver.buffered_amount() as usize, now)
+        {
+            self.save(driver);
+        }
+        if driver.send(frame).is_ok() {
+            self.ledger.handed_protocol_frame(frame_bytes(frame), now);
+        }
+    }
+
     /// Sends queued messages, in order, while the session is ready.
     fn flush(&mut self, driver: &mut dyn Driver) {
         if self.phase != (Phase::Open { ready: true }) {
             return;
         }
-        let mut sent_any = false;
         let now = driver.now_ms();
-        self.prune_in_flight(driver);
-        while let Some(next) = self.outbox.front() {
+        let mut changed = self
+            .ledger
+            .forget_delivered(driver.buffered_amount() as usize, now);
+        while let Some(next) = self.ledger.next() {
             let frame = self.config.codec.encode(&next.name, &next.text);
+            let bytes = frame_bytes(&frame);
+            // The server would end the connection on it, each time it is
+            // sent: it is refused here, and the user told why.
+            if let Some(limit) = self.config.codec.max_frame_bytes() {
+                if bytes > limit {
+                    let Some(refused) = self.ledger.refuse_next() else {
+                        break;
+                    };
+                    let why = too_large(&refused.text, bytes, limit);
+                    driver.chat(ChatEvent::System(why));
+                    driver.chat(ChatEvent::Discard(refused.id));
+                    changed = true;
+                    continue;
+                }
+            }
             if driver.send(&frame).is_err() {
                 break;
             }
-            let Some(message) = self.outbox.pop_front() else {
+            let Some(id) = self.ledger.handed_next(bytes, now) else {
                 break;
             };
-            sent_any = true;
-            driver.chat(ChatEvent::Delivery {
-                id: message.id,
-                delivery: Delivery::Sent,
-            });
-            self.in_flight.push(InFlight {
-                message: Some(message),
-                bytes: frame_bytes(&frame),
-                handed_ms: now,
-            });
+            changed = true;
+            driver.chat(delivery(id, Delivery::Sent));
         }
-        if sent_any {
+        if changed {
             self.save(driver);
         }
     }
+}
+
+/// Shorthands for the browser shell, which calls these by name: each is
+/// [`Link::apply`] with one [`Input`].
+impl Link {
+    pub fn connect(&mut self, driver: &mut dyn Driver) {
+        self.apply(Input::Connect, driver);
+    }
+
+    pub fn disconnect(&mut self, driver: &mut dyn Driver) {
+        self.apply(Input::Disconnect, driver);
+    }
+
+    pub fn opened(&mut self, driver: &mut dyn Driver) {
+        self.apply(Input::Opened, driver);
+    }
+
+    pub fn received(&mut self, frame: Frame, driver: &mut dyn Driver) {
+        self.apply(Input::Received(frame), driver);
+    }
+
+    pub fn closed(&mut self, close: CloseInfo, driver: &mut dyn Driver) {
+        self.apply(Input::Closed(close), driver);
+    }
+
+    pub fn retry_due(&mut self, driver: &mut dyn Driver) {
+        self.apply(Input::RetryDue, driver);
+    }
+
+    pub fn watchdog_due(&mut self, driver: &mut dyn Driver) {
+        self.apply(Input::WatchdogDue, driver);
+    }
+
+    pub fn nudge(&mut self, driver: &mut dyn Driver) {
+        self.apply(Input::Nudge, driver);
+    }
+
+    pub fn write(&mut self, message: Queued, driver: &mut dyn Driver) {
+        self.apply(Input::Write(message), driver);
+    }
+
+    pub fn resend(&mut self, id: EntryId, driver: &mut dyn Driver) {
+        self.apply(Input::Resend(id), driver);
+    }
+
+    pub fn discard(&mut self, id: EntryId, driver: &mut dyn Driver) {
+        self.apply(Input::Discard(id), driver);
+    }
+
+    pub fn adopt(&mut self, queued: Vec<Queued>, uncertain: Vec<Queued>, driver: &mut dyn Driver) {
+        self.apply(Input::Adopt { queued, uncertain }, driver);
+    }
+
+    pub fn reconfigure(&mut self, codec: Codec, server: String, driver: &mut dyn Driver) {
+        self.apply(Input::Reconfigure { codec, server }, driver);
+    }
+
+    /// Takes a name without a driver: renaming acts on nothing outside.
+    pub fn set_name(&mut self, name: &str) {
+        name.clone_into(&mut self.config.name);
+    }
+
+    pub fn page_hide(&mut self, driver: &mut dyn Driver) {
+        self.apply(Input::PageHide, driver);
+    }
+}
+
+/// The socket died, or its server ended the session, just now.
+fn died_now(driver: &dyn Driver) -> Ending {
+    Ending::Died {
+        at_ms: driver.now_ms(),
+    }
+}
+
+fn delivery(id: EntryId, delivery: Delivery) -> ChatEvent {
+    ChatEvent::Delivery { id, delivery }
 }
 
 fn frame_bytes(frame: &Frame) -> usize {
@@ -604,6 +616,20 @@ fn frame_bytes(frame: &Frame) -> usize {
         Frame::Text(text) => text.len(),
         Frame::Binary(bytes) => bytes.len(),
     }
+}
+
+/// Why a message was not sent: it names the message by its start, since
+/// its entry goes.
+fn too_large(text: &str, bytes: usize, limit: usize) -> String {
+    const SHOWN: usize = 40;
+    let start = match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
+        None => text.to_owned(),
+    };
+    format!(
+        "not sent: \"{start}\" is {} as a frame, and the server takes at most {limit}",
+        byte_count(bytes)
+    )
 }
 
 /// "0.5 s" below a second, else whole seconds rounded: "2 s".

@@ -1,9 +1,11 @@
-//! Messages the user wrote that no open socket has taken yet.
+//! Messages the user wrote that no open socket has taken yet, and the saved
+//! form of the delivery ledger.
 //!
-//! The outbox keeps them in order. The connection takes them from the front
-//! once a session is ready, one at a time, and each goes out once. Its
-//! saved form lives in sessionStorage, so a reload of the tab keeps the
-//! queue and two tabs never share one.
+//! The outbox keeps them in order. The link takes them from the front
+//! once a session is ready, one at a time, and each goes out once. The
+//! ledger (`crate::ledger`) holds the outbox beside the messages in flight
+//! and the uncertain ones; its saved form lives in sessionStorage, so a
+//! reload of the tab keeps them and two tabs never share them.
 
 use std::collections::VecDeque;
 
@@ -25,8 +27,9 @@ pub struct Queued {
 }
 
 /// A message as saved: entry ids belong to one page's life, so they are not
-/// kept. `uncertain` marks a message whose delivery is unknown, kept for the
-/// user to resend or discard; the others wait to be sent.
+/// kept. `uncertain` marks a message that comes back uncertain, for the
+/// user to resend or discard: its delivery was unknown, or it was in flight
+/// when saved. The others wait to be sent. Older loads wrote the same form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Saved {
     pub name: String,
@@ -87,22 +90,11 @@ impl Outbox {
     pub fn iter(&self) -> impl Iterator<Item = &Queued> {
         self.queue.iter()
     }
+}
 
-    /// The saved form, as JSON: the uncertain messages, which were written
-    /// first, then the queue.
-    pub fn to_json(&self, uncertain: &[Queued]) -> String {
-        let saved: Vec<Saved> = uncertain
-            .iter()
-            .map(|item| (item, true))
-            .chain(self.queue.iter().map(|item| (item, false)))
-            .map(|(item, uncertain)| Saved {
-                name: item.name.clone(),
-                text: item.text.clone(),
-                uncertain,
-            })
-            .collect();
-        serde_json::to_string(&saved).unwrap_or_else(|_| "[]".to_owned())
-    }
+/// The saved form as JSON, for sessionStorage.
+pub fn write_saved(saved: &[Saved]) -> String {
+    serde_json::to_string(saved).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Reads a saved outbox.
@@ -192,9 +184,18 @@ mod tests {
 
     #[test]
     fn the_saved_form_is_exact_and_reads_back() {
-        let mut outbox = Outbox::default();
-        outbox.push(queued(7, "hi \"you\""));
-        let json = outbox.to_json(&[queued(3, "maybe")]);
+        let json = write_saved(&[
+            Saved {
+                name: "ann".to_owned(),
+                text: "maybe".to_owned(),
+                uncertain: true,
+            },
+            Saved {
+                name: "ann".to_owned(),
+                text: "hi \"you\"".to_owned(),
+                uncertain: false,
+            },
+        ]);
         assert_eq!(
             json,
             r#"[{"name":"ann","text":"maybe","uncertain":true},{"name":"ann","text":"hi \"you\""}]"#

@@ -31,8 +31,8 @@ pub enum Inbound {
     Ready,
     /// The server ended the session on purpose: do not reconnect.
     Ended(String),
-    /// The server promised heartbeats: count the link as dead after this
-    /// long without a frame.
+    /// The server showed it is alive as it promised to (its open packet,
+    /// a ping): count the link as dead after this long without another.
     Heartbeat(Duration),
 }
 
@@ -106,6 +106,18 @@ pub trait WireProtocol {
     /// The frame that carries one chat message written by `name`.
     fn encode(&self, name: &str, text: &str) -> Frame;
 
+    /// The frame that leaves a ready session on purpose, sent before the
+    /// link closes the socket itself. `None`: closing says it all.
+    fn goodbye(&self) -> Option<Frame> {
+        None
+    }
+
+    /// The largest frame the server takes, in bytes, if it said; it ends
+    /// the connection on a larger one.
+    fn max_frame_bytes(&self) -> Option<usize> {
+        None
+    }
+
     /// How long the server may stay silent before the link counts as dead,
     /// for protocols that promise heartbeats. `None` means no promise.
     fn silence_limit(&self) -> Option<Duration> {
@@ -167,6 +179,14 @@ impl WireProtocol for Codec {
 
     fn encode(&self, name: &str, text: &str) -> Frame {
         self.inner_ref().encode(name, text)
+    }
+
+    fn goodbye(&self) -> Option<Frame> {
+        self.inner_ref().goodbye()
+    }
+
+    fn max_frame_bytes(&self) -> Option<usize> {
+        self.inner_ref().max_frame_bytes()
     }
 
     fn silence_limit(&self) -> Option<Duration> {

@@ -22,6 +22,10 @@ struct Recorder {
     fail_open: bool,
     buffered: u32,
     saved_uncertain: usize,
+    /// The last saved form, as the texts and whether each is uncertain.
+    last_saved: Vec<(String, bool)>,
+    /// How many frames had been sent at each close.
+    sent_at_close: Vec<usize>,
 }
 
 impl Driver for Recorder {
@@ -34,6 +38,7 @@ impl Driver for Recorder {
     }
     fn close(&mut self) {
         self.closes += 1;
+        self.sent_at_close.push(self.sent.len());
     }
     fn send(&mut self, frame: &Frame) -> Result<(), String> {
         if self.fail_sends {
@@ -63,9 +68,14 @@ impl Driver for Recorder {
     fn status(&mut self, status: Status) {
         self.status = status;
     }
-    fn save_outbox(&mut self, outbox: &Outbox, uncertain: &[Queued]) {
-        self.saved.push(outbox.len());
-        self.saved_uncertain = uncertain.len();
+    fn save_outbox(&mut self, saved: &[Saved]) {
+        self.saved
+            .push(saved.iter().filter(|item| !item.uncertain).count());
+        self.saved_uncertain = saved.iter().filter(|item| item.uncertain).count();
+        self.last_saved = saved
+            .iter()
+            .map(|item| (item.text.clone(), item.uncertain))
+            .collect();
     }
 }
 
@@ -173,7 +183,7 @@ fn a_message_written_while_open_goes_out_at_once_and_is_marked_sent() {
         id: EntryId(1),
         delivery: Delivery::Sent
     }));
-    assert!(link.outbox().is_empty());
+    assert!(link.ledger().outbox().is_empty());
 }
 
 #[test]
@@ -184,7 +194,7 @@ fn messages_written_before_open_wait_and_go_out_once_each_in_order() {
     link.write(message(1, "one"), &mut driver);
     link.write(message(2, "two"), &mut driver);
     assert!(driver.sent.is_empty());
-    assert_eq!(link.outbox().len(), 2);
+    assert_eq!(link.ledger().outbox().len(), 2);
     link.opened(&mut driver);
     assert_eq!(
         driver.sent_texts(),
@@ -193,7 +203,7 @@ fn messages_written_before_open_wait_and_go_out_once_each_in_order() {
             r#"{"name":"ann","msg":"two"}"#
         ]
     );
-    assert!(link.outbox().is_empty());
+    assert!(link.ledger().outbox().is_empty());
     assert_eq!(driver.saved.last(), Some(&0));
 }
 
@@ -203,7 +213,7 @@ fn a_refused_send_keeps_the_message_queued() {
     let mut link = open_link(&mut driver);
     driver.fail_sends = true;
     link.write(message(1, "hi"), &mut driver);
-    assert_eq!(link.outbox().len(), 1);
+    assert_eq!(link.ledger().outbox().len(), 1);
     assert!(!driver
         .chat
         .iter()
@@ -397,7 +407,7 @@ fn discarding_removes_a_queued_message() {
     let mut link = link();
     link.write(message(1, "a"), &mut driver);
     link.discard(EntryId(1), &mut driver);
-    assert!(link.outbox().is_empty());
+    assert!(link.ledger().outbox().is_empty());
     assert_eq!(driver.chat.last(), Some(&ChatEvent::Discard(EntryId(1))));
 }
 
@@ -428,7 +438,7 @@ fn messages_handed_just_before_an_unasked_close_are_marked_uncertain() {
         vec![Delivery::Sent, Delivery::Uncertain]
     );
     assert!(
-        link.outbox().is_empty(),
+        link.ledger().outbox().is_empty(),
         "an uncertain message is not resent by itself"
     );
 }
@@ -455,7 +465,7 @@ fn bytes_the_browser_still_held_are_requeued_and_sent_once_on_the_next_socket() 
         deliveries(&driver, 3),
         vec![Delivery::Sent, Delivery::Pending]
     );
-    assert_eq!(link.outbox().len(), 2);
+    assert_eq!(link.ledger().outbox().len(), 2);
     driver.buffered = 0;
     driver.sent.clear();
     link.retry_due(&mut driver);
@@ -475,7 +485,11 @@ fn an_uncertain_message_can_be_resent_once_or_discarded() {
     link.closed(dropped(), &mut driver);
     link.resend(EntryId(1), &mut driver);
     link.resend(EntryId(1), &mut driver);
-    assert_eq!(link.outbox().len(), 1, "a second resend does nothing");
+    assert_eq!(
+        link.ledger().outbox().len(),
+        1,
+        "a second resend does nothing"
+    );
     link.discard(EntryId(2), &mut driver);
     link.resend(EntryId(2), &mut driver);
     driver.sent.clear();
@@ -507,7 +521,7 @@ fn a_close_the_user_asked_for_marks_only_still_buffered_messages_uncertain() {
         vec![Delivery::Sent, Delivery::Uncertain]
     );
     assert!(
-        link.outbox().is_empty(),
+        link.ledger().outbox().is_empty(),
         "the browser may still send it: no requeue"
     );
     assert_eq!(driver.saved_uncertain, 1, "the uncertain message is saved");
@@ -557,7 +571,7 @@ fn an_old_message_still_in_the_buffer_is_requeued_not_forgotten() {
         deliveries(&driver, 2),
         vec![Delivery::Sent, Delivery::Pending]
     );
-    assert_eq!(link.outbox().len(), 2);
+    assert_eq!(link.ledger().outbox().len(), 2);
 }
 
 #[test]
@@ -573,7 +587,7 @@ fn protocol_frames_in_the_buffer_are_not_taken_for_chat_messages() {
     link.closed(dropped(), &mut driver);
     assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
     assert!(
-        link.outbox().is_empty(),
+        link.ledger().outbox().is_empty(),
         "the chat frame left: no requeue, no duplicate"
     );
 }
@@ -591,7 +605,7 @@ fn a_frame_that_partly_left_is_uncertain_whatever_its_age() {
         deliveries(&driver, 1),
         vec![Delivery::Sent, Delivery::Uncertain]
     );
-    assert!(link.outbox().is_empty());
+    assert!(link.ledger().outbox().is_empty());
 }
 
 #[test]
@@ -800,4 +814,231 @@ fn json_and_text_send_nothing_the_user_did_not_write() {
         assert!(driver.sent.is_empty(), "{protocol}");
         assert_eq!(driver.watchdog, None, "{protocol}");
     }
+}
+
+#[test]
+fn a_message_sent_just_before_a_reload_is_saved_to_come_back_uncertain() {
+    // Bug guarded: only the outbox was saved, so a message handed to the
+    // socket (shown as sent) and then an immediate reload vanished.
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "queued first"), &mut driver);
+    assert_eq!(
+        driver.last_saved,
+        vec![("queued first".to_owned(), true)],
+        "saved as it is handed over, even if the page never says it hides"
+    );
+    driver.now = 300.0;
+    link.page_hide(&mut driver);
+    assert_eq!(driver.last_saved, vec![("queued first".to_owned(), true)]);
+}
+
+#[test]
+fn a_page_that_hides_long_after_a_send_saves_only_what_may_not_have_arrived() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "long gone"), &mut driver);
+    link.write(message(2, "stuck"), &mut driver);
+    // {"name":"ann","msg":"stuck"} is 28 bytes, still in the browser's
+    // buffer a minute later; the first frame left.
+    driver.buffered = 28;
+    driver.now = 60_000.0;
+    link.page_hide(&mut driver);
+    assert_eq!(driver.last_saved, vec![("stuck".to_owned(), true)]);
+    driver.buffered = 0;
+    link.page_hide(&mut driver);
+    assert!(driver.last_saved.is_empty(), "{:?}", driver.last_saved);
+}
+
+#[test]
+fn the_saved_form_keeps_uncertain_then_in_flight_then_queued_messages() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.write(message(1, "maybe"), &mut driver);
+    link.closed(dropped(), &mut driver);
+    link.retry_due(&mut driver);
+    link.write(message(2, "waiting"), &mut driver);
+    link.opened(&mut driver);
+    link.write(message(3, "after"), &mut driver);
+    driver.fail_sends = true;
+    link.write(message(4, "refused"), &mut driver);
+    assert_eq!(
+        driver.last_saved,
+        vec![
+            ("maybe".to_owned(), true),
+            ("waiting".to_owned(), true),
+            ("after".to_owned(), true),
+            ("refused".to_owned(), false),
+        ]
+    );
+}
+
+#[test]
+fn a_silence_timeout_marks_what_the_browser_still_held_uncertain_not_requeued() {
+    // Bug guarded: the watchdog requeued the bytes still buffered in a
+    // socket that it then closes with close(), which sends them first: the
+    // next socket sent them again.
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    driver.now = 1_500.0;
+    link.write(message(1, "held"), &mut driver);
+    let Frame::Text(held) = Codec::new(Protocol::SocketIo, "message").encode("ann", "held") else {
+        panic!("Socket.IO frames are text");
+    };
+    driver.buffered = held.len() as u32;
+    driver.now = 2_100.0;
+    link.watchdog_due(&mut driver);
+    assert_eq!(link.phase(), &Phase::Waiting);
+    assert_eq!(
+        deliveries(&driver, 1),
+        vec![Delivery::Sent, Delivery::Uncertain]
+    );
+    assert!(
+        link.ledger().outbox().is_empty(),
+        "never sent again by itself"
+    );
+    driver.buffered = 0;
+    driver.sent.clear();
+    link.retry_due(&mut driver);
+    link.opened(&mut driver);
+    link.received(Frame::Text(r#"0{"sid":"y"}"#.to_owned()), &mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    assert_eq!(driver.sent_texts(), vec!["40"]);
+}
+
+#[test]
+fn a_silence_timeout_marks_everything_sent_since_the_server_was_last_heard_uncertain() {
+    // The server said nothing for its whole heartbeat limit: it may have
+    // died just after it was last heard, and what was sent since is lost.
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    driver.now = 100.0;
+    link.write(message(1, "into the silence"), &mut driver);
+    driver.now = 2_100.0;
+    link.watchdog_due(&mut driver);
+    assert_eq!(
+        deliveries(&driver, 1),
+        vec![Delivery::Sent, Delivery::Uncertain]
+    );
+}
+
+#[test]
+fn only_pings_keep_a_socket_io_link_alive() {
+    // Bug guarded: any frame reset the silence watchdog, where Engine.IO 4
+    // says only the server's ping does. A server whose heartbeat stopped
+    // kept the link "open" for as long as events came.
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    for tick in 1..=5 {
+        driver.now = f64::from(tick) * 500.0;
+        link.received(
+            Frame::Text(r#"42["message","still chatting"]"#.to_owned()),
+            &mut driver,
+        );
+        link.watchdog_due(&mut driver);
+    }
+    assert_eq!(link.phase(), &Phase::Waiting);
+    assert_eq!(
+        driver.system_lines().last(),
+        Some(&"disconnected (the server was silent for 2 s)")
+    );
+}
+
+#[test]
+fn leaving_a_socket_io_session_on_purpose_says_41_before_closing() {
+    // Bug guarded: no 41 was sent when the user disconnected, so the
+    // server saw a transport error rather than a client that left.
+    for leave in [Input::Disconnect, Input::Connect] {
+        let mut driver = Recorder::default();
+        let mut link = socket_io_link(&mut driver);
+        link.received(Frame::Text("40".to_owned()), &mut driver);
+        link.apply(leave.clone(), &mut driver);
+        assert_eq!(driver.sent_texts(), vec!["40", "41"], "{leave:?}");
+        assert_eq!(
+            driver.sent_at_close.last(),
+            Some(&2),
+            "{leave:?}: 41 goes before the close"
+        );
+    }
+}
+
+#[test]
+fn no_41_is_sent_before_the_namespace_is_joined_or_in_json_and_text() {
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.disconnect(&mut driver);
+    assert_eq!(driver.sent_texts(), vec!["40"]);
+    for protocol in [Protocol::Json, Protocol::Text] {
+        let mut driver = Recorder::default();
+        let mut link = link_with(protocol, "/ws");
+        link.connect(&mut driver);
+        link.opened(&mut driver);
+        link.disconnect(&mut driver);
+        assert!(driver.sent.is_empty(), "{protocol}");
+    }
+}
+
+#[test]
+fn the_41_counts_in_the_browsers_buffer_like_any_frame() {
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link(&mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    link.write(message(1, "long gone"), &mut driver);
+    // Only the 41 is still held: the message left a minute ago.
+    driver.buffered = 2;
+    driver.now = 60_000.0;
+    link.disconnect(&mut driver);
+    assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
+}
+
+/// A Socket.IO link in a ready session whose server takes frames of at
+/// most `max_payload` bytes.
+fn socket_io_link_with_max_payload(driver: &mut Recorder, max_payload: usize) -> Link {
+    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
+    link.connect(driver);
+    link.opened(driver);
+    let open = format!(
+        r#"0{{"sid":"x","pingInterval":1000,"pingTimeout":1000,"maxPayload":{max_payload}}}"#
+    );
+    link.received(Frame::Text(open), driver);
+    link.received(Frame::Text("40".to_owned()), driver);
+    link
+}
+
+#[test]
+fn a_message_over_the_servers_max_payload_is_refused_with_the_reason_and_never_sent() {
+    // Bug guarded: the open packet's maxPayload was ignored, so a message
+    // over it was sent, and the server killed the connection on it; it
+    // was requeued or resent, and killed the next connection too.
+    let mut driver = Recorder::default();
+    let mut link = link_with(Protocol::SocketIo, "ws://h:3000/");
+    link.connect(&mut driver);
+    // 42["message","xxxx…"] is 16 bytes more than the text.
+    link.write(message(1, &"x".repeat(20)), &mut driver);
+    link.write(message(2, "short"), &mut driver);
+    link.opened(&mut driver);
+    let open = r#"0{"sid":"x","pingInterval":1000,"pingTimeout":1000,"maxPayload":30}"#;
+    link.received(Frame::Text(open.to_owned()), &mut driver);
+    link.received(Frame::Text("40".to_owned()), &mut driver);
+    assert_eq!(driver.sent_texts(), vec!["40", r#"42["message","short"]"#]);
+    assert!(driver.chat.contains(&ChatEvent::Discard(EntryId(1))));
+    assert_eq!(
+        driver.system_lines().last(),
+        Some(
+            &"not sent: \"xxxxxxxxxxxxxxxxxxxx\" is 36 bytes as a frame, and the server takes at most 30"
+        )
+    );
+    assert_eq!(link.ledger().standing(EntryId(1)), None);
+    assert_eq!(driver.last_saved, vec![("short".to_owned(), true)]);
+}
+
+#[test]
+fn a_message_that_fits_the_max_payload_exactly_goes_out() {
+    let mut driver = Recorder::default();
+    let mut link = socket_io_link_with_max_payload(&mut driver, 36);
+    link.write(message(1, &"x".repeat(20)), &mut driver);
+    assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
 }

@@ -29,6 +29,8 @@ pub struct SocketIo {
     /// The event used to send.
     event: String,
     silence_limit: Duration,
+    /// The open packet's `maxPayload`: the largest frame the server takes.
+    max_payload: Option<usize>,
 }
 
 impl SocketIo {
@@ -36,16 +38,21 @@ impl SocketIo {
         SocketIo {
             event: event.to_owned(),
             silence_limit: DEFAULT_SILENCE_LIMIT,
+            max_payload: None,
         }
     }
 
     fn engine_open(&mut self, data: &str, out: &mut Vec<Inbound>) {
-        let number = |open: &Parsed, name: &str| open.member(name)?.whole_number();
-        let heartbeat = Parsed::parse(data).and_then(|open| {
-            let interval = number(&open, "pingInterval")?;
-            let timeout = number(&open, "pingTimeout")?;
+        let open = Parsed::parse(data);
+        let number = |name: &str| open.as_ref()?.member(name)?.whole_number();
+        let heartbeat = number("pingInterval").and_then(|interval| {
+            let timeout = number("pingTimeout")?;
             Some(Duration::from_millis(interval.saturating_add(timeout)))
         });
+        // The ws library behind Engine.IO reads 0 as no limit.
+        self.max_payload = number("maxPayload")
+            .filter(|limit| *limit > 0)
+            .map(|limit| usize::try_from(limit).unwrap_or(usize::MAX));
         match heartbeat {
             Some(limit) => {
                 self.silence_limit = limit.clamp(SILENCE_LIMIT_RANGE.0, SILENCE_LIMIT_RANGE.1)
@@ -154,6 +161,7 @@ impl WireProtocol for SocketIo {
 
     fn reset(&mut self) {
         self.silence_limit = DEFAULT_SILENCE_LIMIT;
+        self.max_payload = None;
     }
 
     fn opened(&mut self, out: &mut Vec<Inbound>) {
@@ -179,7 +187,12 @@ impl WireProtocol for SocketIo {
             Some('1') => out.push(Inbound::Notice(
                 "the server closed the Engine.IO session".to_owned(),
             )),
-            Some('2') => out.push(Inbound::Reply(Frame::Text(format!("3{data}")))),
+            // In Engine.IO 4 the server pings; only its ping shows that it
+            // is alive, so only a ping resets the heartbeat.
+            Some('2') => {
+                out.push(Inbound::Reply(Frame::Text(format!("3{data}"))));
+                out.push(Inbound::Heartbeat(self.silence_limit));
+            }
             Some('3') | Some('6') => {}
             Some('4') => self.socket_packet(data, out),
             _ => out.push(Inbound::Notice(format!(
@@ -192,6 +205,16 @@ impl WireProtocol for SocketIo {
     fn encode(&self, _name: &str, text: &str) -> Frame {
         let event = serde_json::to_string(&(&self.event, text)).unwrap_or_else(|_| "[]".to_owned());
         Frame::Text(format!("42{event}"))
+    }
+
+    fn max_frame_bytes(&self) -> Option<usize> {
+        self.max_payload
+    }
+
+    /// Socket.IO's namespace disconnect: without it the server sees a
+    /// transport that broke, not a client that left.
+    fn goodbye(&self) -> Option<Frame> {
+        Some(Frame::Text("41".to_owned()))
     }
 
     fn silence_limit(&self) -> Option<Duration> {

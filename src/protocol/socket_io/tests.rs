@@ -105,9 +105,24 @@ fn the_namespace_connect_reply_makes_the_session_ready() {
 }
 
 #[test]
-fn pings_are_answered_with_pongs() {
-    assert_eq!(decode("2"), vec![reply("3")]);
-    assert_eq!(decode("2probe"), vec![reply("3probe")]);
+fn pings_are_answered_with_pongs_and_reset_the_heartbeat() {
+    // Bug guarded: the link reset its watchdog on any frame; Engine.IO 4
+    // says only a ping shows the server alive, so only a ping says so.
+    let heartbeat = Inbound::Heartbeat(DEFAULT_SILENCE_LIMIT);
+    assert_eq!(decode("2"), vec![reply("3"), heartbeat.clone()]);
+    assert_eq!(decode("2probe"), vec![reply("3probe"), heartbeat]);
+}
+
+#[test]
+fn events_and_pongs_do_not_reset_the_heartbeat() {
+    for frame in [r#"42["message","hi"]"#, "3", "6", r#"40{"sid":"y"}"#] {
+        assert!(
+            !decode(frame)
+                .iter()
+                .any(|event| matches!(event, Inbound::Heartbeat(_))),
+            "{frame}"
+        );
+    }
 }
 
 #[test]
@@ -263,4 +278,53 @@ fn opening_waits_for_the_namespace_before_ready() {
     let mut out = Vec::new();
     SocketIo::new("message").opened(&mut out);
     assert_eq!(out, vec![Inbound::Heartbeat(DEFAULT_SILENCE_LIMIT)]);
+}
+
+#[test]
+fn leaving_on_purpose_says_the_namespace_disconnect() {
+    assert_eq!(
+        SocketIo::new("message").goodbye(),
+        Some(Frame::Text("41".to_owned()))
+    );
+}
+
+#[test]
+fn the_open_packet_gives_the_largest_frame_the_server_takes() {
+    // Bug guarded: maxPayload was ignored, and the server closes the
+    // connection on any larger frame.
+    for (open, limit) in [
+        (
+            r#"0{"sid":"x","pingInterval":25000,"pingTimeout":5000,"maxPayload":1000000}"#,
+            Some(1_000_000),
+        ),
+        // The ws library behind Engine.IO reads 0 as no limit.
+        (
+            r#"0{"pingInterval":1,"pingTimeout":1,"maxPayload":0}"#,
+            None,
+        ),
+        (r#"0{"pingInterval":1,"pingTimeout":1}"#, None),
+        (r#"0{"maxPayload":"big"}"#, None),
+        (r#"0{"maxPayload":-5}"#, None),
+        (r#"0{"maxPayload":1.5}"#, None),
+        (
+            r#"0{"maxPayload":99999999999999999999999}"#,
+            Some(usize::MAX),
+        ),
+        ("0", None),
+    ] {
+        let mut codec = SocketIo::new("message");
+        let mut out = Vec::new();
+        codec.decode(Frame::Text(open.to_owned()), &mut out);
+        assert_eq!(codec.max_frame_bytes(), limit, "{open}");
+    }
+}
+
+#[test]
+fn a_new_session_forgets_the_last_ones_frame_limit() {
+    let mut codec = SocketIo::new("message");
+    let mut out = Vec::new();
+    codec.decode(Frame::Text(r#"0{"maxPayload":100}"#.to_owned()), &mut out);
+    assert_eq!(codec.max_frame_bytes(), Some(100));
+    codec.reset();
+    assert_eq!(codec.max_frame_bytes(), None);
 }
