@@ -1,27 +1,22 @@
 //! The only owner of the WebSocket and its timers.
 //!
-//! [`Connection`] runs a [`Link`] with a browser [`Driver`]: a gloo-net
-//! socket whose frames are pumped by one task per socket, gloo timers that
-//! cancel when dropped, and a batch that applies incoming chat events to the
+//! [`Connection`] runs a [`Link`] with a browser [`Driver`]: a WebSocket
+//! whose listeners are owned and released with it, gloo timers that cancel
+//! when dropped, and a batch that applies incoming chat events to the
 //! conversation once per animation frame. Each socket has a generation
 //! number; events of any socket but the current one are dropped, so timers
 //! and listeners of an old socket never reach a new one.
 
 use std::{
     cell::RefCell,
-    pin::Pin,
     rc::{Rc, Weak},
     time::Duration,
 };
 
-use futures::{
-    future::{poll_fn, AbortHandle, Abortable},
-    Sink, StreamExt,
-};
-use gloo_net::websocket::{futures::WebSocket, Message, State, WebSocketError};
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use web_sys::{BinaryType, CloseEvent, MessageEvent};
 
 use crate::{
     chat::{Chat, ChatEvent, EntryId},
@@ -77,15 +72,25 @@ enum Flush {
     Timer,
 }
 
-/// The current socket. Dropping it closes the socket and stops its task.
+/// The current socket and its listeners. Dropping it detaches the
+/// listeners and closes the socket, so an old socket's events never run.
+///
+/// The socket's events are taken with plain listeners rather than through
+/// gloo-net's stream: that stream passes every frame through a channel and a
+/// task wake-up, which a flood of frames pays for each frame, and its
+/// machinery cost about 3 KB of the bundle.
 struct Live {
     raw: web_sys::WebSocket,
-    pump: AbortHandle,
+    _on_open: Closure<dyn FnMut()>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut(CloseEvent)>,
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
-        self.pump.abort();
+        self.raw.set_onopen(None);
+        self.raw.set_onmessage(None);
+        self.raw.set_onclose(None);
         let _ = self.raw.close();
     }
 }
@@ -206,35 +211,14 @@ fn run_for_socket(
     });
 }
 
-/// Carries one socket's events into the link, in order.
-async fn pump(mut socket: WebSocket, generation: u64, me: Weak<RefCell<Shell>>) {
-    // Ready means the socket left the connecting state, open or failed.
-    let _ = poll_fn(|cx| Pin::new(&mut socket).poll_ready(cx)).await;
-    if matches!(socket.state(), State::Open) {
-        run_for_socket(&me, generation, |link, driver| link.opened(driver));
+/// A frame as the link reads it: text, or the bytes of a binary frame
+/// (the socket's binary type is `arraybuffer`).
+fn frame_of(event: &MessageEvent) -> Frame {
+    let data = event.data();
+    match data.as_string() {
+        Some(text) => Frame::Text(text),
+        None => Frame::Binary(js_sys::Uint8Array::new(&data).to_vec()),
     }
-    while let Some(item) = socket.next().await {
-        let frame = match item {
-            Ok(Message::Text(text)) => Frame::Text(text),
-            Ok(Message::Bytes(bytes)) => Frame::Binary(bytes),
-            Err(WebSocketError::ConnectionClose(event)) => {
-                let close = CloseInfo {
-                    code: event.code,
-                    reason: event.reason,
-                };
-                run_for_socket(&me, generation, |link, driver| link.closed(close, driver));
-                return;
-            }
-            // An error event; the close event follows it.
-            Err(_) => continue,
-        };
-        run_for_socket(&me, generation, |link, driver| link.received(frame, driver));
-    }
-    let close = CloseInfo {
-        code: 1006,
-        reason: String::new(),
-    };
-    run_for_socket(&me, generation, |link, driver| link.closed(close, driver));
 }
 
 impl Browser {
@@ -324,16 +308,35 @@ impl Driver for Browser {
     fn open(&mut self, url: &str) -> Result<(), String> {
         self.close();
         let raw = web_sys::WebSocket::new(url).map_err(|error| js_text(&error))?;
-        let socket = WebSocket::try_from(raw.clone()).map_err(|error| error.to_string())?;
+        raw.set_binary_type(BinaryType::Arraybuffer);
         self.generation += 1;
-        let (pump_handle, registration) = AbortHandle::new_pair();
-        let task = Abortable::new(pump(socket, self.generation, self.me.clone()), registration);
-        leptos::task::spawn_local(async move {
-            let _ = task.await;
+        let (me, generation) = (self.me.clone(), self.generation);
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            run_for_socket(&me, generation, |link, driver| link.opened(driver));
         });
+        let me = self.me.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let frame = frame_of(&event);
+            run_for_socket(&me, generation, |link, driver| link.received(frame, driver));
+        });
+        let me = self.me.clone();
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+            let close = CloseInfo {
+                code: event.code(),
+                reason: event.reason(),
+            };
+            run_for_socket(&me, generation, |link, driver| link.closed(close, driver));
+        });
+        // An error event is always followed by a close event, which says
+        // all the link needs.
+        raw.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        raw.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        raw.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         self.socket = Some(Live {
             raw,
-            pump: pump_handle,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
         });
         Ok(())
     }

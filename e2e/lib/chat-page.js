@@ -46,28 +46,57 @@ class ChatPage {
   }
 
   /**
-   * The conversation: `{id, kind, sender, text, state}` per entry, where kind
-   * is `sent`, `received` or `system` (the class of the entry's first span),
-   * sender is that span's text and state the entry's `data-state` (sent
-   * entries only; null otherwise).
+   * The whole conversation: `{id, kind, sender, text, state}` per entry, in
+   * order, where kind is `sent`, `received` or `system` (the class of the
+   * entry's first span), sender is that span's text and state the entry's
+   * `data-state` (sent entries only; null otherwise).
+   *
+   * The page renders only a window of a long conversation. When some of it
+   * is not rendered, this scrolls the log through it, a viewport at a time,
+   * collects every entry by its id, and scrolls back: to the bottom if the
+   * reader was there (so the log follows again), else where it was.
    */
   async entries() {
-    return this.log.evaluate((log) =>
-      [...log.querySelectorAll('.entry')].map((entry) => {
-        const label = entry.firstElementChild;
-        const kind =
-          label && label.tagName === 'SPAN'
-            ? ['sent', 'received', 'system'].find((k) => label.classList.contains(k)) ?? null
-            : null;
-        return {
-          id: entry.dataset.id ?? null,
-          kind,
-          sender: label ? label.textContent : null,
-          text: entry.querySelector('.text')?.textContent ?? null,
-          state: entry.dataset.state ?? null,
-        };
-      }),
-    );
+    return this.log.evaluate(async (log) => {
+      const frames = (n) =>
+        new Promise((resolve) => {
+          const step = (left) => (left === 0 ? resolve() : requestAnimationFrame(() => step(left - 1)));
+          step(n);
+        });
+      const seen = new Map();
+      const collect = () => {
+        for (const entry of log.querySelectorAll('.entry')) {
+          const label = entry.firstElementChild;
+          const kind =
+            label && label.tagName === 'SPAN'
+              ? ['sent', 'received', 'system'].find((k) => label.classList.contains(k)) ?? null
+              : null;
+          seen.set(Number(entry.dataset.id), {
+            id: entry.dataset.id ?? null,
+            kind,
+            sender: label ? label.textContent : null,
+            text: entry.querySelector('.text')?.textContent ?? null,
+            state: entry.dataset.state ?? null,
+          });
+        }
+      };
+      collect();
+      const rows = log.querySelector('#chat-rows');
+      const track = log.querySelector('#chat-track');
+      if (rows && track && rows.offsetHeight < track.offsetHeight - 1) {
+        const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 2;
+        const saved = log.scrollTop;
+        for (let top = 0; ; top += Math.max(1, log.clientHeight)) {
+          log.scrollTop = top;
+          await frames(2);
+          collect();
+          if (top >= log.scrollHeight - log.clientHeight) break;
+        }
+        log.scrollTop = atBottom ? log.scrollHeight : saved;
+        await frames(2);
+      }
+      return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, entry]) => entry);
+    });
   }
 
   /**

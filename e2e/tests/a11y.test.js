@@ -56,6 +56,7 @@ for (const scheme of ['light', 'dark']) {
     const chat = new ChatPage(page);
     // An uncertain message, as a reload right after a send leaves it.
     await chat.goto(relay.url, { name: 'Ann' });
+    await chat.waitForStatus('open');
     await page.evaluate(() =>
       sessionStorage.setItem('wschat.outbox', '[{"name":"Ann","text":"did it arrive?","uncertain":true}]'),
     );
