@@ -30,6 +30,24 @@ function install() {
   }
 
   const log = () => document.getElementById('chat-text');
+  /**
+   * The element that scrolls the conversation: #chat-text itself, or else
+   * the first element inside it that scrolls (a virtualised view may scroll
+   * an inner viewport).
+   */
+  const scroller = () => {
+    const root = log();
+    const scrolls = (el) => {
+      const overflow = getComputedStyle(el).overflowY;
+      return (overflow === 'auto' || overflow === 'scroll') && el.scrollHeight > el.clientHeight + 1;
+    };
+    if (scrolls(root)) return root;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
+    for (let depth = 0, node = walker.nextNode(); node && depth < 200; node = walker.nextNode(), depth += 1) {
+      if (scrolls(node)) return node;
+    }
+    return root;
+  };
   const FLOOD = /^f\d+$/;
   const F = 102; // 'f'
 
@@ -130,7 +148,7 @@ function install() {
    */
   bench.toBottom = (target, timeoutMs) =>
     new Promise((resolve) => {
-      const el = log();
+      const el = scroller();
       const start = performance.now();
       let stable = 0;
       const step = () => {
@@ -153,7 +171,7 @@ function install() {
    */
   bench.scroll = (frames, first, settleMs) =>
     new Promise((resolve) => {
-      const el = log();
+      const el = scroller();
       const intervals = [];
       let previous = null;
       let k = 0;
@@ -198,7 +216,7 @@ function install() {
    */
   bench.jump = (first, timeoutMs) =>
     new Promise((resolve) => {
-      const el = log();
+      const el = scroller();
       requestAnimationFrame((time0) => {
         let previous = time0;
         let longest = 0;

@@ -18,6 +18,15 @@ const { CHROMIUM_ARGS } = require('./browser');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const LAUNCH_TIMEOUT_MS = 30_000;
 
+/** Browsers still running (child -> profile), killed if this process exits without closing them. */
+const running = new Map();
+process.on('exit', () => {
+  for (const [child, profile] of running) {
+    child.kill('SIGKILL');
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+});
+
 /** One DevTools connection (the browser endpoint) with flat sessions. */
 class Cdp {
   constructor(socket) {
@@ -182,7 +191,9 @@ async function launchCdpBrowser({ width = 1000, height = 700, extraArgs = [] } =
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  running.set(child, profile);
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  exited.then(() => running.delete(child));
   const endpoint = await new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`Chromium gave no DevTools endpoint in ${LAUNCH_TIMEOUT_MS} ms:\n${output}`)), LAUNCH_TIMEOUT_MS);
