@@ -4,7 +4,7 @@
 // and PASS/FAIL per target, and exits 0 whenever it could measure.
 //
 //   node e2e/bench.js [--sizes 10000,100000,1000000] [--scroll-frames 600]
-//                     [--dom-limit 1000] [--stall-s 60] [--repeat 1]
+//                     [--dom-limit 1000] [--stall-s 60] [--repeat 3]
 //                     [--network-check] [--network-check-size 10000]
 //
 // It serves the release build (dist/, or $WSCHAT_DIST) on the reference relay
@@ -51,7 +51,7 @@ const { values } = parseArgs({
     'stall-s': { type: 'string', default: '60' },
     'network-check': { type: 'boolean', default: false },
     'network-check-size': { type: 'string', default: '10000' },
-    repeat: { type: 'string', default: '1' },
+    repeat: { type: 'string', default: '3' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -61,7 +61,8 @@ if (values.help) {
   --scroll-frames N        animation frames for the scroll from bottom to top at 100,000 (default 600)
   --dom-limit N            the most DOM elements the 1,000,000 target allows (default 1000)
   --stall-s N              give up on a flood when the page shows nothing new for N s (default 60)
-  --repeat N               floor and app N times per size, report the median run (default 1)
+  --repeat N               rounds of floor and app per size below 1,000,000, the median shown (default 3);
+                           a million-frame flood runs once
   --network-check          also time the floor with Network enabled, and under Playwright
   --network-check-size N   frames for that check (default 10000)`);
   process.exit(0);
@@ -81,6 +82,8 @@ for (const [name, list] of [['--sizes', SIZES], ['--scroll-frames', [SCROLL_FRAM
 
 /** The size whose scroll is timed, and the targets. */
 const SCROLL_SIZE = 100_000;
+/** Floods this large run once, whatever --repeat says. */
+const ONCE_FROM = 1_000_000;
 const WASM_LIMIT = 150 * 1024 * 1024;
 const TARGETS = {
   10_000: { ratio: 1.5 },
@@ -409,7 +412,7 @@ async function main() {
     console.log(`  app: ${dist} on servers/relay.js ${relay.url}; floor: bench/floor.html on the same relay`);
     console.log(
       `  sizes: ${SIZES.map(fmt).join(', ')}; each size floods the floor, then the app, each on a fresh page` +
-        (REPEAT > 1 ? `; ${REPEAT} rounds, the median run shown` : ''),
+        (REPEAT > 1 && SIZES.some((n) => n < ONCE_FROM) ? `; ${REPEAT} rounds below ${fmt(ONCE_FROM)} frames, the median run shown` : ''),
     );
     console.log('');
 
@@ -417,9 +420,10 @@ async function main() {
     for (const n of SIZES) {
       const floors = [];
       const apps = [];
-      for (let round = 1; round <= REPEAT; round += 1) {
+      const rounds = n < ONCE_FROM ? REPEAT : 1;
+      for (let round = 1; round <= rounds; round += 1) {
         const started = Date.now();
-        const which = REPEAT > 1 ? ` (${round}/${REPEAT})` : '';
+        const which = rounds > 1 ? ` (${round}/${rounds})` : '';
         process.stderr.write(`[bench] ${fmt(n)} frames${which}: floor... `);
         const floorResult = await runFloor(browser, floor, relay, n);
         process.stderr.write(`${ms(floorResult.render)} ms; app... `);
@@ -435,7 +439,7 @@ async function main() {
       const floorResult = median(floors);
       const app = apps.every((a) => a.completed) ? median(apps) : apps.find((a) => !a.completed);
       const ratio = app.completed ? app.render / floorResult.render : null;
-      results.set(n, { floor: floorResult, app, ratio });
+      results.set(n, { floor: floorResult, app, ratio, floors, apps });
     }
 
     const rows = [];
@@ -444,6 +448,11 @@ async function main() {
       rows.push({ n, kind: 'app', r: app, ratio });
     }
     printTable(rows);
+    for (const [n, { floors, apps }] of results) {
+      if (floors.length < 2) continue;
+      const list = (runs) => runs.map((r) => (r.completed ? ms(r.render) : 'incomplete')).join(', ');
+      console.log(`  ${fmt(n)} rounds, render ms: floor ${list(floors)}; app ${list(apps)}`);
+    }
     console.log('');
     for (const [n, { app }] of results) if (!app.completed) console.log(`app ${fmt(n)}: ${app.why}`);
     printScrolls(results);
