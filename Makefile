@@ -17,7 +17,8 @@ size: build
 	bash scripts/size.sh
 
 # The flood benchmark (issue 8): prints figures and PASS/FAIL per target,
-# exits 0 whenever it could measure. About 5 minutes on 2 cores, more while
-# the app is slow. A quick run: make bench BENCH_ARGS='--sizes 10000,100000'
+# exits 0 whenever it could measure. About 11 minutes on 2 busy cores with
+# today's app (its 1M flood alone takes 5). A quick run:
+# make bench BENCH_ARGS='--sizes 10000,100000'
 bench: build
 	node e2e/bench.js $(BENCH_ARGS)
