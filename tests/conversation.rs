@@ -321,6 +321,15 @@ async fn the_log_follows_at_the_bottom_and_stays_put_while_the_reader_reads_back
         "the divider marks where the unread part starts"
     );
 
+    // Writing a message, scrolled up, takes the reader to it.
+    view.scroll_to(0).await;
+    view.chat.update(|chat| {
+        chat.write("mine");
+    });
+    settle().await;
+    assert!(view.at_bottom(), "the user's own message is shown");
+    assert_eq!(view.texts().last().map(String::as_str), Some("mine"));
+
     // At the bottom again, new entries are followed and not counted.
     view.add(52, 5, "bob");
     settle().await;

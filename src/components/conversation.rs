@@ -340,6 +340,14 @@ impl View {
                 .grow(chat.end(), |index| chat.at_index(index).is_none());
             let new = self.synced..chat.end();
             self.synced = chat.end();
+            // Writing a message takes the reader to it, as it does in any chat.
+            if chat
+                .range(new.clone())
+                .any(|entry| entry.author == Author::Me)
+            {
+                self.viewport.jump_to_end();
+                self.parts.following.set(true);
+            }
             self.announce(chat, new.clone());
             let received = chat.received_count();
             if received > self.seen_received {
