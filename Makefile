@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: dev test tools build size
+.PHONY: dev test tools build size load-check
 
 dev: tools
 	bash scripts/dev.sh
@@ -15,3 +15,7 @@ build: tools
 
 size: build
 	bash scripts/size.sh
+
+# make test three times beside two CPU-bound processes (issue 9).
+load-check: tools
+	bash scripts/load-check.sh
