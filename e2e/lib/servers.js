@@ -33,11 +33,12 @@ function freePort() {
  * Spawns `node servers/<script> --port N ...args` and resolves once it has
  * printed `listening on N`.
  *
- * Returns `{port, url, wsUrl, output(), stop(), kill(), restart()}`:
+ * Returns `{port, url, wsUrl, output(), stop(), kill(), exited(), restart()}`:
  * `url` is `http://127.0.0.1:N`, `wsUrl` is `ws://127.0.0.1:N`; `output()` is
  * everything the server printed; `stop()` sends SIGTERM and `kill()` SIGKILL,
- * both resolving once the process has exited; `restart()` starts the same
- * script with the same arguments on the same port.
+ * both resolving once the process has exited; `exited()` resolves then too,
+ * without signalling it (for a server that ends by itself); `restart()`
+ * starts the same script with the same arguments on the same port.
  */
 async function startServer(script, { port, args = [] } = {}) {
   port ??= await freePort();
@@ -88,6 +89,7 @@ async function startServer(script, { port, args = [] } = {}) {
     output: () => output,
     stop: () => signalAndWait('SIGTERM'),
     kill: () => signalAndWait('SIGKILL'),
+    exited: () => exited,
     restart: () => startServer(script, { port, args }),
   };
 }
@@ -113,7 +115,7 @@ function distDir() {
  *   `received` per sender, `forwarded` per sender), or null while it is
  *   unreachable, so that a wait can poll it across a restart;
  * - `exitAfterNextFrame()`: the relay SIGKILLs itself once it has forwarded
- *   the next frame it receives; `kill()` then resolves once it is gone.
+ *   the next frame it receives; `exited()` resolves once it is gone.
  * `restart()` gives a relay with the same hooks; its counts start from zero.
  */
 async function startRelay({ port } = {}) {

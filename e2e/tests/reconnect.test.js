@@ -445,7 +445,7 @@ test('a message handed over just before the relay died is marked uncertain, not 
     // does not depend on how fast the test reacts.
     await relay.exitAfterNextFrame();
     await alice.chat.send('u1');
-    await relay.kill();
+    await relay.exited();
     await bob.chat.waitForEntry({ kind: 'received', sender: 'Alice', text: 'u1' });
     await alice.chat.waitForEntry(isDisconnected);
     await waitFor(
@@ -481,7 +481,7 @@ test('a message handed over just before the relay died is marked uncertain, not 
     // Discard: u2 is dropped from the log and never sent again.
     await relay.exitAfterNextFrame();
     await alice.chat.send('u2');
-    await relay.kill();
+    await relay.exited();
     await bob.chat.waitForEntry({ kind: 'received', sender: 'Alice', text: 'u2' });
     await waitFor(
       async () => (await entryOf('u2'))?.state === 'uncertain',
