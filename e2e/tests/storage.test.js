@@ -22,11 +22,27 @@ afterEach(async () => {
   await relay?.stop();
 });
 
+/**
+ * Waits until the page has taken its saved outbox over, which it shows by
+ * saving it (or removing it, when empty). It decides only once other tabs
+ * had time to say the outbox is theirs (src/tabs.rs): before that, a resend
+ * would find nothing to resend, and an outbox a test plants would be wiped
+ * by that save.
+ */
+async function waitForOutboxTaken(probe) {
+  await waitFor(
+    async () => (await probe.log()).some((line) => /^session (set|remove) wschat\.outbox$/.test(line)),
+    async () => `the page never took its saved outbox over; its log:\n${(await probe.log()).join('\n')}`,
+  );
+}
+
 test('unreadable saved settings and outbox are discarded with a system line', { timeout: 60_000 }, async () => {
   const { page, errors } = await browser.newPage();
+  const probe = await probeSockets(page);
   const chat = new ChatPage(page);
   await chat.goto(relay.url, { name: 'Ann' });
   await chat.waitForStatus('open');
+  await waitForOutboxTaken(probe);
 
   await page.evaluate(() => {
     localStorage.setItem('wschat.settings', '{"server": ');
@@ -111,6 +127,7 @@ test('an uncertain message survives a reload, still marked, and can be resent', 
 
   await chat.goto(relay.url, { name: 'Ann' });
   await chat.waitForStatus('open');
+  await waitForOutboxTaken(probe);
   await page.evaluate(() =>
     sessionStorage.setItem('wschat.outbox', '[{"name":"Ann","text":"did it arrive?","uncertain":true}]'),
   );
@@ -120,14 +137,9 @@ test('an uncertain message survives a reload, still marked, and can be resent', 
   const entry = page.locator('#chat-text .entry[data-state="uncertain"]', { hasText: 'did it arrive?' });
   await entry.waitFor();
   assert.match(await entry.textContent(), /may not have arrived/);
-  // The page shows the saved entries at once, but takes the saved outbox
-  // over only once other tabs had time to say it is theirs (src/tabs.rs),
-  // and then saves it: until that write a resend would find nothing to
-  // resend.
-  await waitFor(
-    async () => (await probe.log()).includes('session set wschat.outbox'),
-    async () => `the page never took its saved outbox over; its log:\n${(await probe.log()).join('\n')}`,
-  );
+  // The page shows the saved entries at once, but can resend one only once
+  // it has taken the saved outbox over.
+  await waitForOutboxTaken(probe);
   // The link sends what it sends by itself when it takes the outbox over or
   // when the socket opens, both done by now: nothing went out.
   assert.equal(await probe.sentCount(), 0, 'an uncertain message is never resent by itself');
