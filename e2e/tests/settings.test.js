@@ -135,10 +135,9 @@ test('refused settings say why, save nothing and leave the connection alone', { 
 
   assert.equal((await settings.saved.textContent()).trim(), '', '#settings-saved says nothing after a refusal');
   assert.equal(await settings.stored(), null, 'nothing was saved');
-  // A refused change applied anyway would reconnect, and in order: a
-  // message sent now reaches the relay after any new connection of the
-  // page. Once the relay has it, its connection count is the page's last
-  // word on whether it reconnected.
+  // A refused change applied anyway would reconnect. A message sent now
+  // travels after any such reconnect, so once the relay has it, the relay
+  // has seen every connection the page made: it must count one.
   await chat.send('still on the first socket');
   let stats = null;
   await waitUntil(
