@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: dev test tools build size bench
+.PHONY: dev test tools build size bench load-check
 
 dev: tools
 	bash scripts/dev.sh
@@ -22,3 +22,7 @@ size: build
 # make bench BENCH_ARGS='--sizes 10000,100000'
 bench: build
 	node e2e/bench.js $(BENCH_ARGS)
+
+# make test three times beside two CPU-bound processes (issue 9).
+load-check: tools
+	bash scripts/load-check.sh

@@ -74,7 +74,9 @@ function useBrowser() {
       const context = await browser.newContext({ viewport });
       contexts.add(context);
       const page = await context.newPage();
-      page.setDefaultTimeout(10_000);
+      // Generous: a loaded machine slows every step, and a wait that
+      // succeeds returns as soon as its condition holds.
+      page.setDefaultTimeout(30_000);
       const errors = watchErrors(page, { allow });
       return { page, errors };
     },

@@ -1,7 +1,8 @@
 'use strict';
 // Helpers for the reconnect, Socket.IO link and soak specs: a TCP gate that
 // holds one page off a server, waiting for the built app while it is being
-// rebuilt, and small queries on the conversation.
+// rebuilt, small queries on the conversation, and waits on what the servers
+// count (the relay's stats, the Socket.IO server's log).
 
 const fs = require('node:fs');
 const net = require('node:net');
@@ -115,10 +116,19 @@ async function countEntries(chat, predicate) {
 }
 
 /**
- * Polls `check` until it is truthy; throws `describe()` (or the string) after
- * `timeout` ms.
+ * How long a wait that includes a reconnect may take before the test fails:
+ * the backoff's longest delay is 5 s, and a loaded machine adds to every
+ * step. It is a bound for giving up, not a measurement: the backoff itself
+ * is checked on what #status announces.
  */
-async function waitFor(check, describe, { timeout = 10_000, interval = 100 } = {}) {
+const RECONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * Polls `check` until it is truthy; throws `describe()` (or the string) after
+ * `timeout` ms. The default is generous, since a loaded machine slows every
+ * step; a wait that succeeds returns as soon as the check holds.
+ */
+async function waitFor(check, describe, { timeout = 30_000, interval = 100 } = {}) {
   const deadline = Date.now() + timeout;
   for (;;) {
     const value = await check();
@@ -133,9 +143,66 @@ async function receivedTexts(chat, sender) {
   return (await chat.entries()).filter((e) => e.kind === 'received' && e.sender === sender).map((e) => e.text);
 }
 
+/**
+ * Waits until everything `sender` sent through `relay` has arrived, and
+ * returns the relay's stats; the test then asserts on what they say
+ * (`stats.received[sender]`: each message the relay got, in order) and on
+ * what the receivers show. No sleep is needed for "no late duplicate": once
+ * the relay has received as many frames as the sending pages handed to their
+ * sockets, nothing of theirs is still on its way, and once the receivers show
+ * as many entries as the relay forwarded, nothing is still on its way to them.
+ *
+ * - `sent()`: how many frames the sending pages handed to sockets that reach
+ *   this relay (from their socket probes, minus what went to an earlier
+ *   relay);
+ * - `shown()`: how many entries from `sender` the receiving pages show
+ *   (minus those that came through an earlier relay);
+ * - `receivers`: how many other clients each of the sender's frames goes to,
+ *   all connected before the sender sends;
+ * - `atLeast`: how many frames the relay must have received at the least (the
+ *   number of distinct messages expected): before the sender has sent
+ *   anything, every count is zero and equal.
+ */
+async function waitForRelayed(relay, sender, { sent, shown, receivers = 1, atLeast = 1, timeout }) {
+  let seen = null;
+  const done = await waitFor(
+    async () => {
+      const stats = await relay.stats();
+      if (!stats) return false;
+      const received = stats.received[sender] ?? [];
+      const forwarded = stats.forwarded[sender] ?? 0;
+      seen = { sent: await sent(), received, forwarded, shown: await shown(), receivers };
+      return (
+        received.length >= atLeast &&
+        received.length === seen.sent &&
+        forwarded === received.length * receivers &&
+        seen.shown === forwarded &&
+        stats
+      );
+    },
+    () =>
+      `${sender}'s frames never all arrived: the pages sent ${seen?.sent}, the relay received ` +
+      `${JSON.stringify(seen?.received)} (at least ${atLeast} expected) and forwarded ${seen?.forwarded} ` +
+      `(${receivers} per frame), the receivers show ${seen?.shown}`,
+    { timeout },
+  );
+  return done;
+}
+
 /** Lines of the form `<id> connected` that servers/socketio.js printed. */
 function socketioConnections(output) {
   return (output.match(/^\S+ connected$/gm) ?? []).length;
+}
+
+/** How many pongs servers/socketio.js logged for the connection `id` (all connections without one). */
+function socketioPongs(output, id) {
+  const who = id === undefined ? '\\S+' : id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return (output.match(new RegExp(`^${who} pong$`, 'gm')) ?? []).length;
+}
+
+/** The ids of the connections servers/socketio.js logged, in order. */
+function socketioIds(output) {
+  return [...output.matchAll(/^(\S+) connected$/gm)].map((m) => m[1]);
 }
 
 /** A seeded pseudo-random generator (mulberry32), values in [0, 1). */
@@ -152,6 +219,7 @@ function seededRandom(seed) {
 
 module.exports = {
   RECONNECT_FAILURES,
+  RECONNECT_TIMEOUT_MS,
   sleep,
   waitForDist,
   startGate,
@@ -161,6 +229,9 @@ module.exports = {
   countEntries,
   waitFor,
   receivedTexts,
+  waitForRelayed,
   socketioConnections,
+  socketioPongs,
+  socketioIds,
   seededRandom,
 };

@@ -7,7 +7,8 @@ const net = require('node:net');
 const path = require('node:path');
 
 const SERVERS = path.resolve(__dirname, '../servers');
-const READY_TIMEOUT_MS = 10_000;
+// Generous: a loaded machine can take seconds to start Node and its modules.
+const READY_TIMEOUT_MS = 30_000;
 
 /** Children still running, killed if the test process exits without stopping them. */
 const running = new Set();
@@ -32,11 +33,12 @@ function freePort() {
  * Spawns `node servers/<script> --port N ...args` and resolves once it has
  * printed `listening on N`.
  *
- * Returns `{port, url, wsUrl, output(), stop(), kill(), restart()}`:
+ * Returns `{port, url, wsUrl, output(), stop(), kill(), exited(), restart()}`:
  * `url` is `http://127.0.0.1:N`, `wsUrl` is `ws://127.0.0.1:N`; `output()` is
  * everything the server printed; `stop()` sends SIGTERM and `kill()` SIGKILL,
- * both resolving once the process has exited; `restart()` starts the same
- * script with the same arguments on the same port.
+ * both resolving once the process has exited; `exited()` resolves then too,
+ * without signalling it (for a server that ends by itself); `restart()`
+ * starts the same script with the same arguments on the same port.
  */
 async function startServer(script, { port, args = [] } = {}) {
   port ??= await freePort();
@@ -87,6 +89,7 @@ async function startServer(script, { port, args = [] } = {}) {
     output: () => output,
     stop: () => signalAndWait('SIGTERM'),
     kill: () => signalAndWait('SIGKILL'),
+    exited: () => exited,
     restart: () => startServer(script, { port, args }),
   };
 }
@@ -105,9 +108,37 @@ function distDir() {
   return dir;
 }
 
-/** Starts relay.js serving the built app; the page's default `/ws` reaches it. */
-function startRelay({ port } = {}) {
-  return startServer('relay.js', { port, args: ['--static', distDir()] });
+/**
+ * Starts relay.js serving the built app, with its test hooks; the page's
+ * default `/ws` reaches it. Besides what startServer returns, the relay has:
+ * - `stats()`: what the relay saw (`GET /__stats`: `open`, `connections`,
+ *   `received` per sender, `forwarded` per sender), or null while it is
+ *   unreachable, so that a wait can poll it across a restart;
+ * - `exitAfterNextFrame()`: the relay SIGKILLs itself once it has forwarded
+ *   the next frame it receives; `exited()` resolves once it is gone.
+ * `restart()` gives a relay with the same hooks; its counts start from zero.
+ */
+async function startRelay({ port } = {}) {
+  return withRelayHooks(await startServer('relay.js', { port, args: ['--static', distDir(), '--test-hooks'] }));
+}
+
+function withRelayHooks(relay) {
+  const restart = relay.restart;
+  return Object.assign(relay, {
+    async stats() {
+      try {
+        const response = await fetch(`${relay.url}/__stats`, { signal: AbortSignal.timeout(10_000) });
+        return response.ok ? await response.json() : null;
+      } catch {
+        return null;
+      }
+    },
+    async exitAfterNextFrame() {
+      const response = await fetch(`${relay.url}/__exit-after-next-frame`, { method: 'POST' });
+      if (response.status !== 204) throw new Error(`the relay refused exit-after-next-frame: ${response.status}`);
+    },
+    restart: async () => withRelayHooks(await restart()),
+  });
 }
 
 module.exports = { startServer, startRelay, distDir, freePort };

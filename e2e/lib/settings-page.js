@@ -88,8 +88,12 @@ function recordSockets(page) {
   return sockets;
 }
 
-/** Polls `check` (sync or async) until it returns a truthy value, or throws `describe()`. */
-async function waitUntil(check, describe, { timeout = 10_000, interval = 100 } = {}) {
+/**
+ * Polls `check` (sync or async) until it returns a truthy value, or throws
+ * `describe()`. The default timeout is generous, since a loaded machine slows
+ * every step; a wait that succeeds returns as soon as the check holds.
+ */
+async function waitUntil(check, describe, { timeout = 30_000, interval = 100 } = {}) {
   const deadline = Date.now() + timeout;
   for (;;) {
     const value = await check();

@@ -15,6 +15,9 @@
 // - Event `client-message` (msg): logs it, and emits `message` back with
 //   `client-message: <msg>` so that a test can observe it.
 //
+// It prints `<id> connected`, `<id> pong` for each pong the client sends,
+// and `<id> disconnected: <reason>`, for the tests to count.
+//
 // Test hooks, chosen by the text of a `message` event:
 // - `/disconnect`: the server calls socket.disconnect(true); the client
 //   receives the Socket.IO disconnect packet `41`, then the WebSocket closes.
@@ -65,6 +68,11 @@ function silence(socket) {
 
 io.on('connection', (socket) => {
   console.log(`${socket.id} connected`);
+  // Each pong the client answers with is logged, so that a test can count
+  // the pings a client has survived.
+  socket.conn.on('packet', (packet) => {
+    if (packet.type === 'pong') console.log(`${socket.id} pong`);
+  });
   socket.on('disconnect', (reason) => {
     silenced.delete(socket.id);
     console.log(`${socket.id} disconnected: ${reason}`);

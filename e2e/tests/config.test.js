@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { test, before, after } = require('node:test');
 const { useBrowser } = require('../lib/browser');
 const { ChatPage, summarize } = require('../lib/chat-page');
-const { recordSockets } = require('../lib/settings-page');
+const { recordSockets, waitUntil } = require('../lib/settings-page');
 const { startRelay } = require('../lib/servers');
 
 const browser = useBrowser();
@@ -43,6 +43,12 @@ test('?protocol=xml is reported, and the app connects with json on /ws', { timeo
   await chat.send('json after all');
   await chat.waitForEntry({ kind: 'sent', text: 'json after all', state: 'sent' });
   await bob.waitForEntry({ kind: 'received', sender: 'Ann', text: 'json after all' });
+  // Playwright hears of a sent frame over DevTools, which can lag behind
+  // the page and the relay on a loaded machine.
+  await waitUntil(
+    () => sockets[0].sent.length > 0,
+    () => `Playwright never reported the frame sent: ${JSON.stringify(sockets[0].sent)}`,
+  );
   assert.deepEqual(
     sockets[0].sent.map((frame) => JSON.parse(frame)),
     [{ name: 'Ann', msg: 'json after all' }],

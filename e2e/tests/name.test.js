@@ -22,7 +22,7 @@ after(async () => {
 async function waitForSendDisabled(chat, disabled) {
   const selector = disabled ? '#send:disabled' : '#send:enabled';
   try {
-    await chat.target.locator(selector).waitFor({ state: 'attached', timeout: 10_000 });
+    await chat.target.locator(selector).waitFor({ state: 'attached', timeout: 30_000 });
   } catch (error) {
     const [name, message] = [await chat.name.inputValue(), await chat.message.inputValue()];
     throw new Error(

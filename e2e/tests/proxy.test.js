@@ -15,7 +15,9 @@ const { startServer } = require('../lib/servers');
 const REPO = path.resolve(__dirname, '../..');
 const TRUNK_URL = 'http://127.0.0.1:8080/';
 const RELAY_PORT = 3000; // Fixed: Trunk.toml proxies /ws to ws://127.0.0.1:3000/ws.
-const TRUNK_READY_MS = 240_000;
+// Generous: trunk serve builds the app first, which takes minutes on a
+// loaded machine even with a warm cache.
+const TRUNK_READY_MS = 600_000;
 
 const browser = useBrowser();
 

@@ -4,7 +4,7 @@
 // say why next to the field and change nothing.
 
 const assert = require('node:assert/strict');
-const { test, before, after } = require('node:test');
+const { test, before, after, beforeEach, afterEach } = require('node:test');
 const { useBrowser } = require('../lib/browser');
 const { ChatPage, summarize } = require('../lib/chat-page');
 const { SettingsPanel, recordSockets, waitUntil } = require('../lib/settings-page');
@@ -15,11 +15,18 @@ let relay;
 let echo;
 
 before(async () => {
-  relay = await startRelay();
   echo = await startServer('echo.js');
 });
 after(async () => {
-  await Promise.all([relay?.stop(), echo?.stop()]);
+  await echo?.stop();
+});
+// Each test has a relay of its own, so that the relay's counts are that
+// test's alone.
+beforeEach(async () => {
+  relay = await startRelay();
+});
+afterEach(async () => {
+  await relay?.stop();
 });
 
 const isSystem = (text) => (e) => e.kind === 'system' && e.sender === 'websocket' && e.text === text;
@@ -128,8 +135,16 @@ test('refused settings say why, save nothing and leave the connection alone', { 
 
   assert.equal((await settings.saved.textContent()).trim(), '', '#settings-saved says nothing after a refusal');
   assert.equal(await settings.stored(), null, 'nothing was saved');
-  // Give a wrongly applied change time to show.
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // A refused change applied anyway would reconnect. A message sent now
+  // travels after any such reconnect, so once the relay has it, the relay
+  // has seen every connection the page made: it must count one.
+  await chat.send('still on the first socket');
+  let stats = null;
+  await waitUntil(
+    async () => (stats = await relay.stats())?.received.Ann?.includes('still on the first socket'),
+    () => `the relay never received Ann's message: ${JSON.stringify(stats)}`,
+  );
+  assert.equal(stats.connections, 1, 'the relay saw one connection from the page: refused settings did not reconnect');
   const entries = await chat.entries();
   assert.ok(!entries.some(isDisconnected), `the connection was interrupted:\n${summarize(entries)}`);
   assert.equal(entries.filter(isSystem('connected')).length, 1, `reconnected:\n${summarize(entries)}`);

@@ -52,7 +52,10 @@ test('socketio: welcome event, then a message round trip', { timeout: 60_000 }, 
   assert.equal(reply.sender, 'server', 'event `message` shows as `server`');
   assert.match(reply.text, /^.{3} said hello$/);
   assert.ok(sockets[0].sent.includes('42["message","hello"]'), `sent ${JSON.stringify(sockets[0].sent)}`);
-  assert.match(sio.output(), / connected\n/, 'the server saw the Socket.IO connection');
+  await waitUntil(
+    () => / connected\n/.test(sio.output()),
+    () => `the server never logged the Socket.IO connection; it printed:\n${sio.output()}`,
+  );
 
   const entries = await chat.entries();
   assert.ok(

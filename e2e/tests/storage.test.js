@@ -3,26 +3,46 @@
 // and the app goes on: issue 4, "hostile input".
 
 const assert = require('node:assert/strict');
-const { test, before, after } = require('node:test');
+const { test, beforeEach, afterEach } = require('node:test');
 const { useBrowser } = require('../lib/browser');
 const { ChatPage, summarize } = require('../lib/chat-page');
 const { startRelay, freePort } = require('../lib/servers');
+const { probeSockets } = require('../lib/socket-probe');
+const { waitFor, waitForRelayed, receivedTexts } = require('../lib/reconnect-helpers');
 
 const browser = useBrowser();
 let relay;
 
-before(async () => {
+// Each test has a relay of its own, so that the relay's counts are that
+// test's alone.
+beforeEach(async () => {
   relay = await startRelay();
 });
-after(async () => {
+afterEach(async () => {
   await relay?.stop();
 });
 
+/**
+ * Waits until the page has taken its saved outbox over, which it shows by
+ * saving it (or removing it, when empty). It decides only once other tabs
+ * had time to say the outbox is theirs (src/tabs.rs): before that, a resend
+ * would find nothing to resend, and an outbox a test plants would be wiped
+ * by that save.
+ */
+async function waitForOutboxTaken(probe) {
+  await waitFor(
+    async () => (await probe.log()).some((line) => /^session (set|remove) wschat\.outbox$/.test(line)),
+    async () => `the page never took its saved outbox over; its log:\n${(await probe.log()).join('\n')}`,
+  );
+}
+
 test('unreadable saved settings and outbox are discarded with a system line', { timeout: 60_000 }, async () => {
   const { page, errors } = await browser.newPage();
+  const probe = await probeSockets(page);
   const chat = new ChatPage(page);
   await chat.goto(relay.url, { name: 'Ann' });
   await chat.waitForStatus('open');
+  await waitForOutboxTaken(probe);
 
   await page.evaluate(() => {
     localStorage.setItem('wschat.settings', '{"server": ');
@@ -61,6 +81,7 @@ test('a saved outbox from an earlier load of the tab is shown pending and sent o
   const { page, errors } = await browser.newPage({
     allow: [new RegExp(`WebSocket connection to 'ws://127\\.0\\.0\\.1:${deadPort}/' failed`)],
   });
+  const probe = await probeSockets(page);
   const chat = new ChatPage(page);
   const { page: other } = await browser.newPage();
   const bob = new ChatPage(other);
@@ -79,16 +100,25 @@ test('a saved outbox from an earlier load of the tab is shown pending and sent o
   );
   await chat.goto(relay.url, { name: 'Ann' });
   await chat.waitForEntry({ kind: 'sent', text: 'queued two', state: 'sent' });
-  await bob.waitForEntry({ kind: 'received', sender: 'Ann', text: 'queued two' });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // Once the relay has received as many frames as Ann's page handed to its
+  // sockets since it moved, and Bob shows every copy it forwarded, nothing
+  // is still on its way: the relay's count proves "once".
+  const texts = ['queued one', 'queued two'];
+  const stats = await waitForRelayed(relay, 'Ann', {
+    sent: () => probe.sentCount(),
+    shown: async () => (await receivedTexts(bob, 'Ann')).length,
+    atLeast: texts.length,
+  });
+  assert.deepEqual(stats.received.Ann, texts, 'the relay received each once, in order');
   const got = (await bob.entries()).filter((e) => e.kind === 'received').map((e) => e.text);
-  assert.deepEqual(got, ['queued one', 'queued two'], 'each once, in order');
+  assert.deepEqual(got, texts, 'Bob shows each once, in order');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('wschat.outbox')), null, 'the outbox is empty');
   assert.deepEqual(errors, []);
 });
 
 test('an uncertain message survives a reload, still marked, and can be resent', { timeout: 60_000 }, async () => {
   const { page, errors } = await browser.newPage();
+  const probe = await probeSockets(page);
   const chat = new ChatPage(page);
   const { page: other } = await browser.newPage();
   const bob = new ChatPage(other);
@@ -97,6 +127,7 @@ test('an uncertain message survives a reload, still marked, and can be resent', 
 
   await chat.goto(relay.url, { name: 'Ann' });
   await chat.waitForStatus('open');
+  await waitForOutboxTaken(probe);
   await page.evaluate(() =>
     sessionStorage.setItem('wschat.outbox', '[{"name":"Ann","text":"did it arrive?","uncertain":true}]'),
   );
@@ -106,15 +137,22 @@ test('an uncertain message survives a reload, still marked, and can be resent', 
   const entry = page.locator('#chat-text .entry[data-state="uncertain"]', { hasText: 'did it arrive?' });
   await entry.waitFor();
   assert.match(await entry.textContent(), /may not have arrived/);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  assert.deepEqual(
-    (await bob.entries()).filter((e) => e.kind === 'received').map((e) => e.text),
-    [],
-    'an uncertain message is never resent by itself',
-  );
+  // The page shows the saved entries at once, but can resend one only once
+  // it has taken the saved outbox over.
+  await waitForOutboxTaken(probe);
+  // The link sends what it sends by itself when it takes the outbox over or
+  // when the socket opens, both done by now: nothing went out.
+  assert.equal(await probe.sentCount(), 0, 'an uncertain message is never resent by itself');
   await entry.locator('button.resend').click();
-  await bob.waitForEntry({ kind: 'received', sender: 'Ann', text: 'did it arrive?' });
   await chat.waitForEntry({ kind: 'sent', text: 'did it arrive?', state: 'sent' });
+  // One frame reached the relay, the user's resend: had the page resent the
+  // message by itself as well, the relay would count two.
+  const stats = await waitForRelayed(relay, 'Ann', {
+    sent: () => probe.sentCount(),
+    shown: async () => (await receivedTexts(bob, 'Ann')).length,
+  });
+  assert.deepEqual(stats.received.Ann, ['did it arrive?'], 'the relay received it once');
+  assert.deepEqual(await receivedTexts(bob, 'Ann'), ['did it arrive?']);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('wschat.outbox')), null);
   assert.deepEqual(errors, []);
 });

@@ -8,6 +8,8 @@ const { test, before, after } = require('node:test');
 const { useBrowser } = require('../lib/browser');
 const { ChatPage, summarize } = require('../lib/chat-page');
 const { startRelay, freePort } = require('../lib/servers');
+const { probeSockets, probeOf } = require('../lib/socket-probe');
+const { waitForRelayed, receivedTexts } = require('../lib/reconnect-helpers');
 
 const browser = useBrowser();
 let relay;
@@ -23,6 +25,9 @@ test('a copied tab does not send the queue it copied; the original does, once', 
   const deadPort = await freePort();
   const refused = new RegExp(`WebSocket connection to 'ws://127\\.0\\.0\\.1:${deadPort}/' failed`);
   const { page, errors } = await browser.newPage({ allow: [refused] });
+  // The probe counts what each of Ann's tabs hands to its sockets; the
+  // copied window gets it too, since it opens in the same context.
+  const annProbe = await probeSockets(page);
   const ann = new ChatPage(page);
   const { page: bobPage } = await browser.newPage();
   const bob = new ChatPage(bobPage);
@@ -46,20 +51,28 @@ test('a copied tab does not send the queue it copied; the original does, once', 
   await copied.waitForApp();
   await copied.waitForStatus('open');
   await copied.waitForEntry((e) => e.kind === 'system' && e.text.startsWith('this tab was copied'));
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // The copy decided, with that line, that the queue is not its own, and
+  // took an empty one over; its socket is open, so it would have sent the
+  // queue by now.
+  const copyProbe = probeOf(copy);
   const copyEntries = await copied.entries();
   assert.ok(!copyEntries.some((e) => e.kind === 'sent'), `the copy shows the queue:\n${summarize(copyEntries)}`);
-  assert.deepEqual(
-    (await bob.entries()).filter((e) => e.kind === 'received').map((e) => e.text),
-    [],
-    'the copy must not send the original tab\'s queue',
-  );
+  assert.equal(await copyProbe.sentCount(), 0, 'the copy must not send the original tab\'s queue');
 
   // The original tab moves to the live relay and sends its queue, once.
   await ann.goto(relay.url, { name: 'Ann' });
   await ann.waitForEntry({ kind: 'sent', text: 'only once', state: 'sent' });
-  await bob.waitForEntry({ kind: 'received', sender: 'Ann', text: 'only once' });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // Both of Ann's tabs send as Ann. Once the relay has received as many
+  // frames as they handed to their sockets, and Bob and the copy show every
+  // copy it forwarded, nothing is on its way: the relay's count says whether
+  // the queue went out once.
+  const stats = await waitForRelayed(relay, 'Ann', {
+    sent: async () => (await annProbe.sentCount()) + (await copyProbe.sentCount()),
+    shown: async () => (await receivedTexts(bob, 'Ann')).length + (await receivedTexts(copied, 'Ann')).length,
+    receivers: 2,
+  });
+  assert.deepEqual(stats.received.Ann, ['only once'], 'the relay received the queue once, from one tab');
+  assert.equal(await copyProbe.sentCount(), 0, 'the copy sent nothing');
   assert.deepEqual(
     (await bob.entries()).filter((e) => e.kind === 'received').map((e) => e.text),
     ['only once'],
