@@ -452,7 +452,8 @@ test('a message handed over just before the relay died is marked uncertain, not 
       async () => (await entryOf('u1'))?.state === 'uncertain',
       async () => `u1 was not marked uncertain:\n${summarize(await alice.chat.entries())}`,
     );
-    const u1 = alice.page.locator('#chat-text .entry[data-state="uncertain"]', { hasText: 'u1' });
+    // The note and the buttons sit in the entry's row, beside the entry.
+    const u1 = alice.page.locator('#chat-text .row:has(.entry[data-state="uncertain"])', { hasText: 'u1' });
     assert.match(await u1.textContent(), /may not have arrived/);
     assert.equal(await u1.locator('button.resend').count(), 1, 'an uncertain entry offers resend');
     assert.equal(await u1.locator('button.discard').count(), 1, 'an uncertain entry offers discard');

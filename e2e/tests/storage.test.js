@@ -134,7 +134,8 @@ test('an uncertain message survives a reload, still marked, and can be resent', 
   await page.reload();
   await chat.waitForApp();
   await chat.waitForStatus('open');
-  const entry = page.locator('#chat-text .entry[data-state="uncertain"]', { hasText: 'did it arrive?' });
+  // The note and the buttons sit in the entry's row, beside the entry.
+  const entry = page.locator('#chat-text .row:has(.entry[data-state="uncertain"])', { hasText: 'did it arrive?' });
   await entry.waitFor();
   assert.match(await entry.textContent(), /may not have arrived/);
   // The page shows the saved entries at once, but can resend one only once
