@@ -3,7 +3,7 @@
 // modelled on leptos-rs/leptos examples/counters/e2e. It works on a Page or
 // on a Frame, so the screenshot test can drive two chats in iframes.
 
-const UI_TIMEOUT_MS = 10_000;
+const UI_TIMEOUT_MS = 30_000;
 
 class ChatPage {
   /** @param {import('playwright-core').Page | import('playwright-core').Frame} target */

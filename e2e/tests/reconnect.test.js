@@ -488,7 +488,7 @@ test('a message handed over just before the relay died is marked uncertain, not 
       async () => (await entryOf('u2'))?.state === 'uncertain',
       async () => `u2 was not marked uncertain:\n${summarize(await alice.chat.entries())}`,
     );
-    await alice.page.locator('#chat-text .entry[data-state="uncertain"]', { hasText: 'u2' }).locator('button.discard').click();
+    await alice.page.locator('#chat-text .row:has(.entry[data-state="uncertain"])', { hasText: 'u2' }).locator('button.discard').click();
     await waitFor(
       async () => (await entryOf('u2')) === undefined,
       async () => `u2 was not removed by discard:\n${summarize(await alice.chat.entries())}`,
