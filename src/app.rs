@@ -61,26 +61,22 @@ pub fn App() -> impl IntoView {
     // it that callbacks can hold.
     let connection = StoredValue::new_local(Connection::start(link, Outputs { chat, status }));
 
-    // The saved messages are this tab's only if no other live tab holds
-    // them: a duplicated tab starts with a copy of its opener's storage.
-    let owner = tabs::claim(move |copied| {
-        if copied {
-            let ids = restored.iter().chain(&uncertain).map(|message| message.id);
-            let mut events: Vec<ChatEvent> = ids.map(ChatEvent::Discard).collect();
-            if !events.is_empty() {
-                events.push(ChatEvent::System(
-                    "this tab was copied from another open tab; its unsent messages stay with that tab"
-                        .to_owned(),
-                ));
-            }
-            chat.update(|chat| chat.at(js_sys::Date::now()).apply_all(events));
-            connection.with_value(|connection| connection.adopt(Vec::new(), Vec::new()));
-        } else {
-            connection.with_value(|connection| connection.adopt(restored, uncertain));
-        }
-    });
-    // The owner answers other tabs for as long as the app lives.
+    // The saved messages join the ledger at once, so that Discard and new
+    // messages see them, but go out only once the claim says they are
+    // this tab's: a duplicated tab starts with a copy of its opener's
+    // storage.
+    connection.with_value(|connection| connection.restore(restored, uncertain));
+    let owner =
+        tabs::claim(move |owner| connection.with_value(|connection| connection.claimed(owner)));
+    // Without Web Locks, the owner answers other tabs for as long as the
+    // app lives.
     let _owner = StoredValue::new_local(owner);
+
+    // The page may unload: what is in flight is saved, to come back
+    // uncertain after a reload, unless it was delivered by now.
+    let _ = window_event_listener(ev::pagehide, move |_| {
+        connection.with_value(Connection::page_hide)
+    });
 
     // The connection retries at once when the network or the tab comes back.
     // These listeners live as long as the page. Coming online counts in a
@@ -96,7 +92,7 @@ pub fn App() -> impl IntoView {
     });
 
     let on_name = Callback::new(move |new_name: String| {
-        storage::write(Area::Local, NAME_KEY, &new_name);
+        let _ = storage::write(Area::Local, NAME_KEY, &new_name);
         connection.with_value(|connection| connection.set_name(&new_name));
         name.set(new_name);
     });
@@ -111,7 +107,7 @@ pub fn App() -> impl IntoView {
         Callback::new(move |id| connection.with_value(|connection| connection.resend(id)));
     let on_settings = Callback::new(move |settings: SavedSettings| {
         let json = settings.to_json();
-        storage::write(Area::Local, SETTINGS_KEY, &json);
+        let _ = storage::write(Area::Local, SETTINGS_KEY, &json);
         // The URL still wins: apply what the page would load now.
         let Loaded { config, .. } = config::load(&query, Some(&json), None);
         let codec = Codec::new(config.protocol, &config.event);

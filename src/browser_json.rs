@@ -49,12 +49,17 @@ impl JsonValue for BrowserJson {
         if !self.is_object() {
             return None;
         }
-        // Own members only: every object inherits `constructor` and the like.
+        // Own members only: every object inherits `constructor` and the
+        // like. Not `Object.hasOwn`, which older browsers lack: calling it
+        // there would throw through the connection's event.
         let key = JsValue::from_str(name);
-        if !Object::has_own(self.0.unchecked_ref::<Object>(), &key) {
+        let own = Object::get_own_property_descriptor(self.0.unchecked_ref::<Object>(), &key);
+        if own.is_undefined() {
             return None;
         }
-        Reflect::get(&self.0, &key).ok().map(BrowserJson)
+        Reflect::get(&own, &JsValue::from_str("value"))
+            .ok()
+            .map(BrowserJson)
     }
 
     fn to_json(&self) -> String {

@@ -5,7 +5,9 @@
 //! when dropped, and a batch that applies incoming chat events to the
 //! conversation once per animation frame. Each socket has a generation
 //! number; events of any socket but the current one are dropped, so timers
-//! and listeners of an old socket never reach a new one.
+//! and listeners of an old socket never reach a new one. Every event runs
+//! inside a JavaScript `try`, so that whatever a browser call throws ends
+//! that event only, and never leaves the shell borrowed.
 
 use std::{
     cell::RefCell,
@@ -15,12 +17,12 @@ use std::{
 
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, MessageEvent};
 
 use crate::{
     chat::{Chat, ChatEvent, EntryId},
-    link::{CloseInfo, Driver, Link, Status},
+    link::{CloseInfo, Driver, Input, Link, Owner, Status},
     outbox::{write_saved, Queued, Saved},
     protocol::{Codec, Frame},
     storage::{self, Area, OUTBOX_KEY},
@@ -113,14 +115,143 @@ impl Connection {
             })
         });
         let connection = Connection { shell };
-        connection.with(|link, driver| link.connect(driver));
+        connection.apply(Input::Connect);
         connection
     }
 
     /// Shows the user's message at once, pending, and queues it.
     pub fn send(&self, name: &str, text: &str) {
         let (name, text) = (name.to_owned(), text.to_owned());
-        self.with(move |link, driver| {
+        run(&self.shell, Event::Write { name, text });
+    }
+
+    /// Opens a fresh socket now.
+    pub fn reconnect(&self) {
+        self.apply(Input::Connect);
+    }
+
+    /// Closes the socket and stays closed until asked to reconnect.
+    pub fn disconnect(&self) {
+        self.apply(Input::Disconnect);
+    }
+
+    /// The tab was hidden or shown.
+    pub fn visibility_changed(&self) {
+        run(&self.shell, Event::Visibility);
+    }
+
+    /// The browser came back online or the tab became visible.
+    pub fn nudge(&self) {
+        self.apply(Input::Nudge);
+    }
+
+    pub fn set_name(&self, name: &str) {
+        self.apply(Input::Rename(name.to_owned()));
+    }
+
+    /// Moves to another server or protocol.
+    pub fn reconfigure(&self, codec: Codec, server: String) {
+        self.apply(Input::Reconfigure { codec, server });
+    }
+
+    /// Takes the messages an earlier load of this tab saved, holding them
+    /// until [`Connection::claimed`].
+    pub fn restore(&self, queued: Vec<Queued>, uncertain: Vec<Queued>) {
+        self.apply(Input::Restore { queued, uncertain });
+    }
+
+    /// The tab claim said whose the restored messages are.
+    pub fn claimed(&self, owner: Owner) {
+        self.apply(Input::Claimed(owner));
+    }
+
+    /// Sends an uncertain message again.
+    pub fn resend(&self, id: EntryId) {
+        self.apply(Input::Resend(id));
+    }
+
+    /// Drops a message the user no longer wants sent.
+    pub fn discard(&self, id: EntryId) {
+        self.apply(Input::Discard(id));
+    }
+
+    /// The page is hiding (`pagehide`), and may be about to unload.
+    pub fn page_hide(&self) {
+        self.apply(Input::PageHide);
+    }
+
+    fn apply(&self, input: Input) {
+        run(&self.shell, Event::Link(input));
+    }
+}
+
+/// Something for the shell to do: every event goes through [`run`].
+enum Event {
+    /// An input for the link.
+    Link(Input),
+    /// An input from socket `generation`: dropped unless that socket is
+    /// still the current one.
+    Socket(u64, Input),
+    /// The user wrote a message: it shows at once, then is queued.
+    Write { name: String, text: String },
+    /// The tab was hidden or shown.
+    Visibility,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Reflect.apply(act, undefined, [])`: calls `act`, and returns what
+    /// it threw as an error.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = apply, catch)]
+    fn call_caught(
+        act: &mut dyn FnMut(),
+        this: &JsValue,
+        arguments: &js_sys::Array,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// Runs `event` on the shell. Events never nest (each comes from its own
+/// task or timer), so the borrow succeeds; if it ever did not, the event is
+/// dropped rather than the page killed.
+///
+/// WebAssembly does not unwind: a JavaScript exception thrown while the
+/// event runs (by a browser call, or by an import an older browser lacks)
+/// leaves its frames without running their drops. So the event runs
+/// inside a JavaScript `try`, and the borrow is taken and released out
+/// here, where the exception never passes: the event ends, the page says
+/// so, and the next event runs.
+fn run(shell: &RefCell<Shell>, event: Event) {
+    let Ok(mut shell) = shell.try_borrow_mut() else {
+        return;
+    };
+    let Shell { link, driver } = &mut *shell;
+    let mut event = Some(event);
+    let caught = call_caught(
+        &mut || {
+            if let Some(event) = event.take() {
+                handle(event, link, driver);
+            }
+        },
+        &JsValue::UNDEFINED,
+        &js_sys::Array::new(),
+    );
+    if let Err(error) = caught {
+        driver.chat(ChatEvent::System(format!(
+            "the browser failed in the middle of an event ({}); the connection goes on",
+            js_text(&error)
+        )));
+    }
+}
+
+fn handle(event: Event, link: &mut Link, driver: &mut Browser) {
+    match event {
+        Event::Link(input) => link.apply(input, driver),
+        Event::Socket(generation, input) => {
+            if driver.generation == generation && driver.socket.is_some() {
+                link.apply(input, driver);
+            }
+        }
+        Event::Write { name, text } => {
             driver.flush_batch();
             let Some(id) = driver
                 .outputs
@@ -129,86 +260,17 @@ impl Connection {
             else {
                 return;
             };
-            link.write(Queued { id, name, text }, driver);
-        });
-    }
-
-    /// Opens a fresh socket now.
-    pub fn reconnect(&self) {
-        self.with(|link, driver| link.connect(driver));
-    }
-
-    /// Closes the socket and stays closed until asked to reconnect.
-    pub fn disconnect(&self) {
-        self.with(|link, driver| link.disconnect(driver));
-    }
-
-    /// The tab was hidden or shown.
-    pub fn visibility_changed(&self) {
-        self.with(|_, driver| driver.visibility_changed());
-    }
-
-    /// The browser came back online or the tab became visible.
-    pub fn nudge(&self) {
-        self.with(|link, driver| link.nudge(driver));
-    }
-
-    pub fn set_name(&self, name: &str) {
-        self.with(|link, _| link.set_name(name));
-    }
-
-    /// Moves to another server or protocol.
-    pub fn reconfigure(&self, codec: Codec, server: String) {
-        self.with(move |link, driver| link.reconfigure(codec, server, driver));
-    }
-
-    /// Takes over the messages an earlier load of this tab saved.
-    pub fn adopt(&self, queued: Vec<Queued>, uncertain: Vec<Queued>) {
-        self.with(move |link, driver| link.adopt(queued, uncertain, driver));
-    }
-
-    /// Sends an uncertain message again.
-    pub fn resend(&self, id: EntryId) {
-        self.with(|link, driver| link.resend(id, driver));
-    }
-
-    /// Drops a message the user no longer wants sent.
-    pub fn discard(&self, id: EntryId) {
-        self.with(|link, driver| link.discard(id, driver));
-    }
-
-    /// The page is hiding (`pagehide`), and may be about to unload.
-    pub fn page_hide(&self) {
-        self.with(|link, driver| link.page_hide(driver));
-    }
-
-    fn with(&self, act: impl FnOnce(&mut Link, &mut Browser)) {
-        run(&self.shell, act);
-    }
-}
-
-/// Runs `act` on the shell. Events never nest (each comes from its own
-/// task or timer), so the borrow succeeds; if it ever did not, the event is
-/// dropped rather than the page killed.
-fn run(shell: &RefCell<Shell>, act: impl FnOnce(&mut Link, &mut Browser)) {
-    if let Ok(mut shell) = shell.try_borrow_mut() {
-        let Shell { link, driver } = &mut *shell;
-        act(link, driver);
-    }
-}
-
-/// Runs `act` only if socket `generation` is still the current one.
-fn run_for_socket(
-    me: &Weak<RefCell<Shell>>,
-    generation: u64,
-    act: impl FnOnce(&mut Link, &mut Browser),
-) {
-    let Some(shell) = me.upgrade() else { return };
-    run(&shell, |link, driver| {
-        if driver.generation == generation && driver.socket.is_some() {
-            act(link, driver);
+            link.apply(Input::Write(Queued { id, name, text }), driver);
         }
-    });
+        Event::Visibility => driver.visibility_changed(),
+    }
+}
+
+/// Gives the link an input of socket `generation`.
+fn run_for_socket(me: &Weak<RefCell<Shell>>, generation: u64, input: Input) {
+    if let Some(shell) = me.upgrade() {
+        run(&shell, Event::Socket(generation, input));
+    }
 }
 
 /// A frame as the link reads it: text, or the bytes of a binary frame
@@ -228,7 +290,11 @@ impl Browser {
     }
 
     fn schedule_flush(&mut self) {
-        if self.batch.borrow().scheduled.is_none() {
+        if self
+            .batch
+            .try_borrow()
+            .is_ok_and(|batch| batch.scheduled.is_none())
+        {
             let how = if document().hidden() {
                 Flush::Timer
             } else {
@@ -241,13 +307,17 @@ impl Browser {
     /// The tab was hidden or shown: a batch waiting for an animation frame
     /// in a tab that just hid would wait until it is shown again.
     fn visibility_changed(&mut self) {
-        let waiting = self.batch.borrow().scheduled;
+        let waiting = self
+            .batch
+            .try_borrow()
+            .ok()
+            .and_then(|batch| batch.scheduled);
         if waiting == Some(Flush::Frame) && document().hidden() {
             schedule(&self.batch, self.outputs.chat, Flush::Timer);
         }
     }
 
-    fn timer(&self, delay: Duration, act: fn(&mut Link, &mut Browser)) -> Timeout {
+    fn timer(&self, delay: Duration, input: Input) -> Timeout {
         let me = self.me.clone();
         // setTimeout takes a signed 32-bit delay: anything longer would wrap
         // to a negative delay and fire at once.
@@ -256,7 +326,7 @@ impl Browser {
             .min(i32::MAX as u32);
         Timeout::new(millis, move || {
             if let Some(shell) = me.upgrade() {
-                run(&shell, act);
+                run(&shell, Event::Link(input));
             }
         })
     }
@@ -312,12 +382,12 @@ impl Driver for Browser {
         self.generation += 1;
         let (me, generation) = (self.me.clone(), self.generation);
         let on_open = Closure::<dyn FnMut()>::new(move || {
-            run_for_socket(&me, generation, |link, driver| link.opened(driver));
+            run_for_socket(&me, generation, Input::Opened);
         });
         let me = self.me.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let frame = frame_of(&event);
-            run_for_socket(&me, generation, |link, driver| link.received(frame, driver));
+            run_for_socket(&me, generation, Input::Received(frame));
         });
         let me = self.me.clone();
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
@@ -325,7 +395,7 @@ impl Driver for Browser {
                 code: event.code(),
                 reason: event.reason(),
             };
-            run_for_socket(&me, generation, |link, driver| link.closed(close, driver));
+            run_for_socket(&me, generation, Input::Closed(close));
         });
         // An error event is always followed by a close event, which says
         // all the link needs.
@@ -366,12 +436,11 @@ impl Driver for Browser {
     }
 
     fn set_retry(&mut self, delay: Option<Duration>) {
-        self.retry = delay.map(|delay| self.timer(delay, |link, driver| link.retry_due(driver)));
+        self.retry = delay.map(|delay| self.timer(delay, Input::RetryDue));
     }
 
     fn set_watchdog(&mut self, delay: Option<Duration>) {
-        self.watchdog =
-            delay.map(|delay| self.timer(delay, |link, driver| link.watchdog_due(driver)));
+        self.watchdog = delay.map(|delay| self.timer(delay, Input::WatchdogDue));
     }
 
     fn random(&mut self) -> f64 {
@@ -386,7 +455,9 @@ impl Driver for Browser {
     }
 
     fn chat(&mut self, event: ChatEvent) {
-        self.batch.borrow_mut().events.push(event);
+        if let Ok(mut batch) = self.batch.try_borrow_mut() {
+            batch.events.push(event);
+        }
         self.schedule_flush();
     }
 
@@ -394,12 +465,17 @@ impl Driver for Browser {
         self.outputs.status.set(status);
     }
 
-    fn save_outbox(&mut self, saved: &[Saved]) {
+    fn save_outbox(&mut self, saved: &[Saved]) -> Result<(), String> {
         if saved.is_empty() {
             storage::remove(Area::Session, OUTBOX_KEY);
-        } else {
-            storage::write(Area::Session, OUTBOX_KEY, &write_saved(saved));
+            return Ok(());
         }
+        storage::write(Area::Session, OUTBOX_KEY, &write_saved(saved)).map_err(|error| {
+            // An older saved form must not stay behind to be sent after a
+            // reload: the messages it held may be settled by now.
+            storage::remove(Area::Session, OUTBOX_KEY);
+            js_text(&error)
+        })
     }
 }
 

@@ -46,7 +46,9 @@ pub trait Driver {
     /// The connection's state changed.
     fn status(&mut self, status: Status);
     /// The ledger changed: save its saved form, or remove it if empty.
-    fn save_outbox(&mut self, saved: &[Saved]);
+    /// When the browser refuses to store it, remove any older form, so
+    /// that a reload cannot send what it holds, and say why.
+    fn save_outbox(&mut self, saved: &[Saved]) -> Result<(), String>;
 }
 
 /// The connection state as the page shows it in `#status[data-state]`.
@@ -159,17 +161,53 @@ pub enum Input {
     /// The user discarded a message that had not gone out, or whose
     /// delivery is uncertain.
     Discard(EntryId),
-    /// Messages saved by an earlier load of this tab.
-    Adopt {
+    /// Messages saved by an earlier load of this tab. They join the
+    /// ledger at once, so that a discard, a resend or a new message sees
+    /// them and the saved form keeps them, but nothing goes out until
+    /// [`Input::Claimed`] says whose they are.
+    Restore {
         queued: Vec<Queued>,
         uncertain: Vec<Queued>,
     },
+    /// Whose the restored messages are: a duplicated tab starts with a
+    /// copy of its original's saved messages.
+    Claimed(Owner),
     /// Switch to another server or protocol, and connect to it.
     Reconfigure { codec: Codec, server: String },
     /// The name that later messages and connects use.
     Rename(String),
     /// The page is hiding, and may be about to unload.
     PageHide,
+}
+
+/// Whose the messages restored from the saved form are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// This tab's own, from an earlier load of it: they go out.
+    ThisTab,
+    /// Another live tab's, which this tab was copied from: they stay with
+    /// it, and leave this tab's ledger.
+    AnotherTab,
+}
+
+/// Whether the link may send yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Claim {
+    /// Nothing is held back.
+    Settled,
+    /// Messages were restored and it is not known yet whose they are:
+    /// nothing goes out, so that a copied tab cannot send its original's
+    /// queue, and nothing is sent ahead of them. Their ids.
+    Pending(Vec<EntryId>),
+}
+
+/// Whether the browser stores the saved form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Storing {
+    Works,
+    /// A write failed, and the user was told; a later write that stores
+    /// messages ends it.
+    Fails,
 }
 
 /// The connection's state machine.
@@ -179,6 +217,8 @@ pub struct Link {
     phase: Phase,
     backoff: Backoff,
     ledger: Ledger,
+    claim: Claim,
+    storing: Storing,
     url: String,
     /// When the server last gave the heartbeat it promised, for the
     /// silence watchdog.
@@ -193,6 +233,8 @@ impl Link {
             phase: Phase::Idle,
             backoff,
             ledger: Ledger::default(),
+            claim: Claim::Settled,
+            storing: Storing::Works,
             url: String::new(),
             last_heartbeat_ms: 0.0,
             inbound: Vec::new(),
@@ -262,9 +304,29 @@ impl Link {
                     driver.chat(ChatEvent::Discard(id));
                 }
             }
-            Input::Adopt { queued, uncertain } => {
+            Input::Restore { queued, uncertain } => {
+                let mut ids = queued.iter().chain(&uncertain).map(|message| message.id);
+                match &mut self.claim {
+                    Claim::Pending(held) => held.extend(ids),
+                    // Nothing restored, nothing to hold back.
+                    Claim::Settled => match ids.next() {
+                        Some(first) => {
+                            self.claim = Claim::Pending(std::iter::once(first).chain(ids).collect())
+                        }
+                        None => return,
+                    },
+                }
                 self.ledger.adopt(queued, uncertain);
                 self.save(driver);
+            }
+            Input::Claimed(owner) => {
+                let Claim::Pending(restored) = std::mem::replace(&mut self.claim, Claim::Settled)
+                else {
+                    return;
+                };
+                if owner == Owner::AnotherTab {
+                    self.disown(restored, driver);
+                }
                 self.flush(driver);
             }
             Input::Reconfigure { codec, server } => {
@@ -416,8 +478,41 @@ impl Link {
         }
     }
 
-    fn save(&self, driver: &mut dyn Driver) {
-        driver.save_outbox(&self.ledger.saved());
+    /// Saves the ledger's saved form. Where the browser refuses, the
+    /// driver has removed any older form, so nothing stale is sent after a
+    /// reload; the messages stay here, and the user is told once.
+    fn save(&mut self, driver: &mut dyn Driver) {
+        let saved = self.ledger.saved();
+        match (driver.save_outbox(&saved), self.storing) {
+            (Err(why), Storing::Works) => {
+                self.storing = Storing::Fails;
+                driver.chat(ChatEvent::System(format!(
+                    "this browser cannot store unsent messages ({why}); they stay in this page, and a reload would lose them"
+                )));
+            }
+            (Ok(()), Storing::Fails) if !saved.is_empty() => self.storing = Storing::Works,
+            _ => {}
+        }
+    }
+
+    /// The restored messages belong to the tab this one was copied from:
+    /// they leave the ledger and the conversation, unless the user
+    /// discarded them already.
+    fn disown(&mut self, restored: Vec<EntryId>, driver: &mut dyn Driver) {
+        let mut any = false;
+        for id in restored {
+            if self.ledger.discard(id) {
+                driver.chat(ChatEvent::Discard(id));
+                any = true;
+            }
+        }
+        if any {
+            self.save(driver);
+            driver.chat(ChatEvent::System(
+                "this tab was copied from another open tab; its unsent messages stay with that tab"
+                    .to_owned(),
+            ));
+        }
     }
 
     fn unreachable(&mut self, why: String, driver: &mut dyn Driver) {
@@ -496,7 +591,7 @@ impl Link {
 
     /// Sends queued messages, in order, while the session is ready.
     fn flush(&mut self, driver: &mut dyn Driver) {
-        if self.phase != (Phase::Open { ready: true }) {
+        if self.phase != (Phase::Open { ready: true }) || self.claim != Claim::Settled {
             return;
         }
         let now = driver.now_ms();
@@ -582,8 +677,17 @@ impl Link {
         self.apply(Input::Discard(id), driver);
     }
 
-    pub fn adopt(&mut self, queued: Vec<Queued>, uncertain: Vec<Queued>, driver: &mut dyn Driver) {
-        self.apply(Input::Adopt { queued, uncertain }, driver);
+    pub fn restore(
+        &mut self,
+        queued: Vec<Queued>,
+        uncertain: Vec<Queued>,
+        driver: &mut dyn Driver,
+    ) {
+        self.apply(Input::Restore { queued, uncertain }, driver);
+    }
+
+    pub fn claimed(&mut self, owner: Owner, driver: &mut dyn Driver) {
+        self.apply(Input::Claimed(owner), driver);
     }
 
     pub fn reconfigure(&mut self, codec: Codec, server: String, driver: &mut dyn Driver) {

@@ -1,8 +1,9 @@
 //! The browser's localStorage and sessionStorage, behind plain functions.
 //!
 //! Storage can be missing (a privacy mode), full, or hold anything at all:
-//! every read may fail and every write is best effort.
+//! every read may fail, and so may every write, which says why.
 
+use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
 /// The user's name, kept across visits.
@@ -25,9 +26,11 @@ pub fn read(area: Area, key: &str) -> Option<String> {
     storage(area)?.get_item(key).ok().flatten()
 }
 
-/// Writes a value; returns false when the browser refused.
-pub fn write(area: Area, key: &str, value: &str) -> bool {
-    storage(area).is_some_and(|storage| storage.set_item(key, value).is_ok())
+/// Writes a value; the error is what the browser threw (a quota error,
+/// say), or a string when it has no such storage at all.
+pub fn write(area: Area, key: &str, value: &str) -> Result<(), JsValue> {
+    let storage = storage(area).ok_or_else(|| JsValue::from_str("storage is disabled"))?;
+    storage.set_item(key, value)
 }
 
 pub fn remove(area: Area, key: &str) {

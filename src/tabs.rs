@@ -2,29 +2,58 @@
 //!
 //! A duplicated tab, or a window opened with `window.open`, starts with a
 //! copy of its opener's sessionStorage, outbox included. Left alone, both
-//! tabs would send that queue. So each tab keeps a token beside its outbox,
-//! and on start asks over a BroadcastChannel whether a live tab holds the
-//! same token. If one answers, this tab is the copy: the queue stays with
-//! the original, and this tab takes a token of its own. A reload finds no
-//! other holder and keeps its queue.
+//! tabs would send that queue. So each tab keeps a token beside its outbox
+//! and holds a Web Lock named after it for as long as its page lives. The
+//! browser holds the lock for the page, so a busy tab (its main thread
+//! blocked) or a frozen one still holds it. On start, a tab asks for its
+//! token's lock if it is free: a reload finds it free, since the page
+//! that held it is gone, and keeps its queue; a copy finds it held, leaves
+//! the queue to the original, and takes a token of its own. No timeout
+//! decides.
+//!
+//! Where the browser has no Web Locks (an http page on another host than
+//! localhost is not a secure context), the tab asks over a BroadcastChannel
+//! instead whether a live tab holds the token, and waits a moment for the
+//! answer: a tab too busy to answer in time is taken for gone.
 
 use std::{cell::Cell, rc::Rc, time::Duration};
 
+use js_sys::{Object, Promise, Reflect};
 use leptos::prelude::set_timeout;
-use wasm_bindgen::{closure::Closure, JsCast};
+use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
-use crate::storage::{self, Area};
+use crate::{
+    link::Owner,
+    storage::{self, Area},
+};
 
 /// sessionStorage key of this tab's token.
 pub const TAB_KEY: &str = "wschat.tab";
+const LOCK_PREFIX: &str = "wschat.tab:";
 const CHANNEL: &str = "wschat.tabs";
-/// How long to wait for an owner's answer. Live tabs answer in a few
-/// milliseconds; a throttled background tab may take longer, but a tab that
-/// slow is not sending either.
+/// Without Web Locks: how long to wait for an owner's answer. Live tabs
+/// answer in a few milliseconds.
 const ANSWER_WAIT: Duration = Duration::from_millis(300);
 
-/// Answers other tabs' questions for as long as the page lives.
+#[wasm_bindgen]
+extern "C" {
+    /// The Web Locks API's `navigator.locks`.
+    #[derive(Clone)]
+    type LockManager;
+
+    /// `locks.request(name, options, callback)`.
+    #[wasm_bindgen(method, catch)]
+    fn request(
+        this: &LockManager,
+        name: &str,
+        options: &JsValue,
+        callback: &JsValue,
+    ) -> Result<Promise, JsValue>;
+}
+
+/// Without Web Locks: answers other tabs' questions for as long as the
+/// page lives.
 pub struct TabOwner {
     channel: BroadcastChannel,
     _listener: Closure<dyn FnMut(MessageEvent)>,
@@ -37,14 +66,89 @@ impl Drop for TabOwner {
     }
 }
 
-/// Claims this tab's token, then calls `decided(copied)`: true when another
-/// live tab holds the same token, so the saved outbox is not this tab's.
-/// Without BroadcastChannel it decides at once that the tab is no copy.
-pub fn claim(decided: impl FnOnce(bool) + 'static) -> Option<TabOwner> {
+/// The decision's callback, called once, by whichever path decides first.
+type Decided = Rc<Cell<Option<Box<dyn FnOnce(Owner)>>>>;
+
+fn decide(decided: &Decided, owner: Owner) {
+    if let Some(decided) = decided.take() {
+        decided(owner);
+    }
+}
+
+/// Claims this tab's token, then calls `decided` with whose the saved
+/// outbox is: [`Owner::AnotherTab`] when another live tab holds the same
+/// token. Without Web Locks or BroadcastChannel it decides at once that
+/// the outbox is this tab's.
+pub fn claim(decided: impl FnOnce(Owner) + 'static) -> Option<TabOwner> {
     let token = storage::read(Area::Session, TAB_KEY).unwrap_or_else(new_token);
-    storage::write(Area::Session, TAB_KEY, &token);
+    let _ = storage::write(Area::Session, TAB_KEY, &token);
+    let decided: Decided = Rc::new(Cell::new(Some(Box::new(decided))));
+    match lock_manager() {
+        Some(locks) => {
+            claim_with_lock(locks, &token, decided);
+            None
+        }
+        None => claim_by_asking(&token, decided),
+    }
+}
+
+fn lock_manager() -> Option<LockManager> {
+    let navigator = web_sys::window()?.navigator();
+    let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
+    locks.is_object().then(|| locks.unchecked_into())
+}
+
+/// Takes the token's lock if it is free, and holds it for the page's life;
+/// if another tab holds it, this tab is a copy, and holds a lock on a new
+/// token instead. (A browser that refuses locks here, in an opaque origin,
+/// has no sessionStorage either, so nothing was restored to wait for.)
+fn claim_with_lock(locks: LockManager, token: &str, decided: Decided) {
+    let options = Object::new();
+    let _ = Reflect::set(&options, &JsValue::from_str("ifAvailable"), &JsValue::TRUE);
+    let name = lock_name(token);
+    let on_lock = {
+        let (locks, name) = (locks.clone(), name.clone());
+        move |lock: JsValue| {
+            if lock.is_null() {
+                let token = new_token();
+                let _ = storage::write(Area::Session, TAB_KEY, &token);
+                hold(&locks, &lock_name(&token));
+                decide(&decided, Owner::AnotherTab);
+            } else {
+                // This request lets the lock go as this callback returns,
+                // to the one queued here, which keeps it: no other tab can
+                // take it in between.
+                hold(&locks, &name);
+                decide(&decided, Owner::ThisTab);
+            }
+        }
+    };
+    let on_lock = Closure::wrap(Box::new(on_lock) as Box<dyn FnMut(JsValue)>).into_js_value();
+    let _ = locks.request(&name, &options, &on_lock);
+}
+
+/// Asks for the lock `name` and keeps it until the page goes. Its callback
+/// is `Promise.race.bind(Promise, [])`, which returns a promise that never
+/// settles: no closure to keep.
+fn hold(locks: &LockManager, name: &str) {
+    let promise =
+        Reflect::get(&js_sys::global(), &JsValue::from_str("Promise")).unwrap_or_default();
+    let race = Reflect::get(&promise, &JsValue::from_str("race")).unwrap_or_default();
+    let forever = race
+        .unchecked_into::<js_sys::Function>()
+        .bind1(&promise, &js_sys::Array::new());
+    let _ = locks.request(name, &Object::new(), &forever);
+}
+
+fn lock_name(token: &str) -> String {
+    format!("{LOCK_PREFIX}{token}")
+}
+
+/// Without Web Locks: asks over a BroadcastChannel whether a live tab holds
+/// the token, and decides when the answer wait ends.
+fn claim_by_asking(token: &str, decided: Decided) -> Option<TabOwner> {
     let Ok(channel) = BroadcastChannel::new(CHANNEL) else {
-        decided(false);
+        decide(&decided, Owner::ThisTab);
         return None;
     };
     let copied = Rc::new(Cell::new(false));
@@ -67,11 +171,12 @@ pub fn claim(decided: impl FnOnce(bool) + 'static) -> Option<TabOwner> {
     let _ = channel.post_message(&format!("ask:{token}").into());
     set_timeout(
         move || {
-            let copied = copied.get();
-            if copied {
-                storage::write(Area::Session, TAB_KEY, &new_token());
+            if copied.get() {
+                let _ = storage::write(Area::Session, TAB_KEY, &new_token());
+                decide(&decided, Owner::AnotherTab);
+            } else {
+                decide(&decided, Owner::ThisTab);
             }
-            decided(copied);
         },
         ANSWER_WAIT,
     );

@@ -304,7 +304,12 @@ impl Driver for Loose {
     }
     fn chat(&mut self, _: ChatEvent) {}
     fn status(&mut self, _: Status) {}
-    fn save_outbox(&mut self, _: &[Saved]) {}
+    fn save_outbox(&mut self, _: &[Saved]) -> Result<(), String> {
+        if self.fail {
+            return Err("quota".to_owned());
+        }
+        Ok(())
+    }
 }
 
 #[test]

@@ -26,6 +26,8 @@ struct Recorder {
     last_saved: Vec<(String, bool)>,
     /// How many frames had been sent at each close.
     sent_at_close: Vec<usize>,
+    /// The browser refuses to store the saved form (quota, storage off).
+    fail_saves: bool,
 }
 
 impl Driver for Recorder {
@@ -68,7 +70,11 @@ impl Driver for Recorder {
     fn status(&mut self, status: Status) {
         self.status = status;
     }
-    fn save_outbox(&mut self, saved: &[Saved]) {
+    fn save_outbox(&mut self, saved: &[Saved]) -> Result<(), String> {
+        if self.fail_saves && !saved.is_empty() {
+            self.last_saved.clear();
+            return Err("quota exceeded".to_owned());
+        }
         self.saved
             .push(saved.iter().filter(|item| !item.uncertain).count());
         self.saved_uncertain = saved.iter().filter(|item| item.uncertain).count();
@@ -76,6 +82,7 @@ impl Driver for Recorder {
             .iter()
             .map(|item| (item.text.clone(), item.uncertain))
             .collect();
+        Ok(())
     }
 }
 
@@ -614,8 +621,9 @@ fn adopted_messages_go_out_before_newer_ones_and_uncertain_ones_wait() {
     let mut link = link();
     link.connect(&mut driver);
     link.write(message(9, "written since"), &mut driver);
-    link.adopt(vec![message(1, "saved")], vec![], &mut driver);
+    link.restore(vec![message(1, "saved")], vec![], &mut driver);
     assert_eq!(driver.saved.last(), Some(&2));
+    link.claimed(Owner::ThisTab, &mut driver);
     link.opened(&mut driver);
     assert_eq!(
         driver.sent_texts(),
@@ -627,10 +635,12 @@ fn adopted_messages_go_out_before_newer_ones_and_uncertain_ones_wait() {
 }
 
 #[test]
-fn adopting_while_open_sends_at_once() {
+fn restored_messages_go_out_once_claimed_while_open() {
     let mut driver = Recorder::default();
     let mut link = open_link(&mut driver);
-    link.adopt(vec![message(1, "saved")], vec![], &mut driver);
+    link.restore(vec![message(1, "saved")], vec![], &mut driver);
+    assert!(driver.sent.is_empty(), "held until the claim ends");
+    link.claimed(Owner::ThisTab, &mut driver);
     assert_eq!(driver.sent_texts(), vec![r#"{"name":"ann","msg":"saved"}"#]);
 }
 
@@ -638,11 +648,12 @@ fn adopting_while_open_sends_at_once() {
 fn restored_uncertain_messages_can_still_be_resent() {
     let mut driver = Recorder::default();
     let mut link = link();
-    link.adopt(
+    link.restore(
         vec![],
         vec![message(4, "from before the reload")],
         &mut driver,
     );
+    link.claimed(Owner::ThisTab, &mut driver);
     assert_eq!(driver.saved_uncertain, 1);
     link.connect(&mut driver);
     link.opened(&mut driver);
@@ -1041,4 +1052,132 @@ fn a_message_that_fits_the_max_payload_exactly_goes_out() {
     let mut link = socket_io_link_with_max_payload(&mut driver, 36);
     link.write(message(1, &"x".repeat(20)), &mut driver);
     assert_eq!(deliveries(&driver, 1), vec![Delivery::Sent]);
+}
+
+#[test]
+fn a_discard_or_a_new_message_while_the_claim_is_pending_keeps_the_restored_queue() {
+    // Bug guarded: until the tab claim ended, the restored messages were
+    // not in the ledger, so Discard did nothing, and a message written
+    // then was saved alone, overwriting the restored queue in storage.
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.restore(
+        vec![message(1, "restored one"), message(2, "restored two")],
+        vec![message(3, "restored uncertain")],
+        &mut driver,
+    );
+    link.discard(EntryId(2), &mut driver);
+    link.discard(EntryId(3), &mut driver);
+    assert!(driver.chat.contains(&ChatEvent::Discard(EntryId(2))));
+    assert!(driver.chat.contains(&ChatEvent::Discard(EntryId(3))));
+    link.write(message(4, "new"), &mut driver);
+    assert_eq!(
+        driver.last_saved,
+        vec![
+            ("restored one".to_owned(), false),
+            ("new".to_owned(), false)
+        ]
+    );
+    assert!(driver.sent.is_empty(), "nothing goes out before the claim");
+    link.claimed(Owner::ThisTab, &mut driver);
+    assert_eq!(
+        driver.sent_texts(),
+        vec![
+            r#"{"name":"ann","msg":"restored one"}"#,
+            r#"{"name":"ann","msg":"new"}"#
+        ]
+    );
+}
+
+#[test]
+fn a_copied_tab_drops_the_restored_messages_and_sends_its_own() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.restore(
+        vec![message(1, "the original's")],
+        vec![message(2, "the original's, uncertain")],
+        &mut driver,
+    );
+    link.resend(EntryId(2), &mut driver);
+    link.write(message(3, "the copy's own"), &mut driver);
+    link.claimed(Owner::AnotherTab, &mut driver);
+    assert_eq!(
+        driver.sent_texts(),
+        vec![r#"{"name":"ann","msg":"the copy's own"}"#]
+    );
+    assert!(driver.chat.contains(&ChatEvent::Discard(EntryId(1))));
+    assert!(driver.chat.contains(&ChatEvent::Discard(EntryId(2))));
+    assert!(driver
+        .system_lines()
+        .iter()
+        .any(|line| line.starts_with("this tab was copied")));
+    assert_eq!(driver.last_saved, vec![("the copy's own".to_owned(), true)]);
+}
+
+#[test]
+fn a_copied_tab_whose_restored_messages_were_discarded_says_nothing() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    link.restore(vec![message(1, "gone")], vec![], &mut driver);
+    link.discard(EntryId(1), &mut driver);
+    link.claimed(Owner::AnotherTab, &mut driver);
+    assert_eq!(
+        driver
+            .chat
+            .iter()
+            .filter(|event| **event == ChatEvent::Discard(EntryId(1)))
+            .count(),
+        1
+    );
+    assert!(driver
+        .system_lines()
+        .iter()
+        .all(|line| !line.contains("copied")));
+}
+
+#[test]
+fn a_refused_save_is_said_once_and_the_messages_stay_in_memory() {
+    // Bug guarded: write failures were ignored, so the page said nothing,
+    // and an older saved form stayed behind to be sent after a reload.
+    let mut driver = Recorder {
+        fail_saves: true,
+        ..Recorder::default()
+    };
+    let mut link = link();
+    link.connect(&mut driver);
+    link.write(message(1, "one"), &mut driver);
+    link.write(message(2, "two"), &mut driver);
+    let refused: Vec<&str> = driver
+        .system_lines()
+        .into_iter()
+        .filter(|line| line.starts_with("this browser cannot store unsent messages"))
+        .collect();
+    assert_eq!(
+        refused,
+        vec!["this browser cannot store unsent messages (quota exceeded); they stay in this page, and a reload would lose them"]
+    );
+    assert_eq!(link.ledger().outbox().len(), 2);
+    link.opened(&mut driver);
+    assert_eq!(driver.sent.len(), 2, "sent from memory");
+}
+
+#[test]
+fn a_refused_save_is_said_again_after_storing_worked_in_between() {
+    let mut driver = Recorder {
+        fail_saves: true,
+        ..Recorder::default()
+    };
+    let mut link = link();
+    link.connect(&mut driver);
+    link.write(message(1, "one"), &mut driver);
+    driver.fail_saves = false;
+    link.write(message(2, "two"), &mut driver);
+    driver.fail_saves = true;
+    link.write(message(3, "three"), &mut driver);
+    let refused = driver
+        .system_lines()
+        .iter()
+        .filter(|line| line.starts_with("this browser cannot store"))
+        .count();
+    assert_eq!(refused, 2);
 }

@@ -34,7 +34,7 @@ use wschat::{
     backoff::Backoff,
     chat::{Chat, ChatEvent, Delivery, EntryId},
     config::PageOrigin,
-    link::{CloseInfo, Driver, Input, Link, LinkConfig, Phase, Status},
+    link::{CloseInfo, Driver, Input, Link, LinkConfig, Owner, Phase, Status},
     outbox::{read_saved, write_saved, Queued, Saved},
     protocol::{Codec, Frame, Protocol, WireProtocol},
 };
@@ -251,8 +251,9 @@ impl Driver for Io {
 
     fn status(&mut self, _: Status) {}
 
-    fn save_outbox(&mut self, saved: &[Saved]) {
+    fn save_outbox(&mut self, saved: &[Saved]) -> Result<(), String> {
         saved.clone_into(&mut self.storage);
+        Ok(())
     }
 }
 
@@ -265,6 +266,9 @@ struct Tab {
     numbers: HashMap<EntryId, usize>,
     entries: HashMap<usize, EntryId>,
     lineage: usize,
+    /// The tab claim's answer, until it arrives: the restored messages
+    /// are held until then.
+    claim: Option<Owner>,
 }
 
 impl Tab {
@@ -360,11 +364,17 @@ impl World {
         )
     }
 
-    /// Starts a page, as `app.rs` does: restore what sessionStorage holds,
-    /// connect, and adopt the restored messages unless another live tab
-    /// holds them (`copied`). `at` is the lineage a reload replaces.
+    /// Starts a page, as `app.rs` does: restore what sessionStorage holds
+    /// and connect. The tab claim answers later, at a random step: the
+    /// restored messages are another live tab's when `copied`.
+    /// `at` is the lineage a reload replaces.
     fn open_tab(&mut self, at: Option<usize>, copied: bool) -> usize {
         let lineage = at.unwrap_or(self.tabs.len());
+        let owner = if copied {
+            Owner::AnotherTab
+        } else {
+            Owner::ThisTab
+        };
         let storage = match (at, copied) {
             (Some(lineage), false) => std::mem::take(&mut self.tabs[lineage].io.storage),
             (Some(lineage), true) => self.tabs[lineage].io.storage.clone(),
@@ -381,6 +391,7 @@ impl World {
             numbers: HashMap::new(),
             entries: HashMap::new(),
             lineage: if copied { self.tabs.len() } else { lineage },
+            claim: Some(owner),
         };
         let (queued, uncertain) = self.restore(&mut tab);
         let index = tab.lineage;
@@ -391,21 +402,15 @@ impl World {
             self.tabs[index] = tab;
         }
         self.apply(index, Input::Connect);
-        if copied {
-            let ids: Vec<EntryId> = queued.iter().chain(&uncertain).map(|m| m.id).collect();
-            let tab = &mut self.tabs[index];
-            tab.chat.apply_all(ids.into_iter().map(ChatEvent::Discard));
-            self.apply(
-                index,
-                Input::Adopt {
-                    queued: Vec::new(),
-                    uncertain: Vec::new(),
-                },
-            );
-        } else {
-            self.apply(index, Input::Adopt { queued, uncertain });
-        }
+        self.apply(index, Input::Restore { queued, uncertain });
         index
+    }
+
+    /// The tab claim of tab `index` answers, if it has not yet.
+    fn claim_answers(&mut self, index: usize) {
+        if let Some(owner) = self.tabs[index].claim.take() {
+            self.apply(index, Input::Claimed(owner));
+        }
     }
 
     /// Shows the saved messages again, as `app.rs` does: queued ones as
@@ -474,6 +479,7 @@ impl World {
             Input::Discard(id) => Some(*id),
             _ => None,
         };
+        let disowning = matches!(input, Input::Claimed(Owner::AnotherTab));
         tab.link.apply(input, &mut tab.io);
         tab.io.expect_goodbye = false;
         let events = std::mem::take(&mut tab.io.events);
@@ -486,6 +492,10 @@ impl World {
                     };
                     if by_user == Some(*id) {
                         self.written[number].discarded = true;
+                        continue;
+                    }
+                    // A copied tab leaves its original's messages to it.
+                    if disowning && self.written[number].lineage != tab.lineage {
                         continue;
                     }
                     self.written[number].refused = true;
@@ -575,6 +585,7 @@ impl World {
             // Timers that fire late, twice, or after they were replaced.
             86 => self.apply(index, Input::RetryDue),
             87 => self.apply(index, Input::WatchdogDue),
+            88..=90 => self.claim_answers(index),
             _ => {
                 let budget = self.rng.below(60);
                 self.drain(index, budget);
@@ -588,6 +599,7 @@ impl World {
     /// asked to connect again, as a user would.
     fn heal(&mut self) {
         for index in 0..self.tabs.len() {
+            self.claim_answers(index);
             self.stalled_until[index] = 0.0;
             if matches!(
                 self.tabs[index].link.phase(),
@@ -913,6 +925,10 @@ impl World {
     /// or not, and the new page restores sessionStorage.
     fn reload(&mut self, index: usize) {
         self.counts.reloads += 1;
+        // The claim answers in milliseconds (`tabs.rs`: a Web Lock), well
+        // before anyone can reload the page: a copy that wrote messages
+        // and reloaded before it would restore them as its original's.
+        self.claim_answers(index);
         if self.rng.below(4) != 0 {
             self.apply(index, Input::PageHide);
         }
