@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Prints the release bundle's size, raw and gzipped, as served from dist/,
 # and fails when the gzip total passes the budget (100 KiB for issue 2,
-# raised to 108 KiB by issue 8 for the windowed conversation).
+# raised to 108 KiB by issue 8 for the windowed conversation, and by 2 KiB
+# more by issue 9 for the delivery ledger and the shell's fixes).
 set -euo pipefail
 cd "$(dirname "$0")/../dist"
-budget=${WSCHAT_BUNDLE_BUDGET:-110592}
+budget=${WSCHAT_BUNDLE_BUDGET:-112640}
 total=0
 printf '%-34s %10s %10s\n' file bytes gzip
 for file in *.wasm *.js *.css; do

@@ -52,6 +52,7 @@ struct Browser {
     generation: u64,
     retry: Option<Timeout>,
     watchdog: Option<Timeout>,
+    settle: Option<Timeout>,
     outputs: Outputs,
     batch: Rc<RefCell<Batch>>,
 }
@@ -109,6 +110,7 @@ impl Connection {
                     generation: 0,
                     retry: None,
                     watchdog: None,
+                    settle: None,
                     outputs,
                     batch: Rc::default(),
                 },
@@ -441,6 +443,10 @@ impl Driver for Browser {
 
     fn set_watchdog(&mut self, delay: Option<Duration>) {
         self.watchdog = delay.map(|delay| self.timer(delay, Input::WatchdogDue));
+    }
+
+    fn set_settle(&mut self, delay: Option<Duration>) {
+        self.settle = delay.map(|delay| self.timer(delay, Input::SettleDue));
     }
 
     fn random(&mut self) -> f64 {

@@ -15,10 +15,14 @@ use crate::{
     backoff::Backoff,
     chat::{ChatEvent, Delivery, EntryId},
     config::{resolve_endpoint, PageOrigin},
-    ledger::{Ending, Ledger},
+    ledger::{Ending, Ledger, UNCERTAIN_WINDOW_MS},
     outbox::{Queued, Saved},
     protocol::{byte_count, Codec, Frame, Inbound, WireProtocol},
 };
+
+/// How long after a hand-over the link looks again at what is in flight:
+/// just past the window in which a message handed over may still be lost.
+const SETTLE_AFTER: Duration = Duration::from_millis(UNCERTAIN_WINDOW_MS as u64 + 100);
 
 /// What the link asks of the outside world.
 pub trait Driver {
@@ -37,6 +41,9 @@ pub trait Driver {
     /// Gives the link [`Input::WatchdogDue`] after `delay`, replacing any
     /// earlier timer. `None` cancels it.
     fn set_watchdog(&mut self, delay: Option<Duration>);
+    /// Gives the link [`Input::SettleDue`] after `delay`, replacing any
+    /// earlier timer. `None` cancels it.
+    fn set_settle(&mut self, delay: Option<Duration>);
     /// A number in [0, 1), for jitter.
     fn random(&mut self) -> f64;
     /// Milliseconds on a monotonic clock.
@@ -152,6 +159,9 @@ pub enum Input {
     RetryDue,
     /// The silence watchdog fired.
     WatchdogDue,
+    /// Messages handed over are old enough to be known delivered, once the
+    /// browser no longer holds their bytes.
+    SettleDue,
     /// The browser came back online, or the tab became visible.
     Nudge,
     /// The user wrote a message.
@@ -343,6 +353,15 @@ impl Link {
                 let buffered = driver.buffered_amount() as usize;
                 self.ledger.forget_delivered(buffered, driver.now_ms());
                 self.save(driver);
+            }
+            // The saved form drops what is delivered by now, so that a
+            // reload (or a crash) later does not bring it back uncertain.
+            Input::SettleDue => {
+                let buffered = driver.buffered_amount() as usize;
+                if self.ledger.forget_delivered(buffered, driver.now_ms()) {
+                    self.save(driver);
+                }
+                self.arm_settle(driver);
             }
             Input::Opened | Input::Received(_) | Input::RetryDue | Input::WatchdogDue => {}
         }
@@ -589,6 +608,16 @@ impl Link {
         }
     }
 
+    /// Asks to be told when what is in flight may be known delivered.
+    fn arm_settle(&mut self, driver: &mut dyn Driver) {
+        let wait = self
+            .ledger
+            .in_flight_messages()
+            .next()
+            .map(|_| SETTLE_AFTER);
+        driver.set_settle(wait);
+    }
+
     /// Sends queued messages, in order, while the session is ready.
     fn flush(&mut self, driver: &mut dyn Driver) {
         if self.phase != (Phase::Open { ready: true }) || self.claim != Claim::Settled {
@@ -627,6 +656,7 @@ impl Link {
         if changed {
             self.save(driver);
         }
+        self.arm_settle(driver);
     }
 }
 

@@ -296,6 +296,7 @@ impl Driver for Loose {
     }
     fn set_retry(&mut self, _: Option<Duration>) {}
     fn set_watchdog(&mut self, _: Option<Duration>) {}
+    fn set_settle(&mut self, _: Option<Duration>) {}
     fn random(&mut self) -> f64 {
         0.5
     }

@@ -176,6 +176,7 @@ struct Io {
     closing: Vec<Socket>,
     retry_ms: Option<f64>,
     watchdog_ms: Option<f64>,
+    settle_ms: Option<f64>,
     events: Vec<ChatEvent>,
     /// The saved ledger, as sessionStorage would hold it (written out as
     /// JSON when a page reads it).
@@ -235,6 +236,10 @@ impl Driver for Io {
 
     fn set_watchdog(&mut self, delay: Option<Duration>) {
         self.watchdog_ms = delay.map(|delay| self.now + delay.as_secs_f64() * 1000.0);
+    }
+
+    fn set_settle(&mut self, delay: Option<Duration>) {
+        self.settle_ms = delay.map(|delay| self.now + delay.as_secs_f64() * 1000.0);
     }
 
     fn random(&mut self) -> f64 {
@@ -652,6 +657,11 @@ impl World {
             if io.watchdog_ms.is_some_and(|due| due <= now) {
                 io.watchdog_ms = None;
                 self.apply(index, Input::WatchdogDue);
+            }
+            let io = &mut self.tabs[index].io;
+            if io.settle_ms.is_some_and(|due| due <= now) {
+                io.settle_ms = None;
+                self.apply(index, Input::SettleDue);
             }
         }
     }
