@@ -10,6 +10,7 @@ const WebSocket = require('ws');
 const { useBrowser } = require('../lib/browser');
 const { ChatPage } = require('../lib/chat-page');
 const { startRelay } = require('../lib/servers');
+const { reloadWith } = require('../lib/plant');
 
 const AXE = require.resolve('axe-core/axe.min.js');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
@@ -57,10 +58,9 @@ for (const scheme of ['light', 'dark']) {
     // An uncertain message, as a reload right after a send leaves it.
     await chat.goto(relay.url, { name: 'Ann' });
     await chat.waitForStatus('open');
-    await page.evaluate(() =>
-      sessionStorage.setItem('wschat.outbox', '[{"name":"Ann","text":"did it arrive?","uncertain":true}]'),
-    );
-    await page.reload();
+    await reloadWith(page, {
+      session: { 'wschat.outbox': '[{"name":"Ann","text":"did it arrive?","uncertain":true}]' },
+    });
     await chat.waitForStatus('open');
     await chat.waitForEntry({ kind: 'sent', state: 'uncertain' });
 
