@@ -236,7 +236,15 @@ async function main() {
         const wait = sendStart + at - Date.now();
         if (wait > 0) await sleep(wait);
         const reloadedAt = Date.now() - sendStart;
-        await alice.page.reload();
+        // The relay serves the page too: while it is down the reload fails
+        // (the browser shows its error page, and the app is gone), and the
+        // page is loaded again once the relay is back.
+        let loaded = await alice.page.reload().then(() => true, () => false);
+        const reloadDeadline = Date.now() + 15_000;
+        while (!loaded && Date.now() < reloadDeadline) {
+          await sleep(200);
+          loaded = await alice.page.goto(aliceUrl.href).then(() => true, () => false);
+        }
         await alice.chat.waitForApp();
         reloads.push({ n: reloads.length + 1, at: reloadedAt, after: written.at(-1) ?? '-' });
       }
