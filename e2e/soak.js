@@ -3,15 +3,20 @@
 // A soak run of the reconnect and outbox machinery. It reports; it does not
 // judge (it exits 0 whenever it completes).
 //
-//   node e2e/soak.js [--messages 300] [--kills 5] [--interval-ms 100] [--seed 1]
-//                    [--hold-alice]
+//   node e2e/soak.js [--messages 300] [--kills 5] [--reloads 5] [--interval-ms 100]
+//                    [--seed 1] [--hold-alice]
 //
 // Two pages on servers/relay.js serving the built app: Alice writes N
 // messages `soak-0001`… at a steady pace (typed into #message, Enter), Bob
 // reads. Meanwhile the relay is SIGKILLed `--kills` times at seeded random
-// moments and restarted on the same port after a random 0.3–2 s. Then it
-// waits for Alice's outbox to drain and prints what became of each message,
-// read from the two pages' DOM.
+// moments and restarted on the same port after a random 0.3–2 s, and
+// Alice's page is reloaded `--reloads` times at other seeded random moments
+// (between two of her keystrokes' sends, often with a message in flight).
+// Then it waits for Alice's outbox to drain and prints what became of each
+// message. Both pages render only a window of their conversation, so what
+// they show is recorded as it happens (MutationObservers, keyed by entry
+// id), across Alice's reloads: a message's state on Alice is the last one
+// any of her page loads showed.
 //
 // The relay keeps nothing for a client that is not connected: a message
 // that Alice hands over while Bob is still reconnecting is dropped by the
@@ -31,6 +36,7 @@ const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '300' },
     kills: { type: 'string', default: '5' },
+    reloads: { type: 'string', default: '5' },
     'interval-ms': { type: 'string', default: '100' },
     seed: { type: 'string', default: '1' },
     'hold-alice': { type: 'boolean', default: false },
@@ -38,10 +44,11 @@ const { values } = parseArgs({
 });
 const MESSAGES = Number(values.messages);
 const KILLS = Number(values.kills);
+const RELOADS = Number(values.reloads);
 const INTERVAL_MS = Number(values['interval-ms']);
 const SEED = Number(values.seed);
 const HOLD_ALICE = values['hold-alice'];
-for (const [name, value, min] of [['--messages', MESSAGES, 1], ['--kills', KILLS, 0], ['--interval-ms', INTERVAL_MS, 0], ['--seed', SEED, 0]]) {
+for (const [name, value, min] of [['--messages', MESSAGES, 1], ['--kills', KILLS, 0], ['--reloads', RELOADS, 0], ['--interval-ms', INTERVAL_MS, 0], ['--seed', SEED, 0]]) {
   if (!Number.isInteger(value) || value < min) {
     console.error(`${name} must be an integer >= ${min}`);
     process.exit(2);
@@ -58,26 +65,62 @@ const SETTLE_TIMEOUT_MS = 15_000;
 const label = (i) => `soak-${String(i).padStart(4, '0')}`;
 const IS_SOAK = /^soak-\d{4}$/;
 
-/** In Alice's page: the last time each sent entry turned `sent`, and its state. */
+/**
+ * In each of Alice's page loads (an init script): reports every sent entry's
+ * state as it shows or changes, through the `__soakNote(load, id, text,
+ * state)` binding. `load` tells page loads apart, since entry ids start over.
+ */
 function recordAlice() {
-  const soak = { handed: {}, state: {} };
-  window.__soak = soak;
+  const load = `${Date.now()}-${Math.random()}`;
+  const seen = new Map();
   const note = (entry) => {
     if (!(entry instanceof Element) || !entry.classList.contains('entry')) return;
     if (!entry.firstElementChild?.classList.contains('sent')) return;
     const text = entry.querySelector('.text')?.textContent;
     const state = entry.dataset.state;
-    if (!text || soak.state[text] === state) return;
-    soak.state[text] = state;
-    if (state === 'sent') soak.handed[text] = Date.now();
+    const id = entry.dataset.id;
+    if (!text || seen.get(id) === state) return;
+    seen.set(id, state);
+    window.__soakNote(load, id, text, state);
+  };
+  const watch = (log) =>
+    new MutationObserver((records) => {
+      for (const record of records) {
+        if (record.type === 'attributes') note(record.target);
+        for (const node of record.addedNodes) {
+          note(node);
+          if (node instanceof Element) node.querySelectorAll('.entry').forEach(note);
+        }
+      }
+    }).observe(log, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+  new MutationObserver((_, observer) => {
+    const log = document.querySelector('#chat-text');
+    if (!log) return;
+    observer.disconnect();
+    log.querySelectorAll('.entry').forEach(note);
+    watch(log);
+  }).observe(document, { childList: true, subtree: true });
+}
+
+/** In Bob's page: every received entry, by id, as it shows (rows come and go with the window). */
+function recordBob() {
+  const received = {};
+  window.__soakBob = received;
+  const note = (entry) => {
+    if (!(entry instanceof Element) || !entry.classList.contains('entry')) return;
+    if (!entry.firstElementChild?.classList.contains('received')) return;
+    received[entry.dataset.id] = { sender: entry.firstElementChild.textContent, text: entry.querySelector('.text')?.textContent };
   };
   const log = document.querySelector('#chat-text');
+  log.querySelectorAll('.entry').forEach(note);
   new MutationObserver((records) => {
     for (const record of records) {
-      if (record.type === 'attributes') note(record.target);
-      for (const node of record.addedNodes) note(node);
+      for (const node of record.addedNodes) {
+        note(node);
+        if (node instanceof Element) node.querySelectorAll('.entry').forEach(note);
+      }
     }
-  }).observe(log, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+  }).observe(log, { subtree: true, childList: true });
 }
 
 /** In Bob's page: each change of #status[data-state], with its time. */
@@ -91,8 +134,12 @@ function recordStatus() {
   }).observe(status, { attributes: true, attributeFilter: ['data-state'] });
 }
 
-async function openPage(browser, url, errors) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+async function openPage(browser, url, errors, prepare = async () => {}) {
+  // A tall viewport: the conversation renders a window of at most
+  // MAX_ROWS (160) rows around what is visible, and the recorders see only
+  // rendered entries. This tall, every burst of entries is rendered whole.
+  const context = await browser.newContext({ viewport: { width: 1000, height: 10_000 } });
+  await prepare(context);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   errors.push(watchErrors(page, { allow: RECONNECT_FAILURES }));
@@ -114,10 +161,21 @@ async function main() {
   try {
     const aliceUrl = new URL(`${relay.url}/?name=Alice`);
     if (gate) aliceUrl.searchParams.set('server', `${gate.wsUrl}/ws`);
-    const alice = await openPage(browser, aliceUrl, errorLists);
+    // What each of Alice's page loads showed: load -> id -> {text, state}, and
+    // when each entry last turned `sent`.
+    const aliceLoads = new Map();
+    const handed = {};
+    const alice = await openPage(browser, aliceUrl, errorLists, async (context) => {
+      await context.exposeBinding('__soakNote', (_source, load, id, text, state) => {
+        if (!aliceLoads.has(load)) aliceLoads.set(load, new Map());
+        aliceLoads.get(load).set(id, { text, state, at: Date.now() });
+        if (state === 'sent') handed[text] = Date.now();
+      });
+      await context.addInitScript(recordAlice);
+    });
     const bob = await openPage(browser, new URL(`${relay.url}/?name=Bob`), errorLists);
-    await alice.page.evaluate(recordAlice);
     await bob.page.evaluate(recordStatus);
+    await bob.page.evaluate(recordBob);
 
     // The kill plan, drawn before anything runs so that a seed repeats it:
     // the sending time is cut into one slot per kill, and each kill comes at
@@ -130,9 +188,19 @@ async function main() {
       down: Math.round(300 + 1700 * random()),
     }));
     const bothOpen = async () => {
-      const states = await Promise.all([alice, bob].map((p) => p.chat.status().then((s) => s.state)));
+      // Alice's page may be reloading: no status then.
+      const states = await Promise.all(
+        [alice, bob].map((p) => p.chat.status().then((s) => s.state, () => null)),
+      );
       return states.every((state) => state === 'open');
     };
+
+    // The reload plan: seeded moments spread over the sending time, each
+    // away from the kills' slots' starts by chance only.
+    const reloadPlan = Array.from({ length: RELOADS }, (_, k) =>
+      Math.round((planned / Math.max(RELOADS, 1)) * (k + 0.05 + 0.9 * random())),
+    ).sort((a, b) => a - b);
+    const reloads = [];
 
     const sendStart = Date.now();
     let sending = true;
@@ -162,6 +230,24 @@ async function main() {
 
     const written = [];
     for (let i = 1; i <= MESSAGES; i++) {
+      // Reloads due before this send happen first, at their moment.
+      while (reloadPlan.length > 0 && sendStart + reloadPlan[0] < sendStart + i * INTERVAL_MS) {
+        const at = reloadPlan.shift();
+        const wait = sendStart + at - Date.now();
+        if (wait > 0) await sleep(wait);
+        const reloadedAt = Date.now() - sendStart;
+        // The relay serves the page too: while it is down the reload fails
+        // (the browser shows its error page, and the app is gone), and the
+        // page is loaded again once the relay is back.
+        let loaded = await alice.page.reload().then(() => true, () => false);
+        const reloadDeadline = Date.now() + 15_000;
+        while (!loaded && Date.now() < reloadDeadline) {
+          await sleep(200);
+          loaded = await alice.page.goto(aliceUrl.href).then(() => true, () => false);
+        }
+        await alice.chat.waitForApp();
+        reloads.push({ n: reloads.length + 1, at: reloadedAt, after: written.at(-1) ?? '-' });
+      }
       const text = label(i);
       await alice.chat.send(text);
       written.push(text);
@@ -175,14 +261,28 @@ async function main() {
     // Let Alice's outbox drain.
     const drainStart = Date.now();
     let pendingLeft;
+    const aliceFinal = () => {
+      // The last state any load showed, for each text; and texts shown twice in one load.
+      const state = new Map();
+      const shownTwice = new Set();
+      const loads = [...aliceLoads.values()];
+      const notes = loads.flatMap((load) => [...load.values()]).sort((a, b) => a.at - b.at);
+      for (const note of notes) state.set(note.text, note.state);
+      for (const load of loads) {
+        const count = new Map();
+        for (const { text } of load.values()) count.set(text, (count.get(text) ?? 0) + 1);
+        for (const [text, n] of count) if (n > 1) shownTwice.add(text);
+      }
+      return { state, shownTwice };
+    };
     for (;;) {
-      pendingLeft = (await alice.chat.entries()).filter((e) => e.kind === 'sent' && e.state === 'pending').length;
+      pendingLeft = [...aliceFinal().state.values()].filter((state) => state === 'pending').length;
       if (pendingLeft === 0 || Date.now() - drainStart > DRAIN_TIMEOUT_MS) break;
       await sleep(200);
     }
     // Then let Bob's count settle.
     const soakReceived = async () =>
-      (await bob.chat.entries()).filter((e) => e.kind === 'received' && IS_SOAK.test(e.text ?? ''));
+      Object.values(await bob.page.evaluate(() => window.__soakBob)).filter((e) => IS_SOAK.test(e.text ?? ''));
     const settleStart = Date.now();
     let last = -1;
     let stableSince = Date.now();
@@ -197,13 +297,7 @@ async function main() {
     }
 
     // What became of each message.
-    const aliceEntries = (await alice.chat.entries()).filter((e) => e.kind === 'sent' && IS_SOAK.test(e.text ?? ''));
-    const aliceState = new Map();
-    const aliceCopies = new Map();
-    for (const e of aliceEntries) {
-      aliceState.set(e.text, e.state);
-      aliceCopies.set(e.text, (aliceCopies.get(e.text) ?? 0) + 1);
-    }
+    const { state: aliceState, shownTwice } = aliceFinal();
     const bobEntries = await soakReceived();
     const bobCount = new Map();
     for (const e of bobEntries) bobCount.set(e.text, (bobCount.get(e.text) ?? 0) + 1);
@@ -216,7 +310,6 @@ async function main() {
       if (n < highest) outOfOrder += 1;
       highest = Math.max(highest, n);
     }
-    const { handed } = await alice.page.evaluate(() => window.__soak);
     const bobStatus = await bob.page.evaluate(() => window.__soakStatus);
     const bobStateAt = (t) => {
       let state = bobStatus[0][1];
@@ -243,7 +336,7 @@ async function main() {
       const count = bobCount.get(text) ?? 0;
       const state = aliceState.get(text);
       if (state === undefined) figures.missingOnAlice += 1;
-      if ((aliceCopies.get(text) ?? 0) > 1) figures.shownTwiceOnAlice += 1;
+      if (shownTwice.has(text)) figures.shownTwiceOnAlice += 1;
       if (state === 'uncertain') figures.uncertainTotal += 1;
       if (count === 1) figures.deliveredOnce += 1;
       if (count > 1) {
@@ -273,7 +366,7 @@ async function main() {
     const totalMs = Date.now() - startedAt;
 
     console.log(
-      `soak: seed ${SEED}, ${MESSAGES} messages every ${INTERVAL_MS} ms, ${KILLS} relay kills` +
+      `soak: seed ${SEED}, ${MESSAGES} messages every ${INTERVAL_MS} ms, ${KILLS} relay kills, ${reloads.length} reloads of Alice` +
         (gate ? ', Alice held off until Bob is back' : ''),
     );
     for (const e of events) {
@@ -282,6 +375,9 @@ async function main() {
         continue;
       }
       console.log(`  kill ${e.n}: at ${(e.killedAt / 1000).toFixed(1)} s, down ${(e.down / 1000).toFixed(1)} s, relay back at ${(e.backAt / 1000).toFixed(1)} s`);
+    }
+    for (const r of reloads) {
+      console.log(`  reload ${r.n}: at ${(r.at / 1000).toFixed(1)} s, right after ${r.after} was written`);
     }
     const rows = [
       ['messages written', MESSAGES],
@@ -299,7 +395,7 @@ async function main() {
       ['received with a sender other than Alice', wrongSender],
       ['written but not shown on Alice', figures.missingOnAlice],
       ['shown more than once on Alice', figures.shownTwiceOnAlice],
-      ['connected lines (Alice / Bob)', `${await connected(alice.chat)} / ${await connected(bob.chat)}`],
+      ['connected lines (Alice since her last reload / Bob)', `${await connected(alice.chat)} / ${await connected(bob.chat)}`],
       ['page errors', pageErrors.length],
       ['sending time', `${(sendTime / 1000).toFixed(1)} s`],
       ['total run time', `${(totalMs / 1000).toFixed(1)} s`],
@@ -327,9 +423,9 @@ async function main() {
     if (pendingLeft > 0) console.log(`  the outbox had not drained after ${DRAIN_TIMEOUT_MS / 1000} s`);
     for (const error of pageErrors.slice(0, 5)) console.log(`  page error: ${error.split('\n')[0]}`);
     console.log(
-      `soak: ${MESSAGES} written, ${figures.deliveredOnce} delivered once, ${figures.duplicated} duplicated, ` +
+      `soak: ${MESSAGES} written, ${KILLS} kills, ${reloads.length} reloads: ${figures.deliveredOnce} delivered once, ${figures.duplicated} duplicated, ` +
         `${figures.lostUnmarked} lost unmarked (${figures.lostUnmarkedBobOffline} while Bob was not connected), ` +
-        `${figures.lostMarked} lost marked uncertain, ${figures.uncertainDelivered} uncertain but delivered, ` +
+        `${figures.lostMarked} lost marked uncertain, ${figures.uncertainTotal} uncertain (${figures.uncertainDelivered} of them delivered), ` +
         `${figures.pending} pending`,
     );
   } finally {

@@ -347,12 +347,14 @@ impl Link {
                 self.open_socket(driver);
             }
             Input::Rename(name) => self.config.name = name,
-            // The page may unload: what is in flight is saved, to come back
-            // uncertain, unless it is delivered by now.
+            // The page may unload: what is in flight is saved (as every
+            // change is), to come back uncertain, unless it is delivered by
+            // now. Storage is written only if that changed the ledger.
             Input::PageHide => {
                 let buffered = driver.buffered_amount() as usize;
-                self.ledger.forget_delivered(buffered, driver.now_ms());
-                self.save(driver);
+                if self.ledger.forget_delivered(buffered, driver.now_ms()) {
+                    self.save(driver);
+                }
             }
             // The saved form drops what is delivered by now, so that a
             // reload (or a crash) later does not bring it back uncertain.

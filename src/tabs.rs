@@ -99,45 +99,29 @@ fn lock_manager() -> Option<LockManager> {
 }
 
 /// Takes the token's lock if it is free, and holds it for the page's life;
-/// if another tab holds it, this tab is a copy, and holds a lock on a new
-/// token instead. (A browser that refuses locks here, in an opaque origin,
-/// has no sessionStorage either, so nothing was restored to wait for.)
+/// if another tab holds it, this tab is a copy, and claims a new token
+/// instead, which no other tab can hold. (A browser that refuses locks
+/// here, in an opaque origin, has no sessionStorage either, so nothing was
+/// restored to wait for.)
 fn claim_with_lock(locks: LockManager, token: &str, decided: Decided) {
     let options = Object::new();
     let _ = Reflect::set(&options, &JsValue::from_str("ifAvailable"), &JsValue::TRUE);
     let name = lock_name(token);
-    let on_lock = {
-        let (locks, name) = (locks.clone(), name.clone());
-        move |lock: JsValue| {
-            if lock.is_null() {
-                let token = new_token();
-                let _ = storage::write(Area::Session, TAB_KEY, &token);
-                hold(&locks, &lock_name(&token));
-                decide(&decided, Owner::AnotherTab);
-            } else {
-                // This request lets the lock go as this callback returns,
-                // to the one queued here, which keeps it: no other tab can
-                // take it in between.
-                hold(&locks, &name);
-                decide(&decided, Owner::ThisTab);
-            }
+    let manager = locks.clone();
+    let on_lock = move |lock: JsValue| -> JsValue {
+        if lock.is_null() {
+            decide(&decided, Owner::AnotherTab);
+            let token = new_token();
+            let _ = storage::write(Area::Session, TAB_KEY, &token);
+            claim_with_lock(manager.clone(), &token, Rc::clone(&decided));
+            return JsValue::UNDEFINED;
         }
+        decide(&decided, Owner::ThisTab);
+        // A promise that never settles: the lock is kept until the page goes.
+        Promise::race(&js_sys::Array::new()).into()
     };
-    let on_lock = Closure::wrap(Box::new(on_lock) as Box<dyn FnMut(JsValue)>).into_js_value();
-    let _ = locks.request(&name, &options, &on_lock);
-}
-
-/// Asks for the lock `name` and keeps it until the page goes. Its callback
-/// is `Promise.race.bind(Promise, [])`, which returns a promise that never
-/// settles: no closure to keep.
-fn hold(locks: &LockManager, name: &str) {
-    let promise =
-        Reflect::get(&js_sys::global(), &JsValue::from_str("Promise")).unwrap_or_default();
-    let race = Reflect::get(&promise, &JsValue::from_str("race")).unwrap_or_default();
-    let forever = race
-        .unchecked_into::<js_sys::Function>()
-        .bind1(&promise, &js_sys::Array::new());
-    let _ = locks.request(name, &Object::new(), &forever);
+    let on_lock = Closure::wrap(Box::new(on_lock) as Box<dyn FnMut(JsValue) -> JsValue>);
+    let _ = locks.request(&name, &options, &on_lock.into_js_value());
 }
 
 fn lock_name(token: &str) -> String {

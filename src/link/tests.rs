@@ -1215,3 +1215,20 @@ fn a_refused_save_is_said_again_after_storing_worked_in_between() {
         .count();
     assert_eq!(refused, 2);
 }
+
+#[test]
+fn hiding_the_page_writes_storage_only_when_it_forgets_a_delivered_message() {
+    let mut driver = Recorder::default();
+    let mut link = open_link(&mut driver);
+    let saves = driver.saved.len();
+    link.page_hide(&mut driver);
+    assert_eq!(
+        driver.saved.len(),
+        saves,
+        "nothing changed, nothing written"
+    );
+    link.write(message(1, "old"), &mut driver);
+    driver.now = 5_000.0;
+    link.page_hide(&mut driver);
+    assert!(driver.last_saved.is_empty(), "{:?}", driver.last_saved);
+}
