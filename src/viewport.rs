@@ -20,7 +20,7 @@ use crate::chat::{Chat, Delivery};
 /// elements at about 17 to 33 million pixels.
 pub const MAX_PHYSICAL: f64 = 8_000_000.0;
 /// Entries rendered beyond each edge of the viewport, in pixels.
-pub const OVERSCAN: f64 = 400.0;
+pub const OVERSCAN: f64 = 240.0;
 /// The most entries rendered at once, whatever their heights.
 pub const MAX_ROWS: usize = 160;
 /// How close to the bottom, in pixels, still counts as following the log.

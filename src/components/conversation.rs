@@ -294,6 +294,8 @@ struct View {
     /// Where the "new messages" divider goes.
     divider: Option<usize>,
     observer: Option<Observer>,
+    /// The log's scroll position when the view last placed it.
+    placed_scroll: Option<f64>,
     /// The page's title without the unread count.
     title: String,
 }
@@ -314,6 +316,7 @@ impl View {
             seen_received: 0,
             divider: None,
             observer: None,
+            placed_scroll: None,
             title: String::new(),
         }
     }
@@ -330,6 +333,7 @@ impl View {
     fn chat_changed(&mut self, me: &Rc<RefCell<View>>) {
         self.observe(me);
         self.read_view_height();
+        self.catch_up_scroll();
         let chat = self.parts.chat;
         chat.with_untracked(|chat| {
             for id in chat.discarded().get(self.discards..).unwrap_or_default() {
@@ -398,6 +402,7 @@ impl View {
     /// paint.
     fn measured(&mut self, me: &Rc<RefCell<View>>) {
         let mut changed = self.read_view_height();
+        self.catch_up_scroll();
         if let Some(rows) = element(ROWS_ID) {
             let children = rows.children();
             for position in 0..children.length() {
@@ -487,7 +492,7 @@ impl View {
         (placement.rows.start, placement.rows.end)
     }
 
-    fn apply(&self, placement: &Placement) {
+    fn apply(&mut self, placement: &Placement) {
         if let Some(track) = element(TRACK_ID) {
             let _ = track
                 .style()
@@ -504,6 +509,25 @@ impl View {
             if (f64::from(log.scroll_top()) - target).abs() >= 1.0 {
                 log.set_scroll_top(target as i32);
             }
+            // Where the browser put it, which may be clamped.
+            self.placed_scroll = Some(f64::from(log.scroll_top()));
+        }
+    }
+
+    /// Takes in a scroll the view has not heard of yet. The reader (or a
+    /// script) may have moved the log since the view last placed it, and
+    /// the scroll event comes only on the next frame: placing rows by the
+    /// old anchor now would throw the reader back.
+    fn catch_up_scroll(&mut self) {
+        let Some(log) = element(LOG_ID) else { return };
+        let actual = f64::from(log.scroll_top());
+        if self
+            .placed_scroll
+            .is_some_and(|placed| (actual - placed).abs() >= 1.0)
+        {
+            self.viewport.scrolled(actual);
+            self.parts.following.set(self.viewport.following());
+            self.placed_scroll = Some(actual);
         }
     }
 
