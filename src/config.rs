@@ -113,7 +113,7 @@ pub enum ConfigError {
     LongEvent,
     #[error("{0}")]
     Protocol(#[from] crate::protocol::UnknownProtocol),
-    #[error("'{0}' is not JSON once its fields are filled in; put {{name}} and {{text}} inside strings, as in {{\"data\":\"{{text}}\"}}")]
+    #[error("'{0}' is not JSON once filled in; put {{name}} and {{text}} inside strings")]
     NotJson(String),
     #[error("'{0}' has no {TEXT_FIELD}, so no message would be sent")]
     NoText(String),

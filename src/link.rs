@@ -424,10 +424,9 @@ impl Link {
         self.url = self.config.codec.url(&endpoint);
         self.config.codec.reset();
         if let Err(error) = driver.open(&self.url) {
-            let mut why = format!("cannot open {}: {error}", self.url);
-            if self.config.page.secure && self.url.starts_with("ws:") {
-                why.push_str(" (an https page may open only wss:// sockets)");
-            }
+            // The browser's error says why: from an https page, for one,
+            // that a ws:// socket is insecure.
+            let why = format!("cannot open {}: {error}", self.url);
             return self.unreachable(why, driver);
         }
         self.phase = Phase::Connecting;

@@ -120,13 +120,17 @@ impl Pattern {
         let middle = line
             .strip_prefix(self.head.as_str())?
             .strip_suffix(self.tail.as_str())?;
-        let split = if self.name_first {
-            char_starts(middle).find(|&at| rest(middle, at).starts_with(self.between.as_str()))
-        } else {
-            char_starts(middle)
-                .rev()
-                .find(|&at| rest(middle, at).starts_with(self.between.as_str()))
-        }?;
+        let between = self.between.as_str();
+        let mut split = None;
+        for at in char_starts(middle) {
+            if rest(middle, at).starts_with(between) {
+                split = Some(at);
+                if self.name_first {
+                    break;
+                }
+            }
+        }
+        let split = split?;
         let before = middle.get(..split)?;
         let after = middle.get(split + self.between.len()..)?;
         let (name, text) = if self.name_first {
@@ -139,7 +143,7 @@ impl Pattern {
 }
 
 /// The byte offsets of `text`'s chars, and its end.
-fn char_starts(text: &str) -> impl DoubleEndedIterator<Item = usize> + '_ {
+fn char_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     text.char_indices()
         .map(|(at, _)| at)
         .chain(std::iter::once(text.len()))

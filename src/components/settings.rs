@@ -1,4 +1,4 @@
-use leptos::{ev, html, prelude::*};
+use leptos::{ev, prelude::*};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlFormElement};
 
@@ -7,20 +7,72 @@ use crate::{
     protocol::Protocol,
 };
 
-/// The form's controls. They are static markup, not `view!`: the panel has
-/// some forty elements that never change, and building each through the
-/// view system cost the bundle about 4 KB gzip. What does change (values,
-/// errors, the share link) is set on the elements by id.
-const FORM: &str = r#"<div class="field"><label for="settings-preset">Server design</label><select id="settings-preset"><option value="">Choose one to fill in the fields…</option><option value="json-relay">JSON relay (Node ws)</option><option value="echo">Echo server</option><option value="socketio">Socket.IO</option><option value="socketio-join">Socket.IO chat with a join event</option><option value="first-frame">First frame is the username</option></select></div>
-<div class="field"><label for="settings-server">Server</label><input id="settings-server" name="server" placeholder="/ws" spellcheck="false" aria-describedby="settings-server-error"><small class="field-error" id="settings-server-error" role="alert"></small></div>
-<div class="field"><label for="settings-protocol">Protocol</label><select id="settings-protocol" name="protocol" aria-describedby="settings-protocol-error"><option value="">default</option><option>json</option><option>text</option><option>socketio</option></select><small class="field-error" id="settings-protocol-error" role="alert"></small></div>
-<div class="field"><label for="settings-event">Socket.IO event</label><input id="settings-event" name="event" placeholder="message" spellcheck="false" aria-describedby="settings-event-error"><small class="field-error" id="settings-event-error" role="alert"></small></div>
-<div class="field"><label for="settings-join">Join, sent first on each connection</label><input id="settings-join" name="join" placeholder="none; e.g. {name} or add user" spellcheck="false" aria-describedby="settings-join-error"><small class="field-error" id="settings-join-error" role="alert"></small></div>
-<div class="field"><label for="settings-template">Message template</label><input id="settings-template" name="template" placeholder="per protocol; e.g. {&quot;data&quot;:&quot;{text}&quot;}" spellcheck="false" aria-describedby="settings-template-error"><small class="field-error" id="settings-template-error" role="alert"></small></div>
-<div class="field"><label for="settings-pattern">Line pattern (text)</label><input id="settings-pattern" name="pattern" placeholder="none; e.g. {name}: {text}" spellcheck="false" aria-describedby="settings-pattern-error"><small class="field-error" id="settings-pattern-error" role="alert"></small></div>
-<div class="field"><label for="settings-echo">Own messages sent back</label><select id="settings-echo" name="echo" aria-describedby="settings-echo-error"><option value="">default (fold)</option><option value="fold">fold: confirm, show once</option><option value="show">show: show again</option></select><small class="field-error" id="settings-echo-error" role="alert"></small></div>
-<button id="settings-save" type="submit">Save and reconnect</button><small id="settings-saved" role="status"></small>
-<p class="note">These settings as a link: <a id="settings-share"></a></p><p class="note" id="settings-url-note"></p>"#;
+/// One field of the form: the name it is submitted under (its id is
+/// `settings-NAME`, its error element's `settings-NAME-error`), its label,
+/// and a placeholder for a text field or the options of a list.
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    options: &'static [(&'static str, &'static str)],
+}
+
+/// The start of every field's id.
+const FIELD_ID: &str = "settings-";
+
+const FIELDS: [Field; 7] = [
+    Field {
+        name: "server",
+        label: "Server",
+        placeholder: "/ws",
+        options: &[],
+    },
+    Field {
+        name: "protocol",
+        label: "Protocol",
+        placeholder: "",
+        options: &[
+            ("", "default"),
+            ("json", "json"),
+            ("text", "text"),
+            ("socketio", "socketio"),
+        ],
+    },
+    Field {
+        name: "event",
+        label: "Socket.IO event",
+        placeholder: "message",
+        options: &[],
+    },
+    Field {
+        name: "join",
+        label: "Join, sent first on each connection",
+        placeholder: "e.g. {name} or add user",
+        options: &[],
+    },
+    Field {
+        name: "template",
+        label: "Message template",
+        placeholder: "e.g. {&quot;data&quot;:&quot;{text}&quot;}",
+        options: &[],
+    },
+    Field {
+        name: "pattern",
+        label: "Line pattern (text)",
+        placeholder: "e.g. {name}: {text}",
+        options: &[],
+    },
+    Field {
+        name: "echo",
+        label: "Own messages sent back",
+        placeholder: "",
+        options: &[
+            ("", "default (fold)"),
+            ("fold", "fold: confirm, show once"),
+            ("show", "show: show again"),
+        ],
+    },
+];
 
 /// The settings panel: server, protocol, and how frames are written and
 /// read, saved and applied at once. A preset fills in a common server
@@ -40,40 +92,16 @@ pub fn Settings(
     /// Called with valid settings when the user saves them.
     on_save: Callback<Parameters>,
 ) -> impl IntoView {
-    let form_ref = NodeRef::<html::Form>::new();
-    let page_url = StoredValue::new(page_url);
-    let refresh = move |form: &HtmlFormElement| {
-        let query = read_form(form).share_query();
-        let url = page_url.with_value(|page| match query.as_str() {
-            "" => page.clone(),
-            query => format!("{page}?{query}"),
-        });
-        if let Some(share) = by_id(form, "settings-share") {
-            let _ = share.set_attribute("href", &url);
-            share.set_text_content(Some(&url));
-        }
-    };
-    form_ref.on_load(move |form| {
-        for (name, value) in saved.pairs() {
-            set_value(&form, name, value);
-        }
-        let default = format!("default ({default_protocol})");
-        if let Ok(Some(option)) = form.query_selector("#settings-protocol option") {
-            option.set_text_content(Some(&default));
-        }
-        if !from_url.is_empty() {
-            let note = format!(
-                "The page URL sets {}; the URL wins over saved settings.",
-                from_url.join(", ")
-            );
-            say(&form, "settings-url-note", &note);
-        }
-        refresh(&form);
-    });
+    let html = form_html(
+        &saved,
+        default_protocol,
+        &from_url,
+        &share_url(&page_url, &saved),
+    );
 
     let save = move |submit: ev::SubmitEvent| {
         submit.prevent_default();
-        let Some(form) = form_ref.get_untracked() else {
+        let Some(form) = form_of(&submit) else {
             return;
         };
         let result = check_settings(&read_form(&form), default_protocol);
@@ -83,10 +111,9 @@ pub fn Settings(
                 .and_then(|refused| refused.iter().find(|(parameter, _)| *parameter == name))
                 .map(|(_, error)| error.to_string())
                 .unwrap_or_default();
-            say(&form, &format!("settings-{name}-error"), &reason);
+            say(&field_id(name, "-error"), &reason);
         }
         say(
-            &form,
             "settings-saved",
             if refused.is_some() { "" } else { "Saved." },
         );
@@ -97,7 +124,7 @@ pub fn Settings(
     // Selects fire `input` too, so one listener follows every field, and
     // the preset list.
     let changed = move |input: ev::Event| {
-        let Some(form) = form_ref.get_untracked() else {
+        let Some(form) = form_of(&input) else {
             return;
         };
         let preset = input
@@ -110,10 +137,14 @@ pub fn Settings(
         if let Some(preset) = preset {
             let filled = read_form(&form).with_preset(preset);
             for name in ["protocol", "event", "join", "template", "pattern"] {
-                set_value(&form, name, filled.get(name).unwrap_or_default());
+                set_value(name, filled.get(name).unwrap_or_default());
             }
         }
-        refresh(&form);
+        if let Some(share) = document().get_element_by_id("settings-share") {
+            let url = share_url(&page_url, &read_form(&form));
+            let _ = share.set_attribute("href", &url);
+            share.set_text_content(Some(&url));
+        }
     };
 
     view! {
@@ -122,12 +153,142 @@ pub fn Settings(
             <form
                 id="settings-form"
                 novalidate
-                node_ref=form_ref
                 on:submit=save
                 on:input=changed
-                inner_html=FORM
+                inner_html=html
             ></form>
         </details>
+    }
+}
+
+/// The form's markup, with the saved values. It is built as text, not with
+/// `view!`: the panel has some forty elements that never change, and
+/// building each through the view system cost the bundle about 2 KB gzip.
+/// What does change (errors, the share link, a preset's values) is set on
+/// the elements by id.
+fn form_html(
+    saved: &Parameters,
+    default_protocol: Protocol,
+    from_url: &[&str],
+    share: &str,
+) -> String {
+    let mut html = String::from(
+        r#"<div class="field"><label for="settings-preset">Server design</label><select id="settings-preset"><option value="">Choose one to fill in the fields</option>"#,
+    );
+    for preset in &PRESETS {
+        push_all(
+            &mut html,
+            &[
+                r#"<option value=""#,
+                preset.id,
+                r#"">"#,
+                preset.label,
+                "</option>",
+            ],
+        );
+    }
+    html.push_str("</select></div>");
+    for field in &FIELDS {
+        let id = field_id(field.name, "");
+        let value = saved.get(field.name).unwrap_or_default();
+        push_all(
+            &mut html,
+            &[
+                r#"<div class="field"><label for=""#,
+                &id,
+                r#"">"#,
+                field.label,
+                "</label>",
+            ],
+        );
+        let control = if field.options.is_empty() {
+            "input"
+        } else {
+            "select"
+        };
+        push_all(
+            &mut html,
+            &[
+                "<",
+                control,
+                r#" id=""#,
+                &id,
+                r#"" name=""#,
+                field.name,
+                r#"" aria-describedby=""#,
+                &id,
+                r#"-error""#,
+            ],
+        );
+        if field.options.is_empty() {
+            push_all(
+                &mut html,
+                &[
+                    r#" spellcheck="false" placeholder=""#,
+                    field.placeholder,
+                    r#"" value=""#,
+                ],
+            );
+            push_escaped(&mut html, value);
+            html.push_str(r#"">"#);
+        } else {
+            html.push('>');
+            for (option, label) in field.options {
+                let selected = if *option == value { " selected" } else { "" };
+                push_all(
+                    &mut html,
+                    &[r#"<option value=""#, option, r#"""#, selected, ">", label],
+                );
+                if option.is_empty() && field.name == "protocol" {
+                    push_all(&mut html, &[" (", default_protocol.as_str(), ")"]);
+                }
+                html.push_str("</option>");
+            }
+            html.push_str("</select>");
+        }
+        push_all(
+            &mut html,
+            &[
+                r#"<small class="field-error" id=""#,
+                &id,
+                r#"-error" role="alert"></small></div>"#,
+            ],
+        );
+    }
+    html.push_str(r#"<button id="settings-save" type="submit">Save and reconnect</button><small id="settings-saved" role="status"></small><p class="note">These settings as a link: <a id="settings-share" href=""#);
+    push_escaped(&mut html, share);
+    html.push_str(r#"">"#);
+    push_escaped(&mut html, share);
+    html.push_str(r#"</a></p><p class="note" id="settings-url-note">"#);
+    if !from_url.is_empty() {
+        push_all(
+            &mut html,
+            &[
+                "The page URL sets ",
+                &from_url.join(", "),
+                "; the URL wins over saved settings.",
+            ],
+        );
+    }
+    html.push_str("</p>");
+    html
+}
+
+fn push_all(html: &mut String, parts: &[&str]) {
+    for part in parts {
+        html.push_str(part);
+    }
+}
+
+/// Text in an attribute value or an element: markup characters escaped.
+fn push_escaped(html: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '"' => html.push_str("&quot;"),
+            '<' => html.push_str("&lt;"),
+            c => html.push(c),
+        }
     }
 }
 
@@ -142,20 +303,41 @@ fn read_form(form: &HtmlFormElement) -> Parameters {
     }))
 }
 
-fn by_id(form: &HtmlFormElement, id: &str) -> Option<Element> {
-    form.query_selector(&format!("#{id}")).ok().flatten()
+/// The page's address with the query that sets `values`.
+fn share_url(page_url: &str, values: &Parameters) -> String {
+    let mut url = page_url.to_owned();
+    let query = values.share_query();
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
+    }
+    url
+}
+
+/// The form an event happened in.
+fn form_of(event: &ev::Event) -> Option<HtmlFormElement> {
+    let target: Element = event.target()?.dyn_into().ok()?;
+    target.closest("form").ok()??.dyn_into().ok()
 }
 
 /// Sets the value of the field submitted as `name`.
-fn set_value(form: &HtmlFormElement, name: &str, value: &str) {
-    if let Some(field) = by_id(form, &format!("settings-{name}")) {
+fn set_value(name: &str, value: &str) {
+    if let Some(field) = document().get_element_by_id(&field_id(name, "")) {
         let _ = js_sys::Reflect::set(&field, &"value".into(), &JsValue::from(value));
     }
 }
 
+/// The id of the field submitted as `name`, with `suffix`.
+fn field_id(name: &str, suffix: &str) -> String {
+    let mut id = String::from(FIELD_ID);
+    id.push_str(name);
+    id.push_str(suffix);
+    id
+}
+
 /// Puts `text` in the element `id`.
-fn say(form: &HtmlFormElement, id: &str, text: &str) {
-    if let Some(element) = by_id(form, id) {
+fn say(id: &str, text: &str) {
+    if let Some(element) = document().get_element_by_id(id) {
         element.set_text_content(Some(text));
     }
 }

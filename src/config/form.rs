@@ -43,17 +43,17 @@ impl Parameters {
 
     /// The value of `parameter`, if set.
     pub fn get(&self, parameter: &str) -> Option<&str> {
-        let value = match parameter {
-            "server" => &self.server,
-            "protocol" => &self.protocol,
-            "event" => &self.event,
-            "join" => &self.join,
-            "template" => &self.template,
-            "pattern" => &self.pattern,
-            "echo" => &self.echo,
-            _ => return None,
-        };
-        value.as_deref()
+        let index = SETTINGS.iter().position(|name| *name == parameter)?;
+        let values = [
+            &self.server,
+            &self.protocol,
+            &self.event,
+            &self.join,
+            &self.template,
+            &self.pattern,
+            &self.echo,
+        ];
+        values.get(index)?.as_deref()
     }
 
     /// The values set, as `(parameter, value)`, in [`SETTINGS`] order.
@@ -113,16 +113,17 @@ impl Parameters {
     }
 
     fn slot(&mut self, parameter: &str) -> Option<&mut Option<String>> {
-        Some(match parameter {
-            "server" => &mut self.server,
-            "protocol" => &mut self.protocol,
-            "event" => &mut self.event,
-            "join" => &mut self.join,
-            "template" => &mut self.template,
-            "pattern" => &mut self.pattern,
-            "echo" => &mut self.echo,
-            _ => return None,
-        })
+        let index = SETTINGS.iter().position(|name| *name == parameter)?;
+        let slots = [
+            &mut self.server,
+            &mut self.protocol,
+            &mut self.event,
+            &mut self.join,
+            &mut self.template,
+            &mut self.pattern,
+            &mut self.echo,
+        ];
+        slots.into_iter().nth(index)
     }
 }
 

@@ -139,7 +139,7 @@ fn a_template_that_is_not_json_once_filled_is_refused_in_json_and_socketio_modes
         assert_eq!(
             shown(&loaded),
             vec![
-                r#"query parameter 'template': '{"data":{text}}' is not JSON once its fields are filled in; put {name} and {text} inside strings, as in {"data":"{text}"}; using the default"#
+                r#"query parameter 'template': '{"data":{text}}' is not JSON once filled in; put {name} and {text} inside strings; using the default"#
             ],
         );
     }

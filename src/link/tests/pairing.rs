@@ -272,29 +272,3 @@ fn a_server_never_reached_is_explained_once_naming_the_page_origin() {
     link.closed(dropped(), &mut driver);
     assert_eq!(driver.system_lines().len(), 4);
 }
-
-#[test]
-fn an_https_page_is_told_it_cannot_open_ws() {
-    let mut driver = Recorder {
-        fail_open: true,
-        ..Recorder::default()
-    };
-    let mut link = Link::new(
-        LinkConfig {
-            codec: Codec::new(&wire(Protocol::Json)),
-            server: "ws://h/ws".to_owned(),
-            name: "ann".to_owned(),
-            page: PageOrigin {
-                secure: true,
-                host: "chat.example".to_owned(),
-            },
-            echo: Echo::Fold,
-        },
-        Backoff::new(BackoffPolicy::default()),
-    );
-    link.connect(&mut driver);
-    assert_eq!(
-        driver.system_lines(),
-        vec!["cannot open ws://h/ws: SyntaxError (an https page may open only wss:// sockets)"]
-    );
-}
