@@ -38,10 +38,13 @@ fn find<T: JsCast>(root: &Element, selector: &str) -> T {
         .unchecked_into()
 }
 
+/// Sets the value and fires `input`, which bubbles, as typing does.
 fn type_into(input: &HtmlInputElement, value: &str) {
     input.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
     input
-        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
         .unwrap();
 }
 
@@ -290,7 +293,7 @@ async fn a_preset_fills_the_fields_and_the_share_link_follows_what_they_say() {
     preset.set_value("first-frame");
     preset
         .dispatch_event(
-            &web_sys::Event::new_with_event_init_dict("change", &{
+            &web_sys::Event::new_with_event_init_dict("input", &{
                 let init = web_sys::EventInit::new();
                 init.set_bubbles(true);
                 init
@@ -326,6 +329,11 @@ async fn a_preset_fills_the_fields_and_the_share_link_follows_what_they_say() {
     find::<HtmlSelectElement>(&root, "#settings-protocol").set_value("json");
     type_into(&find(&root, "#settings-join"), "");
     type_into(&find(&root, "#settings-template"), r#"{"data":{text}}"#);
+    assert_eq!(
+        share(),
+        "http://app/?server=ws%3A%2F%2Fh%3A8000%2F&protocol=json&template=%7B%22data%22%3A%7Btext%7D%7D&pattern=%7Bname%7D%3A%20%7Btext%7D",
+        "the link follows typing"
+    );
     let form: web_sys::HtmlFormElement = find(&root, "#settings-form");
     form.request_submit().unwrap();
     settle().await;
