@@ -230,9 +230,11 @@ fn page_defaults() -> Vec<(String, String)> {
 
 /// The page's address without its query, for the settings' share line.
 fn page_url() -> String {
-    let location = window().location();
-    let origin = location.origin().unwrap_or_default();
-    origin + &location.pathname().unwrap_or_default()
+    let href = window().location().href().unwrap_or_default();
+    let page = href.split_once('#').map_or(href.as_str(), |(page, _)| page);
+    page.split_once('?')
+        .map_or(page, |(page, _)| page)
+        .to_owned()
 }
 
 fn page_origin() -> PageOrigin {

@@ -115,7 +115,7 @@ pub enum ConfigError {
     Protocol(#[from] crate::protocol::UnknownProtocol),
     #[error("'{0}' is not JSON once filled in; put {{name}} and {{text}} inside strings")]
     NotJson(String),
-    #[error("'{0}' has no {TEXT_FIELD}, so no message would be sent")]
+    #[error("'{0}' has no {TEXT_FIELD}")]
     NoText(String),
     #[error("'{0}': {1}")]
     Pattern(String, PatternError),

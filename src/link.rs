@@ -18,6 +18,7 @@ use crate::{
     ledger::{Ending, Ledger, UNCERTAIN_WINDOW_MS},
     outbox::{Queued, Saved},
     protocol::{byte_count, Codec, Frame, Inbound, Sender, WireProtocol},
+    template::has_name,
 };
 
 /// How long after a hand-over the link looks again at what is in flight:
@@ -241,7 +242,23 @@ pub struct Link {
     last_heartbeat_ms: f64,
     /// Whether the server was reached since the user last chose it.
     reach: Reach,
+    /// Who the open session told the server the user is.
+    identity: Identity,
     inbound: Vec<Inbound>,
+}
+
+/// What a session told the server about who the user is: servers that
+/// learn a name from the URL or a join frame show every message on that
+/// session under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Identity {
+    /// Nothing: messages under any name go out on it.
+    Anonymous,
+    /// A join frame is due first, and waits for a name to send it with.
+    JoinDue,
+    /// This name, by the session's URL or its join frame: only messages
+    /// written under it go out on the session.
+    As(String),
 }
 
 /// Whether the server was reached since the user last chose it (by
@@ -268,6 +285,7 @@ impl Link {
             url: String::new(),
             last_heartbeat_ms: 0.0,
             reach: Reach::Unknown,
+            identity: Identity::Anonymous,
             inbound: Vec::new(),
         }
     }
@@ -416,11 +434,19 @@ impl Link {
         driver.set_retry(None);
         self.leave_open_socket("reconnecting", driver);
         driver.close();
-        let endpoint =
-            match resolve_endpoint(&self.config.server, &self.config.name, &self.config.page) {
-                Ok(endpoint) => endpoint,
-                Err(error) => return self.unreachable(error.to_string(), driver),
-            };
+        // The session is opened for the name of what goes out first.
+        let name = self.next_name().to_owned();
+        let endpoint = match resolve_endpoint(&self.config.server, &name, &self.config.page) {
+            Ok(endpoint) => endpoint,
+            Err(error) => return self.unreachable(error.to_string(), driver),
+        };
+        self.identity = if self.config.codec.join("").is_some() {
+            Identity::JoinDue
+        } else if has_name(&self.config.server) {
+            Identity::As(name)
+        } else {
+            Identity::Anonymous
+        };
         self.url = self.config.codec.url(&endpoint);
         self.config.codec.reset();
         if let Err(error) = driver.open(&self.url) {
@@ -634,16 +660,16 @@ impl Link {
         }
         if ready && self.phase != (Phase::Open { ready: true }) {
             self.phase = Phase::Open { ready: true };
-            // The join frame goes first on every session; the outbox waits
-            // for it, and a socket that refuses it is going.
-            let joined = match self.config.codec.join(&self.config.name) {
-                Some(join) => self.send_protocol_frame(&join, driver),
-                None => true,
-            };
-            if joined {
-                self.flush(driver);
-            }
+            self.flush(driver);
         }
+    }
+
+    /// The name that what goes out next was written under, else the name
+    /// the user has now.
+    fn next_name(&self) -> &str {
+        self.ledger
+            .next()
+            .map_or(self.config.name.as_str(), |next| next.name.as_str())
     }
 
     /// A chat line arrived: the echo of this tab's own message confirms
@@ -701,16 +727,38 @@ impl Link {
         driver.set_settle(wait);
     }
 
-    /// Sends queued messages, in order, while the session is ready.
+    /// Sends queued messages, in order, while the session is ready: after
+    /// the join frame, which goes first on every session, with the name of
+    /// the first message (or the user's, if there is none yet). A message
+    /// under another name than the session's goes out on a new session.
     fn flush(&mut self, driver: &mut dyn Driver) {
         if self.phase != (Phase::Open { ready: true }) || self.claim != Claim::Settled {
             return;
+        }
+        if self.identity == Identity::JoinDue {
+            let name = self.next_name().to_owned();
+            // Without a name there is nothing to join as, nor to send.
+            let Some(join) = self.config.codec.join(&name).filter(|_| !name.is_empty()) else {
+                return;
+            };
+            // A socket that refuses it is going.
+            if !self.send_protocol_frame(&join, driver) {
+                return;
+            }
+            self.identity = Identity::As(name);
         }
         let now = driver.now_ms();
         let mut changed = self
             .ledger
             .forget_delivered(driver.buffered_amount() as usize, now);
+        let mut rejoin = false;
         while let Some(next) = self.ledger.next() {
+            if let Identity::As(name) = &self.identity {
+                if *name != next.name {
+                    rejoin = true;
+                    break;
+                }
+            }
             let frame = self.config.codec.encode(&next.name, &next.text);
             let bytes = frame_bytes(&frame);
             // The server would end the connection on it, each time it is
@@ -740,6 +788,10 @@ impl Link {
             self.save(driver);
         }
         self.arm_settle(driver);
+        if rejoin {
+            self.leave_open_socket("to send under another name", driver);
+            self.open_socket(driver);
+        }
     }
 }
 

@@ -49,6 +49,11 @@ pub fn json_inside(value: &str) -> String {
         .to_owned()
 }
 
+/// Whether `template` holds `{name}`.
+pub fn has_name(template: &str) -> bool {
+    pieces(template).contains(&Piece::Name)
+}
+
 /// Whether `template` holds `{text}`.
 pub fn has_text(template: &str) -> bool {
     pieces(template).contains(&Piece::Text)
@@ -75,10 +80,8 @@ pub struct Pattern {
 /// Why a pattern was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PatternError {
-    #[error("it needs {{name}} and {{text}}, once each")]
+    #[error("it needs {{name}} and {{text}} once each, with something between them")]
     Fields,
-    #[error("{{name}} and {{text}} need something between them, such as ': '")]
-    Adjacent,
 }
 
 impl Pattern {
@@ -94,9 +97,6 @@ impl Pattern {
             [first, Piece::Literal(between), second] => (first, *between, second, ""),
             [first, Piece::Literal(between), second, Piece::Literal(tail)] => {
                 (first, *between, second, *tail)
-            }
-            [Piece::Name | Piece::Text, Piece::Name | Piece::Text, ..] => {
-                return Err(PatternError::Adjacent)
             }
             _ => return Err(PatternError::Fields),
         };

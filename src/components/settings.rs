@@ -46,7 +46,7 @@ const FIELDS: [Field; 7] = [
     },
     Field {
         name: "join",
-        label: "Join, sent first on each connection",
+        label: "Join (sent first)",
         placeholder: "e.g. {name} or add user",
         options: &[],
     },
@@ -101,7 +101,7 @@ pub fn Settings(
 
     let save = move |submit: ev::SubmitEvent| {
         submit.prevent_default();
-        let Some(form) = form_of(&submit) else {
+        let Some(form) = form() else {
             return;
         };
         let result = check_settings(&read_form(&form), default_protocol);
@@ -124,7 +124,7 @@ pub fn Settings(
     // Selects fire `input` too, so one listener follows every field, and
     // the preset list.
     let changed = move |input: ev::Event| {
-        let Some(form) = form_of(&input) else {
+        let Some(form) = form() else {
             return;
         };
         let preset = input
@@ -142,7 +142,7 @@ pub fn Settings(
         }
         if let Some(share) = document().get_element_by_id("settings-share") {
             let url = share_url(&page_url, &read_form(&form), &from_url);
-            let _ = share.set_attribute("href", &url);
+            let _ = js_sys::Reflect::set(&share, &"href".into(), &JsValue::from(&url));
             share.set_text_content(Some(&url));
         }
     };
@@ -173,7 +173,7 @@ fn form_html(
     share: &str,
 ) -> String {
     let mut html = String::from(
-        r#"<div class="field"><label for="settings-preset">Server design</label><select id="settings-preset"><option value="">Choose one to fill in the fields</option>"#,
+        r#"<div class="field"><label for="settings-preset">Server design</label><select id="settings-preset"><option value="">Choose one</option>"#,
     );
     for preset in &PRESETS {
         push_all(
@@ -269,7 +269,7 @@ fn form_html(
         html.push_str(parameter);
     }
     if from_url.pairs().next().is_some() {
-        html.push_str("; the URL wins over saved settings, and the link says so too.");
+        html.push_str("; the URL wins over saved settings.");
     }
     html.push_str("</p>");
     html
@@ -318,10 +318,12 @@ fn share_url(page_url: &str, values: &Parameters, from_url: &Parameters) -> Stri
     url
 }
 
-/// The form an event happened in.
-fn form_of(event: &ev::Event) -> Option<HtmlFormElement> {
-    let target: Element = event.target()?.dyn_into().ok()?;
-    target.closest("form").ok()??.dyn_into().ok()
+/// The settings form, found by its id as the page's other parts are.
+fn form() -> Option<HtmlFormElement> {
+    document()
+        .get_element_by_id("settings-form")?
+        .dyn_into()
+        .ok()
 }
 
 /// Sets the value of the field submitted as `name`.

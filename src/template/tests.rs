@@ -129,10 +129,7 @@ fn patterns_need_both_fields_once_with_something_between() {
         Pattern::parse("{name}: {text} {name}"),
         Err(PatternError::Fields)
     );
-    assert_eq!(Pattern::parse("{name}{text}"), Err(PatternError::Adjacent));
-    assert_eq!(
-        Pattern::parse("> {text}{name}"),
-        Err(PatternError::Adjacent)
-    );
+    assert_eq!(Pattern::parse("{name}{text}"), Err(PatternError::Fields));
+    assert_eq!(Pattern::parse("> {text}{name}"), Err(PatternError::Fields));
     assert!(Pattern::parse("{name}: {text}").is_ok());
 }

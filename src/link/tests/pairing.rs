@@ -52,8 +52,66 @@ fn join_is_the_first_frame_of_every_socket_and_the_outbox_waits_for_it() {
     link.opened(&mut driver);
     assert_eq!(
         driver.sent_texts(),
-        vec!["ann", "written before open", "anna", "written while down"],
-        "the name again first, as it is now, on the new socket"
+        vec!["ann", "written before open", "ann", "written while down"],
+        "the name again first on the new socket: the one the message was written under"
+    );
+}
+
+fn named(id: u64, name: &str, text: &str) -> Queued {
+    Queued {
+        name: name.to_owned(),
+        ..message(id, text)
+    }
+}
+
+#[test]
+fn without_a_name_the_join_waits_for_the_first_message() {
+    let mut driver = Recorder::default();
+    let mut link = first_frame_link();
+    link.set_name("");
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    assert!(driver.sent.is_empty(), "nobody to join as");
+    link.set_name("c");
+    link.set_name("carol");
+    link.write(named(1, "carol", "hello"), &mut driver);
+    assert_eq!(driver.sent_texts(), vec!["carol", "hello"]);
+}
+
+#[test]
+fn a_message_under_a_new_name_goes_out_on_a_session_joined_under_it() {
+    let mut driver = Recorder::default();
+    let mut link = first_frame_link();
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.write(named(1, "ann", "one"), &mut driver);
+    link.set_name("anna");
+    assert_eq!(driver.opened.len(), 1, "renaming alone changes nothing");
+    link.write(named(2, "anna", "two"), &mut driver);
+    assert_eq!(driver.opened.len(), 2, "a new session, for the new name");
+    assert!(driver
+        .system_lines()
+        .contains(&"disconnected (to send under another name)"));
+    link.opened(&mut driver);
+    assert_eq!(driver.sent_texts(), vec!["ann", "one", "anna", "two"]);
+}
+
+#[test]
+fn a_name_in_the_url_binds_the_session_to_it_too() {
+    let mut driver = Recorder::default();
+    let mut link = link_with(Protocol::Json, "ws://h/?username={name}");
+    link.set_name("");
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.write(named(1, "carol", "hello"), &mut driver);
+    assert_eq!(
+        driver.opened,
+        vec!["ws://h/?username=", "ws://h/?username=carol"]
+    );
+    link.opened(&mut driver);
+    assert_eq!(
+        driver.sent_texts(),
+        vec![r#"{"name":"carol","msg":"hello"}"#]
     );
 }
 
