@@ -25,12 +25,15 @@
 // opens. Each refusal is printed (`refused origin ...`) and counted.
 //
 // --test-hooks adds `GET /__log`, which answers JSON:
-//   {"chat": [{"conn": N, "payload": <the argument>, "accepted": bool}, ...],
+//   {"connections": [{"conn": N, "id": "...", "open": bool}, ...],
+//    "chat": [{"conn": N, "payload": <the argument>, "accepted": bool}, ...],
 //    "packets": [{"conn": N, "raw": "<frame text, e.g. 42[...]>"}, ...],
 //    "refused": [{"origin": "<Origin header or null>"}, ...]}
-// `chat` lists every `chat` event's argument, in the order received, as the
-// server decoded it, so a test can compare `payload.data` with exactly what
-// was typed (quotes, backslashes, newlines, emoji); `packets` is every
+// `connections` lists the sockets that joined the namespace (io.emit
+// reaches them from then on); `chat` lists every `chat` event's argument, in
+// the order received, as the server decoded it, so a test can compare
+// `payload.data` with exactly what was typed (quotes, backslashes, control
+// characters, emoji); `packets` is every
 // Engine.IO message frame the server received, as the client wrote it
 // (`40`, `42[...]`; not pings' answers).
 
@@ -44,6 +47,7 @@ const options = parseOptions({
 });
 const NOTICE = 'payload must be an object with data';
 
+const connections = [];
 const chatLog = [];
 const packets = [];
 const refused = [];
@@ -52,7 +56,7 @@ let engineConnections = 0;
 const server = http.createServer((request, response) => {
   if (options['test-hooks'] && request.method === 'GET' && request.url === '/__log') {
     response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    response.end(JSON.stringify({ chat: chatLog, packets, refused }));
+    response.end(JSON.stringify({ connections, chat: chatLog, packets, refused }));
     return;
   }
   response.writeHead(404, { 'content-type': 'text/plain' });
@@ -100,6 +104,8 @@ function chatMessage(payload) {
 
 io.on('connection', (socket) => {
   const conn = socket.conn.wschatConn;
+  const record = { conn, id: socket.id, open: true };
+  connections.push(record);
   console.log(`conn ${conn} (${socket.id}) connected`);
 
   socket.on('chat', (payload) => {
@@ -116,6 +122,7 @@ io.on('connection', (socket) => {
     if (event !== 'chat') console.log(`conn ${conn} sent unknown event ${JSON.stringify(event)}`);
   });
   socket.on('disconnect', (reason) => {
+    record.open = false;
     console.log(`conn ${conn} disconnected: ${reason}`);
   });
 });
