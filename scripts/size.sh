@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Prints the release bundle's size, raw and gzipped, as served from dist/,
 # and fails when the gzip total passes the budget (100 KiB for issue 2,
-# raised to 108 KiB by issue 8 for the windowed conversation, and by 2 KiB
-# more by issue 9 for the delivery ledger and the shell's fixes).
+# raised to 108 KiB by issue 8 for the windowed conversation, by 2 KiB
+# more by issue 9 for the delivery ledger and the shell's fixes, and by
+# 4 KiB by issue 10 for join frames, templates, patterns, own echoes, page
+# defaults and the settings' presets).
 set -euo pipefail
 cd "$(dirname "$0")/../dist"
-budget=${WSCHAT_BUNDLE_BUDGET:-112640}
+budget=${WSCHAT_BUNDLE_BUDGET:-116736}
 total=0
 printf '%-34s %10s %10s\n' file bytes gzip
 for file in *.wasm *.js *.css; do

@@ -6,7 +6,7 @@ use crate::{
     backoff::Backoff,
     chat::{Chat, ChatEvent, Delivery},
     components::{Conversation, Message, Name, Settings, Status},
-    config::{self, Loaded, PageOrigin, Settings as SavedSettings},
+    config::{self, Loaded, PageOrigin, Parameters, Sources, META_PREFIX, PARAMETERS},
     connection::{Connection, Outputs},
     link::{Link, LinkConfig, Status as LinkStatus},
     outbox::{read_saved, Queued},
@@ -15,25 +15,35 @@ use crate::{
     tabs,
 };
 
-/// The query parameters the app reads.
-const PARAMETERS: [&str; 4] = ["server", "protocol", "name", "event"];
-
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
     let query = query_pairs();
+    let page_defaults = page_defaults();
+    let saved_settings = storage::read(Area::Local, SETTINGS_KEY);
+    let saved_name = storage::read(Area::Local, NAME_KEY);
     let Loaded {
         config,
         saved,
         problems,
-    } = config::load(
-        &query,
-        storage::read(Area::Local, SETTINGS_KEY).as_deref(),
-        storage::read(Area::Local, NAME_KEY).as_deref(),
-    );
-    let from_url: Vec<&'static str> = ["server", "protocol", "event"]
+    } = config::load(Sources {
+        query: &query,
+        saved_settings: saved_settings.as_deref(),
+        saved_name: saved_name.as_deref(),
+        page: &page_defaults,
+    });
+    // The protocol the settings panel's other fields are checked for when
+    // its own protocol field is empty.
+    let default_protocol = config::load(Sources {
+        page: &page_defaults,
+        ..Sources::default()
+    })
+    .config
+    .wire
+    .protocol;
+    let from_url: Vec<&'static str> = PARAMETERS
         .into_iter()
-        .filter(|key| query.iter().any(|(k, _)| k == key))
+        .filter(|key| *key != "name" && query.iter().any(|(k, _)| k == key))
         .collect();
     let chat = RwSignal::new(Chat::default());
     let status = RwSignal::new(LinkStatus::default());
@@ -50,10 +60,11 @@ pub fn App() -> impl IntoView {
 
     let link = Link::new(
         LinkConfig {
-            codec: Codec::new(config.protocol, &config.event),
+            codec: Codec::new(&config.wire),
             server: config.server.clone(),
             name: config.name.clone(),
             page: page_origin(),
+            echo: config.echo,
         },
         Backoff::default(),
     );
@@ -105,13 +116,19 @@ pub fn App() -> impl IntoView {
         Callback::new(move |id| connection.with_value(|connection| connection.discard(id)));
     let on_resend =
         Callback::new(move |id| connection.with_value(|connection| connection.resend(id)));
-    let on_settings = Callback::new(move |settings: SavedSettings| {
+    let on_settings = Callback::new(move |settings: Parameters| {
         let json = settings.to_json();
         let _ = storage::write(Area::Local, SETTINGS_KEY, &json);
         // The URL still wins: apply what the page would load now.
-        let Loaded { config, .. } = config::load(&query, Some(&json), None);
-        let codec = Codec::new(config.protocol, &config.event);
-        connection.with_value(|connection| connection.reconfigure(codec, config.server));
+        let Loaded { config, .. } = config::load(Sources {
+            query: &query,
+            saved_settings: Some(&json),
+            saved_name: None,
+            page: &page_defaults,
+        });
+        let codec = Codec::new(&config.wire);
+        connection
+            .with_value(|connection| connection.reconfigure(codec, config.server, config.echo));
     });
 
     view! {
@@ -120,7 +137,7 @@ pub fn App() -> impl IntoView {
             <Status status on_reconnect on_disconnect />
         </header>
         <main>
-            <Settings saved from_url on_save=on_settings />
+            <Settings saved from_url default_protocol page_url=page_url() on_save=on_settings />
             <Name name on_change=on_name />
             <Conversation chat on_discard on_resend />
             <Message name on_send />
@@ -186,6 +203,27 @@ fn query_pairs() -> Vec<(String, String)> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The page's own defaults: `<meta name="wschat-PARAMETER" content="…">`.
+fn page_defaults() -> Vec<(String, String)> {
+    let metas = document().get_elements_by_tag_name("meta");
+    (0..metas.length())
+        .filter_map(|index| metas.item(index))
+        .filter_map(|meta| {
+            let name = meta.get_attribute("name")?;
+            let parameter = name.strip_prefix(META_PREFIX)?;
+            let value = meta.get_attribute("content")?;
+            Some((parameter.to_owned(), value))
+        })
+        .collect()
+}
+
+/// The page's address without its query, for the settings' share line.
+fn page_url() -> String {
+    let location = window().location();
+    let origin = location.origin().unwrap_or_default();
+    origin + &location.pathname().unwrap_or_default()
 }
 
 fn page_origin() -> PageOrigin {

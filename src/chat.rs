@@ -44,6 +44,8 @@ pub enum Delivery {
     Sent,
     /// Handed to a socket that died soon after: it may not have arrived.
     Uncertain,
+    /// The server's echo showed that it arrived.
+    Delivered,
 }
 
 impl Delivery {
@@ -52,6 +54,7 @@ impl Delivery {
             Delivery::Pending => "pending",
             Delivery::Sent => "sent",
             Delivery::Uncertain => "uncertain",
+            Delivery::Delivered => "delivered",
         }
     }
 }

@@ -1,78 +1,79 @@
 //! Run-time configuration: the page URL's query, then saved settings, then
-//! the defaults. Also where the endpoint is resolved against the page.
+//! the page's own defaults, then the built-in ones. Also where the endpoint
+//! is resolved against the page.
 //!
 //! Nothing here touches the browser: the shell hands in the query pairs,
-//! the saved settings and the page's origin.
+//! the page's `<meta name="wschat-…">` defaults, the saved settings and the
+//! page's origin. The settings panel's form lives in [`form`].
+
+pub mod form;
+
+use std::str::FromStr;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::Serialize;
 
+pub use crate::protocol::DEFAULT_EVENT;
 use crate::{
-    json_value::{optional_string, JsonValue, Parsed},
-    protocol::Protocol,
+    json_value::{JsonValue, Parsed},
+    protocol::{Protocol, Wire},
+    template::{fill, has_text, json_sample, Pattern, PatternError, TEXT_FIELD},
 };
+pub use form::{check_settings, Parameters, SETTINGS};
 
 /// The endpoint used when nothing else is said: `/ws` on the page's origin.
 pub const DEFAULT_SERVER: &str = "/ws";
-/// The Socket.IO event used to send when nothing else is said.
-pub const DEFAULT_EVENT: &str = "message";
-/// The placeholder in `server` that is replaced by the user's name.
-pub const NAME_PLACEHOLDER: &str = "{name}";
 /// The longest event name accepted.
 pub const MAX_EVENT_CHARS: usize = 100;
+/// Every parameter, as the query, saved settings and page defaults name it.
+pub const PARAMETERS: [&str; 8] = [
+    "server", "protocol", "name", "event", "join", "template", "pattern", "echo",
+];
+/// The prefix of a `<meta name>` that sets a page default.
+pub const META_PREFIX: &str = "wschat-";
 
 /// What the app runs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// The endpoint template: a URL or a path, perhaps holding `{name}`.
     pub server: String,
-    pub protocol: Protocol,
     /// The user's name, filled in.
     pub name: String,
-    /// The Socket.IO event used to send.
-    pub event: String,
+    /// How frames are written and read.
+    pub wire: Wire,
+    pub echo: Echo,
 }
 
 impl Default for Config {
-    fn default() -> Self {
+    /// The built-in defaults.
+    fn default() -> Config {
         Config {
             server: DEFAULT_SERVER.to_owned(),
-            protocol: Protocol::default(),
             name: String::new(),
-            event: DEFAULT_EVENT.to_owned(),
+            wire: Wire::default(),
+            echo: Echo::default(),
         }
     }
 }
 
-/// The settings a user saved, as stored in localStorage. Each is optional:
-/// an unset one falls through to the default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Settings {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub event: Option<String>,
+/// What to do with the server sending this tab's own message back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Echo {
+    /// It confirms the message, and shows no second entry.
+    #[default]
+    Fold,
+    /// It shows as a received entry.
+    Show,
 }
 
-impl Settings {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
-    }
+impl FromStr for Echo {
+    type Err = ConfigError;
 
-    /// Reads saved settings: an object whose members, each optional, are
-    /// strings. Other members are passed over. The error says why not.
-    pub fn read<J: JsonValue>(json: &str) -> Result<Settings, String> {
-        let object = J::parse(json).ok_or("not JSON")?;
-        if !object.is_object() {
-            return Err("not an object".to_owned());
+    fn from_str(value: &str) -> Result<Echo, ConfigError> {
+        match value.trim() {
+            "fold" => Ok(Echo::Fold),
+            "show" => Ok(Echo::Show),
+            other => Err(ConfigError::BadEcho(other.to_owned())),
         }
-        Ok(Settings {
-            server: optional_string(&object, "server")?,
-            protocol: optional_string(&object, "protocol")?,
-            event: optional_string(&object, "event")?,
-        })
     }
 }
 
@@ -83,6 +84,14 @@ pub struct PageOrigin {
     pub secure: bool,
     /// Host and port, as in `location.host`.
     pub host: String,
+}
+
+impl PageOrigin {
+    /// The origin a server sees in the page's requests: `http://host:port`.
+    pub fn origin(&self) -> String {
+        let scheme = if self.secure { "https" } else { "http" };
+        format!("{scheme}://{}", self.host)
+    }
 }
 
 /// A value that was refused.
@@ -104,26 +113,44 @@ pub enum ConfigError {
     LongEvent,
     #[error("{0}")]
     Protocol(#[from] crate::protocol::UnknownProtocol),
+    #[error("'{0}' is not JSON once filled in; put {{name}} and {{text}} inside strings")]
+    NotJson(String),
+    #[error("'{0}' has no {TEXT_FIELD}, so no message would be sent")]
+    NoText(String),
+    #[error("'{0}': {1}")]
+    Pattern(String, PatternError),
+    #[error("'{0}' is neither fold nor show")]
+    BadEcho(String),
     #[error("the saved settings could not be read ({0}); they were discarded")]
     UnreadableSettings(String),
+}
+
+/// Where a value came from, from the strongest to the weakest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The page URL's query.
+    Query,
+    /// The settings the user saved.
+    Saved,
+    /// A `<meta name="wschat-…">` default of the deployed page.
+    Page,
 }
 
 /// A refused value, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// The parameter's name: `server`, `protocol`, `event` or `settings`.
+    /// The parameter's name, as in [`PARAMETERS`], or `settings`.
     pub parameter: &'static str,
-    /// True when the value came from the page URL, false when it was saved.
-    pub from_query: bool,
+    pub source: Source,
     pub error: ConfigError,
 }
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let source = if self.from_query {
-            "query parameter"
-        } else {
-            "saved setting"
+        let source = match self.source {
+            Source::Query => "query parameter",
+            Source::Saved => "saved setting",
+            Source::Page => "page default",
         };
         write!(
             f,
@@ -138,135 +165,115 @@ impl std::fmt::Display for Problem {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Loaded {
     pub config: Config,
-    pub saved: Settings,
+    pub saved: Parameters,
     pub problems: Vec<Problem>,
 }
 
-/// Builds the configuration. `query` holds the page URL's decoded pairs,
-/// `saved_settings` the stored settings JSON, `saved_name` the stored name.
-pub fn load(
-    query: &[(String, String)],
-    saved_settings: Option<&str>,
-    saved_name: Option<&str>,
-) -> Loaded {
+/// What the configuration is built from, strongest first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sources<'a> {
+    /// The page URL's decoded query pairs; the last of a repeated key wins.
+    pub query: &'a [(String, String)],
+    /// The stored settings JSON.
+    pub saved_settings: Option<&'a str>,
+    /// The stored name.
+    pub saved_name: Option<&'a str>,
+    /// The page's defaults: parameter and value, from its `<meta>` tags.
+    pub page: &'a [(String, String)],
+}
+
+/// Builds the configuration. A value given but empty means the default, and
+/// weaker sources are not asked; a refused value means the default too, and
+/// a problem that names it.
+pub fn load(sources: Sources<'_>) -> Loaded {
     let mut problems = Vec::new();
-    let saved = match saved_settings.map(Settings::read::<Parsed>) {
-        None => Settings::default(),
+    let saved = match sources.saved_settings.map(Parameters::read::<Parsed>) {
+        None => Parameters::default(),
         Some(Ok(settings)) => settings,
         Some(Err(reason)) => {
             problems.push(Problem {
                 parameter: "settings",
-                from_query: false,
+                source: Source::Saved,
                 error: ConfigError::UnreadableSettings(reason),
             });
-            Settings::default()
+            Parameters::default()
         }
     };
-    let asked = |key: &str| {
-        query
+    let last = |pairs: &'_ [(String, String)], key: &str| -> Option<String> {
+        pairs
             .iter()
             .rev()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.clone())
     };
-    let mut pick = |parameter: &'static str,
-                    saved: Option<&str>,
-                    check: &dyn Fn(&str) -> Result<String, ConfigError>|
-     -> Option<String> {
-        let (value, from_query) = match (asked(parameter), saved) {
-            (Some(value), _) => (value, true),
-            (None, Some(value)) => (value, false),
-            (None, None) => return None,
+    let given = |parameter: &str| -> Option<(String, Source)> {
+        let saved = match parameter {
+            "name" => sources.saved_name.map(str::to_owned),
+            other => saved.get(other).map(str::to_owned),
         };
-        match check(value) {
-            Ok(value) => Some(value),
-            Err(error) => {
-                problems.push(Problem {
-                    parameter,
-                    from_query,
-                    error,
-                });
-                None
-            }
-        }
+        last(sources.query, parameter)
+            .map(|value| (value, Source::Query))
+            .or(saved.map(|value| (value, Source::Saved)))
+            .or(last(sources.page, parameter).map(|value| (value, Source::Page)))
     };
-
-    let defaults = Config::default();
-    let server = pick("server", saved.server.as_deref(), &check_server);
-    let protocol = pick("protocol", saved.protocol.as_deref(), &|value| {
-        Ok(value.parse::<Protocol>()?.as_str().to_owned())
-    });
-    let event = pick("event", saved.event.as_deref(), &check_event);
-    let name = asked("name").or(saved_name).unwrap_or_default().to_owned();
+    // In this order: protocol comes before the parameters checked for it.
+    let mut values: [Option<String>; PARAMETERS.len()] = Default::default();
+    let mut protocol = Protocol::default();
+    for (slot, parameter) in values.iter_mut().zip(PARAMETERS) {
+        let Some((value, source)) = given(parameter) else {
+            continue;
+        };
+        if value.trim().is_empty() && parameter != "name" {
+            continue;
+        }
+        match check(parameter, &value, protocol) {
+            Ok(value) => *slot = Some(value),
+            Err(error) => problems.push(Problem {
+                parameter,
+                source,
+                error,
+            }),
+        }
+        if parameter == "protocol" {
+            protocol = slot
+                .as_deref()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_default();
+        }
+    }
+    let [server, _, name, event, join, template, pattern, echo] = values;
+    let built_in = Config::default();
 
     Loaded {
         saved,
         config: Config {
-            server: server.unwrap_or(defaults.server),
-            protocol: protocol
-                .and_then(|value| value.parse().ok())
-                .unwrap_or(defaults.protocol),
-            name,
-            event: event.unwrap_or(defaults.event),
+            server: server.unwrap_or(built_in.server),
+            name: name.unwrap_or_default(),
+            wire: Wire {
+                protocol,
+                event: event.unwrap_or(built_in.wire.event),
+                join,
+                template,
+                pattern,
+            },
+            echo: echo.and_then(|v| v.parse().ok()).unwrap_or_default(),
         },
         problems,
     }
 }
 
-/// The settings panel's fields, as typed. An empty field means the default.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SettingsForm {
-    pub server: String,
-    pub protocol: String,
-    pub event: String,
-}
-
-impl From<&Settings> for SettingsForm {
-    fn from(settings: &Settings) -> Self {
-        SettingsForm {
-            server: settings.server.clone().unwrap_or_default(),
-            protocol: settings.protocol.clone().unwrap_or_default(),
-            event: settings.event.clone().unwrap_or_default(),
-        }
-    }
-}
-
-/// Why each refused field of the settings panel was refused.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors {
-    pub server: Option<ConfigError>,
-    pub protocol: Option<ConfigError>,
-    pub event: Option<ConfigError>,
-}
-
-/// Checks the settings panel's fields: all valid gives the settings to
-/// save, else every refused field with its reason.
-pub fn check_settings(form: &SettingsForm) -> Result<Settings, FieldErrors> {
-    fn optional(
-        value: &str,
-        check: impl Fn(&str) -> Result<String, ConfigError>,
-    ) -> Result<Option<String>, ConfigError> {
-        match value.trim() {
-            "" => Ok(None),
-            value => check(value).map(Some),
-        }
-    }
-    let server = optional(&form.server, check_server);
-    let protocol = optional(&form.protocol, |value| {
-        Ok(value.parse::<Protocol>()?.as_str().to_owned())
-    });
-    let event = optional(&form.event, check_event);
-    match (server, protocol, event) {
-        (Ok(server), Ok(protocol), Ok(event)) => Ok(Settings {
-            server,
-            protocol,
-            event,
-        }),
-        (server, protocol, event) => Err(FieldErrors {
-            server: server.err(),
-            protocol: protocol.err(),
-            event: event.err(),
-        }),
+/// Checks the value of `parameter` and returns it as it is used; `join` and
+/// `template` are checked for `protocol`. A name is anything.
+pub fn check(parameter: &str, value: &str, protocol: Protocol) -> Result<String, ConfigError> {
+    match parameter {
+        "server" => check_server(value),
+        "protocol" => Ok(value.parse::<Protocol>()?.as_str().to_owned()),
+        "event" => check_event(value),
+        "join" => check_join(value, protocol),
+        "template" => check_template(value, protocol),
+        "pattern" => check_pattern(value),
+        "echo" => value.parse::<Echo>().map(|_| value.trim().to_owned()),
+        _ => Ok(value.to_owned()),
     }
 }
 
@@ -314,6 +321,45 @@ pub fn check_event(value: &str) -> Result<String, ConfigError> {
     Ok(value.to_owned())
 }
 
+/// Checks a `join` value for `protocol`: a Socket.IO event name, a frame
+/// template that is JSON once filled in json mode, any frame in text mode.
+pub fn check_join(value: &str, protocol: Protocol) -> Result<String, ConfigError> {
+    match protocol {
+        Protocol::SocketIo => check_event(value),
+        Protocol::Json => check_json(value),
+        Protocol::Text => Ok(value.to_owned()),
+    }
+}
+
+/// Checks a `template` for `protocol`: it must hold `{text}`, and in json
+/// and socketio modes be JSON once filled, whatever the name and text.
+pub fn check_template(value: &str, protocol: Protocol) -> Result<String, ConfigError> {
+    if !has_text(value) {
+        return Err(ConfigError::NoText(value.to_owned()));
+    }
+    match protocol {
+        Protocol::Json | Protocol::SocketIo => check_json(value),
+        Protocol::Text => Ok(value.to_owned()),
+    }
+}
+
+/// Checks a `pattern`.
+pub fn check_pattern(value: &str) -> Result<String, ConfigError> {
+    Pattern::parse(value)
+        .map(|_| value.to_owned())
+        .map_err(|error| ConfigError::Pattern(value.to_owned(), error))
+}
+
+/// A template that is JSON once filled: filled with `x`, which JSON allows
+/// only inside strings, it parses only if every field sits inside one, and
+/// an escaped value there keeps it JSON.
+fn check_json(value: &str) -> Result<String, ConfigError> {
+    match Parsed::parse(&json_sample(value)) {
+        Some(_) => Ok(value.to_owned()),
+        None => Err(ConfigError::NotJson(value.to_owned())),
+    }
+}
+
 /// The `ws://` or `wss://` URL to open, with `{name}` filled in.
 pub fn resolve_endpoint(
     server: &str,
@@ -335,31 +381,7 @@ pub fn resolve_endpoint(
             None => return Err(ConfigError::BadServer(server)),
         }
     };
-    Ok(fill_name(&absolute, &url_encode(name)))
-}
-
-/// `template` with each `{name}` replaced by `encoded`. Searching for the
-/// brace, a char, keeps the substring searcher (about 2 KB gzip, with its
-/// panic messages) out of the bundle.
-fn fill_name(template: &str, encoded: &str) -> String {
-    let placeholder = NAME_PLACEHOLDER.trim_start_matches('{');
-    let mut filled = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some((head, tail)) = rest.split_once('{') {
-        filled.push_str(head);
-        match tail.strip_prefix(placeholder) {
-            Some(after) => {
-                filled.push_str(encoded);
-                rest = after;
-            }
-            None => {
-                filled.push('{');
-                rest = tail;
-            }
-        }
-    }
-    filled.push_str(rest);
-    filled
+    Ok(fill(&absolute, &url_encode(name), None))
 }
 
 /// Percent-encodes as JavaScript's `encodeURIComponent` does.
@@ -399,254 +421,4 @@ fn split_scheme(value: &str) -> Option<(Scheme, &str)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    fn page() -> PageOrigin {
-        PageOrigin {
-            secure: false,
-            host: "127.0.0.1:8080".to_owned(),
-        }
-    }
-
-    #[test]
-    fn defaults_apply_when_nothing_is_said() {
-        let loaded = load(&[], None, None);
-        assert_eq!(loaded.config, Config::default());
-        assert_eq!(loaded.config.server, "/ws");
-        assert!(loaded.problems.is_empty());
-    }
-
-    #[test]
-    fn query_wins_over_saved_settings_which_win_over_defaults() {
-        let saved = r#"{"server":"ws://saved:1/","event":"saved-event"}"#;
-        let loaded = load(
-            &pairs(&[("server", "ws://query:2/"), ("name", "Q")]),
-            Some(saved),
-            Some("S"),
-        );
-        assert_eq!(loaded.config.server, "ws://query:2/");
-        assert_eq!(loaded.config.event, "saved-event");
-        assert_eq!(loaded.config.name, "Q");
-        assert_eq!(load(&[], None, Some("S")).config.name, "S");
-    }
-
-    #[test]
-    fn a_malformed_query_value_names_the_parameter_and_falls_back_to_the_default() {
-        let saved = r#"{"server":"ws://saved:1/"}"#;
-        let loaded = load(
-            &pairs(&[("server", "ftp://x"), ("protocol", "xml")]),
-            Some(saved),
-            None,
-        );
-        assert_eq!(loaded.config.server, DEFAULT_SERVER);
-        assert_eq!(loaded.config.protocol, Protocol::Json);
-        let shown: Vec<String> = loaded.problems.iter().map(|p| p.to_string()).collect();
-        assert_eq!(
-            shown,
-            vec![
-                "query parameter 'server': 'ftp://x' is not a ws://, wss://, http:// or https:// URL, nor a path such as /ws; using the default",
-                "query parameter 'protocol': 'xml' is not a protocol this client knows; choose json, text or socketio; using the default",
-            ]
-        );
-    }
-
-    #[test]
-    fn unreadable_saved_settings_are_discarded_with_a_problem() {
-        let loaded = load(&[], Some("{not json"), None);
-        assert_eq!(loaded.config, Config::default());
-        assert_eq!(loaded.saved, Settings::default());
-        assert_eq!(loaded.problems.len(), 1);
-        assert_eq!(loaded.problems[0].parameter, "settings");
-    }
-
-    #[test]
-    fn saved_settings_say_why_they_could_not_be_read() {
-        for (saved, reason) in [
-            ("{not json", "not JSON"),
-            ("[]", "not an object"),
-            (r#"{"server":5}"#, "'server' is not a string"),
-            (r#"{"event":["x"]}"#, "'event' is not a string"),
-        ] {
-            assert_eq!(
-                Settings::read::<Parsed>(saved),
-                Err(reason.to_owned()),
-                "{saved}"
-            );
-        }
-    }
-
-    #[test]
-    fn saved_settings_may_leave_members_out_or_null_and_add_others() {
-        assert_eq!(
-            Settings::read::<Parsed>(r#"{"protocol":"text","event":null,"theme":"dark"}"#),
-            Ok(Settings {
-                server: None,
-                protocol: Some("text".to_owned()),
-                event: None,
-            })
-        );
-    }
-
-    #[test]
-    fn the_last_repeated_query_parameter_wins() {
-        let loaded = load(&pairs(&[("name", "a"), ("name", "b")]), None, None);
-        assert_eq!(loaded.config.name, "b");
-    }
-
-    #[test]
-    fn servers_are_checked() {
-        for good in [
-            "/ws",
-            "ws://h:1/ws",
-            "WSS://h",
-            "http://h/x",
-            "https://h?x=1",
-            "//h/ws",
-        ] {
-            assert!(check_server(good).is_ok(), "{good}");
-        }
-        assert_eq!(check_server("  "), Err(ConfigError::EmptyServer));
-        assert_eq!(
-            check_server("ws://"),
-            Err(ConfigError::NoHost("ws://".into()))
-        );
-        assert_eq!(
-            check_server("ws://:80/"),
-            Err(ConfigError::NoHost("ws://:80/".into()))
-        );
-        assert!(matches!(
-            check_server("ws://a b"),
-            Err(ConfigError::BadCharacters(_))
-        ));
-        assert!(matches!(
-            check_server("example.com"),
-            Err(ConfigError::BadServer(_))
-        ));
-        assert!(matches!(
-            check_server("javascript:alert(1)"),
-            Err(ConfigError::BadServer(_))
-        ));
-    }
-
-    #[test]
-    fn a_path_resolves_on_the_page_origin_with_the_page_scheme() {
-        assert_eq!(
-            resolve_endpoint("/ws", "", &page()),
-            Ok("ws://127.0.0.1:8080/ws".to_owned())
-        );
-        let secure = PageOrigin {
-            secure: true,
-            host: "chat.example".to_owned(),
-        };
-        assert_eq!(
-            resolve_endpoint("/ws", "", &secure),
-            Ok("wss://chat.example/ws".to_owned())
-        );
-        assert_eq!(
-            resolve_endpoint("//other:9/ws", "", &secure),
-            Ok("wss://other:9/ws".to_owned())
-        );
-    }
-
-    #[test]
-    fn http_urls_map_to_websocket_urls() {
-        assert_eq!(
-            resolve_endpoint("http://h:3000/", "", &page()),
-            Ok("ws://h:3000/".to_owned())
-        );
-        assert_eq!(
-            resolve_endpoint("HTTPS://h/", "", &page()),
-            Ok("wss://h/".to_owned())
-        );
-        assert_eq!(
-            resolve_endpoint("wss://h/x", "", &page()),
-            Ok("wss://h/x".to_owned())
-        );
-    }
-
-    #[test]
-    fn the_name_placeholder_is_replaced_url_encoded() {
-        assert_eq!(
-            resolve_endpoint("ws://h:8000/?username={name}", "Zoë & co/1", &page()),
-            Ok("ws://h:8000/?username=Zo%C3%AB%20%26%20co%2F1".to_owned())
-        );
-        assert_eq!(url_encode("a-b_c.d!e~f*g'h(i)"), "a-b_c.d!e~f*g'h(i)");
-    }
-
-    #[test]
-    fn every_name_placeholder_is_filled_and_other_braces_are_kept() {
-        for (template, filled) in [
-            ("/ws?u={name}", "/ws?u=N"),
-            ("{name}/{name}", "N/N"),
-            ("{{name}}", "{N}"),
-            ("{nam{name}", "{namN"),
-            ("{nam{name", "{nam{name"),
-            ("a{b}{", "a{b}{"),
-            ("{}", "{}"),
-            ("no placeholder", "no placeholder"),
-        ] {
-            assert_eq!(fill_name(template, "N"), filled, "{template}");
-        }
-    }
-
-    #[test]
-    fn event_names_are_checked() {
-        assert_eq!(
-            check_event("client-message"),
-            Ok("client-message".to_owned())
-        );
-        assert_eq!(check_event(""), Err(ConfigError::EmptyEvent));
-        assert_eq!(
-            check_event("disconnect"),
-            Err(ConfigError::ReservedEvent("disconnect".into()))
-        );
-        assert_eq!(check_event(&"e".repeat(101)), Err(ConfigError::LongEvent));
-    }
-
-    #[test]
-    fn settings_fields_are_checked_each_with_its_reason() {
-        let form = SettingsForm {
-            server: "example.com".to_owned(),
-            protocol: "xml".to_owned(),
-            event: "ok-event".to_owned(),
-        };
-        let errors = check_settings(&form).unwrap_err();
-        assert!(matches!(errors.server, Some(ConfigError::BadServer(_))));
-        assert!(matches!(errors.protocol, Some(ConfigError::Protocol(_))));
-        assert_eq!(errors.event, None);
-    }
-
-    #[test]
-    fn valid_settings_are_normalised_and_empty_fields_mean_default() {
-        let form = SettingsForm {
-            server: " ws://h:3000/ ".to_owned(),
-            protocol: "SocketIO".to_owned(),
-            event: String::new(),
-        };
-        assert_eq!(
-            check_settings(&form),
-            Ok(Settings {
-                server: Some("ws://h:3000/".to_owned()),
-                protocol: Some("socketio".to_owned()),
-                event: None,
-            })
-        );
-        let Ok(settings) = check_settings(&form) else {
-            panic!("valid settings were refused");
-        };
-        let saved = settings.to_json();
-        assert_eq!(saved, r#"{"server":"ws://h:3000/","protocol":"socketio"}"#);
-        assert_eq!(
-            load(&[], Some(&saved), None).config.protocol,
-            Protocol::SocketIo
-        );
-    }
-}
+mod tests;

@@ -22,6 +22,7 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent};
 
 use crate::{
     chat::{Chat, ChatEvent, EntryId},
+    config::Echo,
     link::{CloseInfo, Driver, Input, Link, Owner, Status},
     outbox::{write_saved, Queued, Saved},
     protocol::{Codec, Frame},
@@ -152,8 +153,12 @@ impl Connection {
     }
 
     /// Moves to another server or protocol.
-    pub fn reconfigure(&self, codec: Codec, server: String) {
-        self.apply(Input::Reconfigure { codec, server });
+    pub fn reconfigure(&self, codec: Codec, server: String, echo: Echo) {
+        self.apply(Input::Reconfigure {
+            codec,
+            server,
+            echo,
+        });
     }
 
     /// Takes the messages an earlier load of this tab saved, holding them

@@ -26,6 +26,11 @@ use crate::{
 /// before the reset is not covered either.
 pub const UNCERTAIN_WINDOW_MS: f64 = 1000.0;
 
+/// How long after its hand-over a line that repeats a message may be that
+/// message's echo: long enough for a slow server, short enough that a
+/// later line with the same words is not taken for it.
+pub const ECHO_WINDOW_MS: f64 = 10_000.0;
+
 /// Where one message stands in the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
@@ -84,6 +89,13 @@ struct Handed {
     handed_ms: f64,
 }
 
+/// A message handed over within the echo window, whose echo has not come.
+#[derive(Debug, Clone, PartialEq)]
+struct Unconfirmed {
+    message: Queued,
+    handed_ms: f64,
+}
+
 /// The delivery ledger: queued, in flight and uncertain messages.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ledger {
@@ -92,6 +104,11 @@ pub struct Ledger {
     /// may still hold or that were handed within the uncertain window.
     in_flight: Vec<Handed>,
     uncertain: Vec<Queued>,
+    /// Messages handed over, on any socket, within the echo window and not
+    /// confirmed, oldest hand-over first. Wherever else they stand (in
+    /// flight, forgotten as delivered, uncertain, queued again), an echo
+    /// confirms them.
+    unconfirmed: Vec<Unconfirmed>,
 }
 
 impl Ledger {
@@ -118,6 +135,13 @@ impl Ledger {
     pub fn handed_next(&mut self, bytes: usize, now_ms: f64) -> Option<EntryId> {
         let message = self.queued.pop_front()?;
         let id = message.id;
+        // A resend waits for the echo of this hand-over.
+        self.expire_unconfirmed(now_ms);
+        self.unconfirmed.retain(|waiting| waiting.message.id != id);
+        self.unconfirmed.push(Unconfirmed {
+            message: message.clone(),
+            handed_ms: now_ms,
+        });
         self.in_flight.push(Handed {
             message: Some(message),
             bytes,
@@ -146,6 +170,9 @@ impl Ledger {
     /// delivery is uncertain. A message in flight went out: it stays.
     /// Returns whether the ledger held it.
     pub fn discard(&mut self, id: EntryId) -> bool {
+        // An echo that comes after the user let the message go is shown:
+        // it tells them it arrived after all.
+        self.unconfirmed.retain(|waiting| waiting.message.id != id);
         if self.queued.remove(id).is_some() {
             return true;
         }
@@ -188,6 +215,27 @@ impl Ledger {
         let index = self.uncertain.iter().position(|message| message.id == id)?;
         self.uncertain.remove(index);
         Some(Standing::Uncertain)
+    }
+
+    /// A chat line arrived at `now_ms` from `sender` (`None`: the frame
+    /// named nobody). If it is the echo of the oldest unconfirmed message
+    /// (the same text, from that message's name or from nobody, within
+    /// [`ECHO_WINDOW_MS`] of its hand-over) that message is delivered:
+    /// returns its id, and where the ledger held it, as
+    /// [`Ledger::delivered`] says.
+    pub fn echo(
+        &mut self,
+        sender: Option<&str>,
+        text: &str,
+        now_ms: f64,
+    ) -> Option<(EntryId, Option<Standing>)> {
+        self.expire_unconfirmed(now_ms);
+        let oldest = &self.unconfirmed.first()?.message;
+        if oldest.text != text || sender.is_some_and(|sender| sender != oldest.name) {
+            return None;
+        }
+        let id = self.unconfirmed.remove(0).message.id;
+        Some((id, self.delivered(id)))
     }
 
     /// Forgets the frames in flight that are delivered by now: handed
@@ -293,6 +341,17 @@ impl Ledger {
                 uncertain,
             })
             .collect()
+    }
+
+    /// Forgets the unconfirmed messages handed over before the echo window.
+    fn expire_unconfirmed(&mut self, now_ms: f64) {
+        let since = now_ms - ECHO_WINDOW_MS;
+        let expired = self
+            .unconfirmed
+            .iter()
+            .take_while(|waiting| waiting.handed_ms < since)
+            .count();
+        self.unconfirmed.drain(..expired);
     }
 
     /// Takes the newest frames whose bytes the browser still holds: those

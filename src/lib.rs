@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod link;
 pub mod outbox;
 pub mod protocol;
+pub mod template;
 pub mod viewport;
 
 #[cfg(target_arch = "wasm32")]

@@ -14,10 +14,10 @@ use std::time::Duration;
 use crate::{
     backoff::Backoff,
     chat::{ChatEvent, Delivery, EntryId},
-    config::{resolve_endpoint, PageOrigin},
+    config::{resolve_endpoint, Echo, PageOrigin},
     ledger::{Ending, Ledger, UNCERTAIN_WINDOW_MS},
     outbox::{Queued, Saved},
-    protocol::{byte_count, Codec, Frame, Inbound, WireProtocol},
+    protocol::{byte_count, Codec, Frame, Inbound, Sender, WireProtocol},
 };
 
 /// How long after a hand-over the link looks again at what is in flight:
@@ -138,6 +138,8 @@ pub struct LinkConfig {
     pub server: String,
     pub name: String,
     pub page: PageOrigin,
+    /// What to do with the server sending this tab's messages back.
+    pub echo: Echo,
 }
 
 /// Everything that happens to a link: what the user does, what the socket
@@ -183,7 +185,11 @@ pub enum Input {
     /// copy of its original's saved messages.
     Claimed(Owner),
     /// Switch to another server or protocol, and connect to it.
-    Reconfigure { codec: Codec, server: String },
+    Reconfigure {
+        codec: Codec,
+        server: String,
+        echo: Echo,
+    },
     /// The name that later messages and connects use.
     Rename(String),
     /// The page is hiding, and may be about to unload.
@@ -233,7 +239,21 @@ pub struct Link {
     /// When the server last gave the heartbeat it promised, for the
     /// silence watchdog.
     last_heartbeat_ms: f64,
+    /// Whether the server was reached since the user last chose it.
+    reach: Reach,
     inbound: Vec<Inbound>,
+}
+
+/// Whether the server was reached since the user last chose it (by
+/// connecting, or by changing the settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Not yet: a socket that fails to open is explained.
+    Unknown,
+    /// A socket failed to open, and the user was told why it may have.
+    Explained,
+    /// A socket opened: later failures are the server going away.
+    Reached,
 }
 
 impl Link {
@@ -247,6 +267,7 @@ impl Link {
             storing: Storing::Works,
             url: String::new(),
             last_heartbeat_ms: 0.0,
+            reach: Reach::Unknown,
             inbound: Vec::new(),
         }
     }
@@ -265,7 +286,10 @@ impl Link {
     /// the link already left, a timer that lost a race) changes nothing.
     pub fn apply(&mut self, input: Input, driver: &mut dyn Driver) {
         match input {
-            Input::Connect => self.open_socket(driver),
+            Input::Connect => {
+                self.reach = Reach::Unknown;
+                self.open_socket(driver);
+            }
             Input::Disconnect => {
                 driver.set_retry(None);
                 self.leave_open_socket("by you", driver);
@@ -284,7 +308,15 @@ impl Link {
                     let line = format!("disconnected ({})", close.describe());
                     self.drop_dead_socket(died_now(driver), Some(line), driver);
                 }
-                Phase::Connecting => self.drop_dead_socket(died_now(driver), None, driver),
+                // Browsers do not say why a socket failed to open: the words
+                // name the likely causes, once, for a server not reached yet.
+                Phase::Connecting => {
+                    let line = (self.reach == Reach::Unknown).then(|| self.refused_line());
+                    if line.is_some() {
+                        self.reach = Reach::Explained;
+                    }
+                    self.drop_dead_socket(died_now(driver), line, driver);
+                }
                 _ => {}
             },
             Input::RetryDue if self.phase == Phase::Waiting => self.open_socket(driver),
@@ -339,10 +371,16 @@ impl Link {
                 }
                 self.flush(driver);
             }
-            Input::Reconfigure { codec, server } => {
+            Input::Reconfigure {
+                codec,
+                server,
+                echo,
+            } => {
                 self.leave_open_socket("settings changed", driver);
                 self.config.codec = codec;
                 self.config.server = server;
+                self.config.echo = echo;
+                self.reach = Reach::Unknown;
                 self.backoff.reset();
                 self.open_socket(driver);
             }
@@ -386,6 +424,8 @@ impl Link {
         self.url = self.config.codec.url(&endpoint);
         self.config.codec.reset();
         if let Err(error) = driver.open(&self.url) {
+            // The browser's error says why: from an https page, for one,
+            // that a ws:// socket is insecure.
             let why = format!("cannot open {}: {error}", self.url);
             return self.unreachable(why, driver);
         }
@@ -425,6 +465,7 @@ impl Link {
 
     fn socket_opened(&mut self, driver: &mut dyn Driver) {
         self.backoff.reset();
+        self.reach = Reach::Reached;
         self.phase = Phase::Open { ready: false };
         self.last_heartbeat_ms = driver.now_ms();
         driver.chat(ChatEvent::System("connected".to_owned()));
@@ -561,11 +602,13 @@ impl Link {
         let mut ready = false;
         for event in inbound.drain(..) {
             match event {
-                Inbound::Chat { sender, text } => driver.chat(ChatEvent::Received { sender, text }),
+                Inbound::Chat { sender, text } => self.chat_line(sender, text, driver),
                 Inbound::Notice(text) => driver.chat(ChatEvent::System(text)),
                 // A failed reply means the socket is going; its close event
                 // follows and drives the retry.
-                Inbound::Reply(frame) => self.send_protocol_frame(&frame, driver),
+                Inbound::Reply(frame) => {
+                    self.send_protocol_frame(&frame, driver);
+                }
                 Inbound::Ready => ready = true,
                 Inbound::Heartbeat(limit) => {
                     self.last_heartbeat_ms = driver.now_ms();
@@ -589,15 +632,51 @@ impl Link {
                 }
             }
         }
-        if ready {
+        if ready && self.phase != (Phase::Open { ready: true }) {
             self.phase = Phase::Open { ready: true };
-            self.flush(driver);
+            // The join frame goes first on every session; the outbox waits
+            // for it, and a socket that refuses it is going.
+            let joined = match self.config.codec.join(&self.config.name) {
+                Some(join) => self.send_protocol_frame(&join, driver),
+                None => true,
+            };
+            if joined {
+                self.flush(driver);
+            }
         }
     }
 
+    /// A chat line arrived: the echo of this tab's own message confirms
+    /// it, and anything else joins the conversation.
+    fn chat_line(&mut self, sender: Sender, text: String, driver: &mut dyn Driver) {
+        if self.config.echo == Echo::Fold && self.config.codec.folds_echoes() {
+            let now = driver.now_ms();
+            if let Some((id, standing)) = self.ledger.echo(sender.named(), &text, now) {
+                driver.chat(delivery(id, Delivery::Delivered));
+                if standing.is_some() {
+                    self.save(driver);
+                }
+                return;
+            }
+        }
+        driver.chat(ChatEvent::Received {
+            sender: sender.into_shown(),
+            text,
+        });
+    }
+
+    /// Why a socket closed before it opened, as far as a page can know.
+    fn refused_line(&self) -> String {
+        format!(
+            "could not connect to {}: the server refused the connection; check the address, or whether the server accepts this page's origin, {}",
+            self.url,
+            self.config.page.origin()
+        )
+    }
+
     /// Sends a frame of the protocol's own, which counts in the browser's
-    /// buffer like a chat frame.
-    fn send_protocol_frame(&mut self, frame: &Frame, driver: &mut dyn Driver) {
+    /// buffer like a chat frame. Returns whether the socket took it.
+    fn send_protocol_frame(&mut self, frame: &Frame, driver: &mut dyn Driver) -> bool {
         let now = driver.now_ms();
         if self
             .ledger
@@ -605,9 +684,11 @@ impl Link {
         {
             self.save(driver);
         }
-        if driver.send(frame).is_ok() {
+        let sent = driver.send(frame).is_ok();
+        if sent {
             self.ledger.handed_protocol_frame(frame_bytes(frame), now);
         }
+        sent
     }
 
     /// Asks to be told when what is in flight may be known delivered.
@@ -722,8 +803,21 @@ impl Link {
         self.apply(Input::Claimed(owner), driver);
     }
 
-    pub fn reconfigure(&mut self, codec: Codec, server: String, driver: &mut dyn Driver) {
-        self.apply(Input::Reconfigure { codec, server }, driver);
+    pub fn reconfigure(
+        &mut self,
+        codec: Codec,
+        server: String,
+        echo: Echo,
+        driver: &mut dyn Driver,
+    ) {
+        self.apply(
+            Input::Reconfigure {
+                codec,
+                server,
+                echo,
+            },
+            driver,
+        );
     }
 
     /// Takes a name without a driver: renaming acts on nothing outside.

@@ -11,6 +11,8 @@ pub mod text;
 
 use std::{fmt, str::FromStr, time::Duration};
 
+use crate::template::{fill, json_inside};
+
 /// One WebSocket frame, as it crossed the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
@@ -22,7 +24,7 @@ pub enum Frame {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
     /// A chat message from someone.
-    Chat { sender: String, text: String },
+    Chat { sender: Sender, text: String },
     /// Something the user should see that no person wrote: a system line.
     Notice(String),
     /// A frame the codec must send at once, before any chat frame.
@@ -34,6 +36,33 @@ pub enum Inbound {
     /// The server showed it is alive as it promised to (its open packet,
     /// a ping): count the link as dead after this long without another.
     Heartbeat(Duration),
+}
+
+/// Who a chat line is from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    /// The frame named its sender.
+    Named(String),
+    /// The frame named nobody; it is shown as from this (`server`, or a
+    /// Socket.IO event's name).
+    Unnamed(String),
+}
+
+impl Sender {
+    /// The name the conversation shows.
+    pub fn into_shown(self) -> String {
+        match self {
+            Sender::Named(name) | Sender::Unnamed(name) => name,
+        }
+    }
+
+    /// The name the frame gave, if it gave one.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            Sender::Named(name) => Some(name),
+            Sender::Unnamed(_) => None,
+        }
+    }
 }
 
 /// The wire formats this client speaks.
@@ -106,6 +135,18 @@ pub trait WireProtocol {
     /// The frame that carries one chat message written by `name`.
     fn encode(&self, name: &str, text: &str) -> Frame;
 
+    /// The frame that the `join` parameter sends first on every ready
+    /// session, for `name`. `None`: nothing is sent.
+    fn join(&self, _name: &str) -> Option<Frame> {
+        None
+    }
+
+    /// Whether a line that repeats the user's message may be its echo. An
+    /// echo server's answer is not: it is what its user came to see.
+    fn folds_echoes(&self) -> bool {
+        true
+    }
+
     /// The frame that leaves a ready session on purpose, sent before the
     /// link closes the socket itself. `None`: closing says it all.
     fn goodbye(&self) -> Option<Frame> {
@@ -133,13 +174,49 @@ pub enum Codec {
     SocketIo(socket_io::SocketIo),
 }
 
+/// How one session writes and reads, past the protocol's own framing: the
+/// parameters `event`, `join`, `template` and `pattern`, as checked by the
+/// configuration. `None` is the protocol's default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wire {
+    pub protocol: Protocol,
+    /// The Socket.IO event used to send.
+    pub event: String,
+    pub join: Option<String>,
+    pub template: Option<String>,
+    /// Read in text mode only.
+    pub pattern: Option<String>,
+}
+
+/// The Socket.IO event used to send when nothing else is said.
+pub const DEFAULT_EVENT: &str = "message";
+
+impl From<Protocol> for Wire {
+    /// The protocol with every default.
+    fn from(protocol: Protocol) -> Wire {
+        Wire {
+            protocol,
+            event: DEFAULT_EVENT.to_owned(),
+            join: None,
+            template: None,
+            pattern: None,
+        }
+    }
+}
+
+impl Default for Wire {
+    fn default() -> Wire {
+        Wire::from(Protocol::default())
+    }
+}
+
 impl Codec {
-    /// The codec for `protocol`; `event` is the Socket.IO event to send on.
-    pub fn new(protocol: Protocol, event: &str) -> Codec {
-        match protocol {
-            Protocol::Json => Codec::Json(json::Json),
-            Protocol::Text => Codec::Text(text::Text),
-            Protocol::SocketIo => Codec::SocketIo(socket_io::SocketIo::new(event)),
+    /// The codec for a session.
+    pub fn new(wire: &Wire) -> Codec {
+        match wire.protocol {
+            Protocol::Json => Codec::Json(json::Json::new(wire)),
+            Protocol::Text => Codec::Text(text::Text::new(wire)),
+            Protocol::SocketIo => Codec::SocketIo(socket_io::SocketIo::new(wire)),
         }
     }
 
@@ -181,6 +258,14 @@ impl WireProtocol for Codec {
         self.inner_ref().encode(name, text)
     }
 
+    fn join(&self, name: &str) -> Option<Frame> {
+        self.inner_ref().join(name)
+    }
+
+    fn folds_echoes(&self) -> bool {
+        self.inner_ref().folds_echoes()
+    }
+
     fn goodbye(&self) -> Option<Frame> {
         self.inner_ref().goodbye()
     }
@@ -192,6 +277,12 @@ impl WireProtocol for Codec {
     fn silence_limit(&self) -> Option<Duration> {
         self.inner_ref().silence_limit()
     }
+}
+
+/// A JSON template filled with a name and a text, each escaped as the
+/// inside of a JSON string.
+pub(crate) fn fill_json(template: &str, name: &str, text: &str) -> String {
+    fill(template, &json_inside(name), Some(&json_inside(text)))
 }
 
 /// A frame's text: text frames as they are, binary frames read as UTF-8,

@@ -10,10 +10,10 @@ use serde_json::Value;
 use wasm_bindgen_test::*;
 use wschat::{
     browser_json::BrowserJson,
-    config::Settings,
+    config::Parameters,
     json_value::JsonValue,
     outbox::{read_saved_as, Saved},
-    protocol::{json::push_json, Codec, Frame, Inbound, Protocol, WireProtocol},
+    protocol::{json::push_json, Codec, Frame, Inbound, Protocol, Sender, WireProtocol},
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -148,8 +148,8 @@ fn both_readers_read_stored_settings_and_outboxes_alike() {
         "{not json",
     ] {
         assert_eq!(
-            Settings::read::<BrowserJson>(text),
-            Settings::read::<Value>(text),
+            Parameters::read::<BrowserJson>(text),
+            Parameters::read::<Value>(text),
             "{text}"
         );
     }
@@ -167,13 +167,21 @@ fn both_readers_read_stored_settings_and_outboxes_alike() {
 
 fn chat(sender: &str, text: &str) -> Inbound {
     Inbound::Chat {
-        sender: sender.to_owned(),
+        sender: Sender::Named(sender.to_owned()),
+        text: text.to_owned(),
+    }
+}
+
+/// A line whose frame named nobody, shown as from `shown`.
+fn unnamed(shown: &str, text: &str) -> Inbound {
+    Inbound::Chat {
+        sender: Sender::Unnamed(shown.to_owned()),
         text: text.to_owned(),
     }
 }
 
 fn decode(protocol: Protocol, frames: &[&str]) -> Vec<Inbound> {
-    let mut codec = Codec::new(protocol, "message");
+    let mut codec = Codec::new(&protocol.into());
     let mut out = Vec::new();
     for frame in frames {
         codec.decode(Frame::Text((*frame).to_owned()), &mut out);
@@ -196,7 +204,7 @@ fn the_json_codec_reads_golden_frames_in_the_browser() {
             chat("Bob", "hello"),
             chat("a", "1"),
             chat("b", "2"),
-            chat("server", r#"{"unknown":"shape"}"#),
+            unnamed("server", r#"{"unknown":"shape"}"#),
         ]
     );
 }
@@ -219,9 +227,33 @@ fn the_socket_io_codec_reads_golden_frames_in_the_browser() {
             Inbound::Heartbeat(std::time::Duration::from_millis(1000)),
             Inbound::Reply(Frame::Text("40".to_owned())),
             chat("bob", "yo"),
-            chat("stats", r#"{"users":3}"#),
-            chat("server", "she said \"hi\""),
+            unnamed("stats", r#"{"users":3}"#),
+            unnamed("server", "she said \"hi\""),
             Inbound::Ended("the server refused the connection: Not authorized".to_owned()),
         ]
     );
+}
+
+#[wasm_bindgen_test]
+fn templates_are_checked_with_the_browsers_json_as_on_the_host() {
+    use wschat::config::check_template;
+    for (template, ok) in [
+        (r#"{"data":"{text}"}"#, true),
+        (
+            r#"{"type":"message","user":"{name}","body":"{text}"}"#,
+            true,
+        ),
+        (r#""{text}""#, true),
+        (r#"{"data":"\\{text}"}"#, true),
+        (r#"{"data":"\{text}"}"#, false),
+        (r#"{"n":{text}}"#, false),
+        (r#"{"data":"{text}""#, false),
+        ("{text}", false),
+    ] {
+        assert_eq!(
+            check_template(template, Protocol::Json).is_ok(),
+            ok,
+            "{template}"
+        );
+    }
 }

@@ -14,10 +14,12 @@ use std::time::Duration;
 use wschat::{
     backoff::Backoff,
     chat::{check_message, shown_text, Chat, ChatEvent, EntryId},
-    config::{check_event, check_server, load, resolve_endpoint, PageOrigin},
+    config::{check_event, check_server, load, resolve_endpoint, Echo, PageOrigin, Sources},
+    config::{check_pattern, check_template},
     link::{CloseInfo, Driver, Input, Link, LinkConfig, Status},
     outbox::{read_saved, Queued, Saved},
-    protocol::{Codec, Frame, Protocol, WireProtocol},
+    protocol::{Codec, Frame, Inbound, Protocol, Sender, Wire, WireProtocol},
+    template::{fill, Pattern},
 };
 
 /// Iterations per decoder and parser.
@@ -84,6 +86,9 @@ const TOKENS: &[&str] = &[
     "\"msg\"",
     "\"message\"",
     "{name}",
+    "{text}",
+    "{nam",
+    "e}",
     "%",
     "?",
     "#",
@@ -142,7 +147,7 @@ fn text(bytes: &[u8]) -> String {
 
 fn fuzz_codec(protocol: Protocol, seeds: &[&str], seed: u64) {
     let mut rng = Rng(seed);
-    let mut codec = Codec::new(protocol, "message");
+    let mut codec = Codec::new(&protocol.into());
     let mut out = Vec::new();
     for _ in 0..ITERATIONS {
         let bytes = input(&mut rng, seeds);
@@ -217,7 +222,9 @@ fn config_and_endpoint_parsing_survive_hostile_values() {
         "client-message",
         r#"{"server":"ws://h/","protocol":"text","event":"e"}"#,
     ];
-    let keys = ["server", "protocol", "name", "event", "other"];
+    let keys = [
+        "server", "protocol", "name", "event", "join", "template", "pattern", "echo", "other",
+    ];
     let page = PageOrigin {
         secure: false,
         host: "127.0.0.1:8080".to_owned(),
@@ -231,7 +238,18 @@ fn config_and_endpoint_parsing_survive_hostile_values() {
             .collect();
         let saved = text(&input(&mut rng, &seeds));
         let name = text(&input(&mut rng, &seeds));
-        let loaded = load(&query, Some(&saved), Some(&name));
+        let page_defaults: Vec<(String, String)> = (0..rng.below(3))
+            .map(|_| {
+                let value = input(&mut rng, &seeds);
+                (rng.pick(&keys).to_string(), text(&value))
+            })
+            .collect();
+        let loaded = load(Sources {
+            query: &query,
+            saved_settings: Some(&saved),
+            saved_name: Some(&name),
+            page: &page_defaults,
+        });
         let _ = resolve_endpoint(&loaded.config.server, &name, &page);
         let value = text(&input(&mut rng, &seeds));
         let _ = check_server(&value);
@@ -328,13 +346,14 @@ fn the_link_survives_random_event_orders_and_never_queues_a_message_twice() {
         let protocol = *rng.pick(&Protocol::ALL);
         let mut link = Link::new(
             LinkConfig {
-                codec: Codec::new(protocol, "message"),
+                codec: Codec::new(&protocol.into()),
                 server: "ws://h:1/?u={name}".to_owned(),
                 name: "ann".to_owned(),
                 page: PageOrigin {
                     secure: rng.below(2) == 0,
                     host: "h".to_owned(),
                 },
+                echo: Echo::Fold,
             },
             Backoff::default(),
         );
@@ -430,5 +449,130 @@ fn the_link_keeps_its_delivery_promise_against_a_model_network() {
         counts.crashes,
         counts.reloads,
         counts.copies,
+    );
+}
+
+#[test]
+fn templates_accepted_in_json_modes_make_json_whatever_the_name_and_text() {
+    let mut rng = Rng(11);
+    let seeds = [
+        r#"{"name":"{name}","msg":"{text}"}"#,
+        r#"{"data":"{text}"}"#,
+        r#""{text}""#,
+        r#"["{name}",{"t":"{text}","n":null}]"#,
+        r#"{"type":"message","user":"{name}","body":"{text} \\ {name}"}"#,
+        "{text}",
+    ];
+    let values = [
+        "hi",
+        "",
+        "\"",
+        "\\",
+        "\n\u{0}\u{1f}",
+        "é😀",
+        "{text}",
+        "\"}]x",
+        "</script>",
+    ];
+    let (mut accepted, mut refused) = (0, 0);
+    for _ in 0..ITERATIONS {
+        let template = text(&input(&mut rng, &seeds));
+        let protocol = *rng.pick(&[Protocol::Json, Protocol::SocketIo]);
+        if check_template(&template, protocol).is_err() {
+            refused += 1;
+            continue;
+        }
+        accepted += 1;
+        let wire = Wire {
+            template: Some(template.clone()),
+            ..protocol.into()
+        };
+        let codec = Codec::new(&wire);
+        let name = *rng.pick(&values);
+        let said = *rng.pick(&values);
+        let Frame::Text(frame) = codec.encode(name, said) else {
+            panic!("a text frame");
+        };
+        let json = match protocol {
+            Protocol::SocketIo => frame.strip_prefix("42").unwrap_or_default().to_owned(),
+            _ => frame,
+        };
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+            "template {template:?} with {name:?} and {said:?} made {json:?}"
+        );
+    }
+    assert!(accepted > 1_000 && refused > 1_000, "{accepted} {refused}");
+    eprintln!(
+        "fuzz: templates, {ITERATIONS} iterations: {accepted} accepted, each filled with hostile values was JSON; {refused} refused"
+    );
+}
+
+#[test]
+fn patterns_read_back_what_they_write_and_never_panic() {
+    let mut rng = Rng(12);
+    let seeds = [
+        "{name}: {text}",
+        "<{name}> {text}",
+        "[{name}]{text}]",
+        "{text} (from {name})",
+        "{name}{text}",
+        "{name}",
+        "é{name}😀{text}\n",
+    ];
+    let names = ["alice", "Zoë", "b", "a b"];
+    let texts = ["hi", "", ": x", "hi: there", "😀", "{name}: {text}"];
+    let (mut parsed, mut refused, mut read) = (0, 0, 0);
+    for _ in 0..ITERATIONS {
+        let source = text(&input(&mut rng, &seeds));
+        let line = text(&input(&mut rng, &["alice: hi", "<a> b", "", "x: y: z"]));
+        let Ok(pattern) = Pattern::parse(&source) else {
+            refused += 1;
+            assert!(check_pattern(&source).is_err());
+            continue;
+        };
+        parsed += 1;
+        assert!(check_pattern(&source).is_ok());
+        if let Some((name, said)) = pattern.read(&line) {
+            assert!(!name.is_empty());
+            assert!(line.contains(name) && line.contains(said));
+        }
+        // What the pattern writes, it reads back: the name exactly when
+        // the name holds no separator, and the text then as written.
+        let name = *rng.pick(&names);
+        let said = *rng.pick(&texts);
+        let written = fill(&source, name, Some(said));
+        if let Some((got_name, got_text)) = pattern.read(&written) {
+            read += 1;
+            assert_eq!(
+                got_name.len() + got_text.len(),
+                name.len() + said.len(),
+                "{source:?} wrote {written:?}"
+            );
+        } else {
+            panic!("{source:?} did not read back {written:?}");
+        }
+        // Through the codec, a line is a chat line or shown verbatim.
+        let mut codec = Codec::new(&Wire {
+            pattern: Some(source.clone()),
+            ..Protocol::Text.into()
+        });
+        let mut out = Vec::new();
+        codec.decode(Frame::Text(line.clone()), &mut out);
+        match out.as_slice() {
+            [Inbound::Chat {
+                sender: Sender::Named(name),
+                ..
+            }] => assert!(!name.is_empty()),
+            [Inbound::Chat {
+                sender: Sender::Unnamed(shown),
+                text,
+            }] => assert_eq!((shown.as_str(), text), ("server", &line)),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(parsed > 1_000 && refused > 1_000, "{parsed} {refused}");
+    eprintln!(
+        "fuzz: patterns, {ITERATIONS} iterations: {parsed} parsed, each read back {read} lines it wrote; {refused} refused"
     );
 }

@@ -38,10 +38,13 @@ fn find<T: JsCast>(root: &Element, selector: &str) -> T {
         .unchecked_into()
 }
 
+/// Sets the value and fires `input`, which bubbles, as typing does.
 fn type_into(input: &HtmlInputElement, value: &str) {
     input.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
     input
-        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
         .unwrap();
 }
 
@@ -205,7 +208,7 @@ async fn status_states_the_connection_and_offers_its_controls() {
 
 #[wasm_bindgen_test]
 async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
-    use wschat::{components::Settings, config::Settings as Saved};
+    use wschat::{components::Settings, config::Parameters as Saved, protocol::Protocol};
     let root = container();
     let saves = RwSignal::new(Vec::<Saved>::new());
     let _mounted = mount_to(root.clone(), move || {
@@ -213,6 +216,8 @@ async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
             <Settings
                 saved=Saved::default()
                 from_url=vec!["event"]
+                default_protocol=Protocol::Json
+                page_url="http://h/".to_owned()
                 on_save=Callback::new(move |saved| saves.update(|saves| saves.push(saved)))
             />
         }
@@ -243,8 +248,8 @@ async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
         saves.get_untracked(),
         vec![Saved {
             server: Some("ws://127.0.0.1:3000/".to_owned()),
-            protocol: None,
             event: Some("client-message".to_owned()),
+            ..Saved::default()
         }]
     );
     assert_eq!(
@@ -254,4 +259,100 @@ async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
         "Saved."
     );
     assert!(error("#settings-url-note").contains("event"));
+}
+
+#[wasm_bindgen_test]
+async fn a_preset_fills_the_fields_and_the_share_link_follows_what_they_say() {
+    use web_sys::HtmlSelectElement;
+    use wschat::{components::Settings, config::Parameters as Saved, protocol::Protocol};
+    let root = container();
+    let saves = RwSignal::new(Vec::<Saved>::new());
+    let _mounted = mount_to(root.clone(), move || {
+        view! {
+            <Settings
+                saved=Saved {
+                    server: Some("ws://h:8000/".to_owned()),
+                    ..Saved::default()
+                }
+                from_url=vec![]
+                default_protocol=Protocol::Json
+                page_url="http://app/".to_owned()
+                on_save=Callback::new(move |saved| saves.update(|saves| saves.push(saved)))
+            />
+        }
+    });
+    settle().await;
+    let share = || {
+        find::<Element>(&root, "#settings-share")
+            .text_content()
+            .unwrap()
+    };
+    assert_eq!(share(), "http://app/?server=ws%3A%2F%2Fh%3A8000%2F");
+
+    let preset: HtmlSelectElement = find(&root, "#settings-preset");
+    preset.set_value("first-frame");
+    preset
+        .dispatch_event(
+            &web_sys::Event::new_with_event_init_dict("input", &{
+                let init = web_sys::EventInit::new();
+                init.set_bubbles(true);
+                init
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    settle().await;
+    let value = |id: &str| find::<HtmlInputElement>(&root, id).value();
+    assert_eq!(
+        find::<HtmlSelectElement>(&root, "#settings-protocol").value(),
+        "text"
+    );
+    assert_eq!(value("#settings-join"), "{name}");
+    assert_eq!(value("#settings-pattern"), "{name}: {text}");
+    assert_eq!(
+        value("#settings-server"),
+        "ws://h:8000/",
+        "the server stays"
+    );
+    assert_eq!(
+        share(),
+        "http://app/?server=ws%3A%2F%2Fh%3A8000%2F&protocol=text&join=%7Bname%7D&pattern=%7Bname%7D%3A%20%7Btext%7D"
+    );
+    assert_eq!(
+        find::<Element>(&root, "#settings-share")
+            .get_attribute("href")
+            .as_deref(),
+        Some(share().as_str())
+    );
+
+    // In json mode the same fields would not make JSON frames.
+    find::<HtmlSelectElement>(&root, "#settings-protocol").set_value("json");
+    type_into(&find(&root, "#settings-join"), "");
+    type_into(&find(&root, "#settings-template"), r#"{"data":{text}}"#);
+    assert_eq!(
+        share(),
+        "http://app/?server=ws%3A%2F%2Fh%3A8000%2F&protocol=json&template=%7B%22data%22%3A%7Btext%7D%7D&pattern=%7Bname%7D%3A%20%7Btext%7D",
+        "the link follows typing"
+    );
+    let form: web_sys::HtmlFormElement = find(&root, "#settings-form");
+    form.request_submit().unwrap();
+    settle().await;
+    let error = |id: &str| find::<Element>(&root, id).text_content().unwrap();
+    assert!(error("#settings-template-error").contains("not JSON"));
+    assert!(saves.get_untracked().is_empty());
+
+    type_into(&find(&root, "#settings-template"), r#"{"data":"{text}"}"#);
+    form.request_submit().unwrap();
+    settle().await;
+    assert_eq!(error("#settings-template-error"), "");
+    assert_eq!(
+        saves.get_untracked(),
+        vec![Saved {
+            server: Some("ws://h:8000/".to_owned()),
+            protocol: Some("json".to_owned()),
+            template: Some(r#"{"data":"{text}"}"#.to_owned()),
+            pattern: Some("{name}: {text}".to_owned()),
+            ..Saved::default()
+        }]
+    );
 }

@@ -255,3 +255,71 @@ fn a_confirmed_message_in_flight_leaves_its_bytes_in_the_count() {
     let settled = ledger.settle(10, Ending::Died { at_ms: 60_000.0 });
     assert!(settled.is_empty(), "{settled:?}");
 }
+
+#[test]
+fn an_echo_confirms_the_oldest_unconfirmed_message_once() {
+    let mut ledger = handed(&[(1, 0.0), (2, 10.0)]);
+    assert_eq!(ledger.echo(Some("bob"), "m1", 20.0), None, "another sender");
+    assert_eq!(ledger.echo(Some("ann"), "m2", 20.0), None, "not the oldest");
+    assert_eq!(
+        ledger.echo(Some("ann"), "m1", 20.0),
+        Some((EntryId(1), Some(Standing::InFlight)))
+    );
+    assert_eq!(ledger.standing(EntryId(1)), None, "delivered");
+    assert_eq!(
+        ledger.echo(None, "m2", 30.0),
+        Some((EntryId(2), Some(Standing::InFlight))),
+        "a line that names nobody"
+    );
+    assert_eq!(ledger.echo(None, "m2", 40.0), None, "confirmed once");
+}
+
+#[test]
+fn an_echo_after_the_window_is_not_one() {
+    let mut ledger = handed(&[(1, 0.0), (2, 5_000.0)]);
+    assert_eq!(
+        ledger.echo(None, "m1", ECHO_WINDOW_MS + 1.0),
+        None,
+        "m1 expired"
+    );
+    assert_eq!(
+        ledger.echo(None, "m2", ECHO_WINDOW_MS + 1.0),
+        Some((EntryId(2), Some(Standing::InFlight))),
+        "the oldest is now m2"
+    );
+}
+
+#[test]
+fn an_echo_settles_a_message_left_uncertain_and_one_forgotten_as_delivered() {
+    let mut ledger = handed(&[(1, 0.0), (2, 500.0)]);
+    assert!(ledger.forget_delivered(0, 1_400.0), "m1 forgotten");
+    let settled = ledger.settle(0, Ending::Died { at_ms: 1_000.0 });
+    assert_eq!(settled.uncertain, vec![EntryId(2)]);
+    assert_eq!(
+        ledger.echo(Some("ann"), "m1", 2_000.0),
+        Some((EntryId(1), None))
+    );
+    assert_eq!(
+        ledger.echo(Some("ann"), "m2", 2_000.0),
+        Some((EntryId(2), Some(Standing::Uncertain)))
+    );
+    assert!(
+        ledger.saved().is_empty(),
+        "nothing comes back after a reload"
+    );
+}
+
+#[test]
+fn a_resend_waits_for_the_echo_of_its_new_hand_over_and_a_discard_for_none() {
+    let mut ledger = handed(&[(1, 0.0), (2, 10.0)]);
+    ledger.settle(0, Ending::Died { at_ms: 20.0 });
+    assert!(ledger.resend(EntryId(1)));
+    assert_eq!(ledger.handed_next(10, 9_000.0), Some(EntryId(1)));
+    assert!(ledger.discard(EntryId(2)));
+    assert_eq!(ledger.echo(None, "m2", 9_100.0), None, "discarded");
+    assert_eq!(
+        ledger.echo(None, "m1", ECHO_WINDOW_MS + 100.0),
+        Some((EntryId(1), Some(Standing::InFlight))),
+        "the window counts from the resend"
+    );
+}

@@ -3,7 +3,7 @@
 use super::*;
 use crate::{
     backoff::BackoffPolicy,
-    protocol::{Codec, Protocol},
+    protocol::{Codec, Protocol, Wire},
 };
 
 /// Records what the link asked for; `fail_sends` makes `send` refuse.
@@ -117,15 +117,21 @@ fn link() -> Link {
 }
 
 fn link_with(protocol: Protocol, server: &str) -> Link {
+    link_wired(&protocol.into(), server, Echo::Fold)
+}
+
+/// A link for `wire`, named `ann`.
+fn link_wired(wire: &Wire, server: &str, echo: Echo) -> Link {
     Link::new(
         LinkConfig {
-            codec: Codec::new(protocol, "message"),
+            codec: Codec::new(wire),
             server: server.to_owned(),
             name: "ann".to_owned(),
             page: PageOrigin {
                 secure: false,
                 host: "127.0.0.1:8080".to_owned(),
             },
+            echo,
         },
         Backoff::new(BackoffPolicy::default()),
     )
@@ -397,8 +403,9 @@ fn reconfiguring_closes_the_old_socket_and_connects_to_the_new_server() {
     let mut link = open_link(&mut driver);
     let closes = driver.closes;
     link.reconfigure(
-        Codec::new(Protocol::Json, "message"),
+        Codec::new(&Protocol::Json.into()),
         "ws://other:1/".to_owned(),
+        Echo::Fold,
         &mut driver,
     );
     assert!(driver.closes > closes);
@@ -782,7 +789,7 @@ fn a_socket_io_disconnect_packet_settles_messages_in_flight_as_an_unasked_close_
     driver.now = 10_000.0;
     link.write(message(2, "recent"), &mut driver);
     link.write(message(3, "held"), &mut driver);
-    let Frame::Text(held) = Codec::new(Protocol::SocketIo, "message").encode("ann", "held") else {
+    let Frame::Text(held) = Codec::new(&Protocol::SocketIo.into()).encode("ann", "held") else {
         panic!("Socket.IO frames are text");
     };
     driver.buffered = held.len() as u32;
@@ -928,7 +935,7 @@ fn a_silence_timeout_marks_what_the_browser_still_held_uncertain_not_requeued() 
     link.received(Frame::Text("40".to_owned()), &mut driver);
     driver.now = 1_500.0;
     link.write(message(1, "held"), &mut driver);
-    let Frame::Text(held) = Codec::new(Protocol::SocketIo, "message").encode("ann", "held") else {
+    let Frame::Text(held) = Codec::new(&Protocol::SocketIo.into()).encode("ann", "held") else {
         panic!("Socket.IO frames are text");
     };
     driver.buffered = held.len() as u32;
@@ -1232,3 +1239,5 @@ fn hiding_the_page_writes_storage_only_when_it_forgets_a_delivered_message() {
     link.page_hide(&mut driver);
     assert!(driver.last_saved.is_empty(), "{:?}", driver.last_saved);
 }
+
+mod pairing;

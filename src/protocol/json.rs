@@ -4,26 +4,41 @@
 //! field under any of the common names, and an array of such objects as a
 //! batch. Anything else that is readable is shown verbatim, from `server`.
 
-use serde::Serialize;
-
-use super::{frame_text, Frame, Inbound, WireProtocol};
+use super::{fill_json, frame_text, Frame, Inbound, Sender, Wire, WireProtocol};
 use crate::json_value::{JsonValue, Parsed};
 
 /// Field names that carry the sender, in order of preference.
 pub const SENDER_FIELDS: [&str; 6] = ["name", "user", "username", "from", "author", "sender"];
 /// Field names that carry the text, in order of preference.
-pub const TEXT_FIELDS: [&str; 5] = ["msg", "message", "text", "body", "content"];
+pub const TEXT_FIELDS: [&str; 6] = ["msg", "message", "text", "body", "content", "data"];
 /// The sender shown for frames that name none.
 pub const SERVER: &str = "server";
+/// How a message is sent when no `template` says otherwise.
+pub const DEFAULT_TEMPLATE: &str = r#"{"name":"{name}","msg":"{text}"}"#;
 
-/// The json codec. It has no state.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Json;
+/// The json codec: how it writes, and no state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Json {
+    template: String,
+    join: Option<String>,
+}
 
-#[derive(Serialize)]
-struct Outgoing<'a> {
-    name: &'a str,
-    msg: &'a str,
+impl Default for Json {
+    fn default() -> Json {
+        Json::new(&Wire::from(super::Protocol::Json))
+    }
+}
+
+impl Json {
+    pub fn new(wire: &Wire) -> Json {
+        Json {
+            template: wire
+                .template
+                .clone()
+                .unwrap_or_else(|| DEFAULT_TEMPLATE.to_owned()),
+            join: wire.join.clone(),
+        }
+    }
 }
 
 impl WireProtocol for Json {
@@ -34,11 +49,16 @@ impl WireProtocol for Json {
         }
     }
 
+    /// The template, each field escaped: valid JSON whatever the name and
+    /// text, since the configuration refuses templates that are not.
     fn encode(&self, name: &str, text: &str) -> Frame {
-        let outgoing = Outgoing { name, msg: text };
-        // Serialising two string fields cannot fail; fall back to an empty
-        // object rather than panic if serde_json ever says otherwise.
-        Frame::Text(serde_json::to_string(&outgoing).unwrap_or_else(|_| "{}".to_owned()))
+        Frame::Text(fill_json(&self.template, name, text))
+    }
+
+    /// The `join` template, with `{text}` empty.
+    fn join(&self, name: &str) -> Option<Frame> {
+        let join = self.join.as_deref()?;
+        Some(Frame::Text(fill_json(join, name, "")))
     }
 }
 
@@ -46,7 +66,7 @@ impl WireProtocol for Json {
 pub fn read_text(text: String, out: &mut Vec<Inbound>) {
     if !push_json::<Parsed>(&text, None, out) {
         out.push(Inbound::Chat {
-            sender: SERVER.to_owned(),
+            sender: Sender::Unnamed(SERVER.to_owned()),
             text,
         });
     }
@@ -87,7 +107,10 @@ pub fn push_value<J: JsonValue>(value: &J, fallback: Option<&str>, out: &mut Vec
 /// and a `fallback` sender is given. A field of another type is passed over
 /// for the next name.
 fn object_chat<J: JsonValue>(object: &J, fallback: Option<&str>) -> Option<Inbound> {
-    let sender = first_string(object, &SENDER_FIELDS).or_else(|| fallback.map(str::to_owned))?;
+    let sender = match first_string(object, &SENDER_FIELDS) {
+        Some(name) => Sender::Named(name),
+        None => Sender::Unnamed(fallback?.to_owned()),
+    };
     let text = first_string(object, &TEXT_FIELDS)?;
     Some(Inbound::Chat { sender, text })
 }
@@ -105,15 +128,30 @@ mod tests {
 
     fn decode(frame: Frame) -> Vec<Inbound> {
         let mut out = Vec::new();
-        Json.decode(frame, &mut out);
+        Json::default().decode(frame, &mut out);
         out
     }
 
     fn chat(sender: &str, text: &str) -> Inbound {
         Inbound::Chat {
-            sender: sender.to_owned(),
+            sender: Sender::Named(sender.to_owned()),
             text: text.to_owned(),
         }
+    }
+
+    fn from_server(text: &str) -> Inbound {
+        Inbound::Chat {
+            sender: Sender::Unnamed(SERVER.to_owned()),
+            text: text.to_owned(),
+        }
+    }
+
+    fn with(template: Option<&str>, join: Option<&str>) -> Json {
+        Json::new(&Wire {
+            template: template.map(str::to_owned),
+            join: join.map(str::to_owned),
+            ..Wire::from(super::super::Protocol::Json)
+        })
     }
 
     fn text(frame: &str) -> Frame {
@@ -123,7 +161,7 @@ mod tests {
     #[test]
     fn encodes_the_relay_frame_exactly() {
         assert_eq!(
-            Json.encode("Ann", "hi"),
+            Json::default().encode("Ann", "hi"),
             text(r#"{"name":"Ann","msg":"hi"}"#)
         );
     }
@@ -131,7 +169,7 @@ mod tests {
     #[test]
     fn encoding_escapes_quotes_backslashes_and_control_characters() {
         assert_eq!(
-            Json.encode("A\"n", "a\\b\n\u{1}é😀"),
+            Json::default().encode("A\"n", "a\\b\n\u{1}é😀"),
             text(r#"{"name":"A\"n","msg":"a\\b\n\u0001é😀"}"#)
         );
     }
@@ -214,7 +252,7 @@ mod tests {
             "{broken",
             r#"<img src=x onerror="alert(1)">"#,
         ] {
-            assert_eq!(decode(text(frame)), vec![chat(SERVER, frame)], "{frame}");
+            assert_eq!(decode(text(frame)), vec![from_server(frame)], "{frame}");
         }
     }
 
@@ -231,12 +269,62 @@ mod tests {
     #[test]
     fn opening_makes_the_session_ready() {
         let mut out = Vec::new();
-        Json.opened(&mut out);
+        Json::default().opened(&mut out);
         assert_eq!(out, vec![Inbound::Ready]);
     }
 
     #[test]
     fn the_url_is_the_endpoint() {
-        assert_eq!(Json.url("ws://h:1/ws"), "ws://h:1/ws");
+        assert_eq!(Json::default().url("ws://h:1/ws"), "ws://h:1/ws");
+    }
+
+    #[test]
+    fn a_template_writes_other_fields_escaped() {
+        let json = with(
+            Some(r#"{"type":"message","user":"{name}","body":"{text}"}"#),
+            None,
+        );
+        assert_eq!(
+            json.encode("Zoë", "say \"hi\"\n\\"),
+            text(r#"{"type":"message","user":"Zoë","body":"say \"hi\"\n\\"}"#)
+        );
+        assert_eq!(
+            with(Some(r#"{"data":"{text}"}"#), None).encode("a", "</script>"),
+            text(r#"{"data":"</script>"}"#)
+        );
+    }
+
+    #[test]
+    fn join_sends_its_template_and_nothing_without_one() {
+        assert_eq!(Json::default().join("ann"), None);
+        let json = with(
+            None,
+            Some(r#"{"type":"join","name":"{name}","text":"{text}"}"#),
+        );
+        assert_eq!(
+            json.join("A\"n"),
+            Some(text(r#"{"type":"join","name":"A\"n","text":""}"#))
+        );
+        assert_eq!(
+            json.encode("ann", "hi"),
+            text(r#"{"name":"ann","msg":"hi"}"#)
+        );
+    }
+
+    #[test]
+    fn a_frame_without_a_sender_field_is_unnamed() {
+        let mut out = Vec::new();
+        assert!(push_json::<Parsed>(
+            r#"{"data":"hi"}"#,
+            Some("chat"),
+            &mut out
+        ));
+        assert_eq!(
+            out,
+            vec![Inbound::Chat {
+                sender: Sender::Unnamed("chat".to_owned()),
+                text: "hi".to_owned()
+            }]
+        );
     }
 }

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use super::{json, Frame, Inbound, WireProtocol};
+use super::{fill_json, json, Frame, Inbound, Sender, Wire, WireProtocol};
 use crate::json_value::{JsonValue, Parsed};
 
 /// The Engine.IO query that selects protocol 4 over WebSocket.
@@ -23,20 +23,33 @@ pub const DEFAULT_SILENCE_LIMIT: Duration = Duration::from_secs(45);
 pub const SILENCE_LIMIT_RANGE: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(24 * 60 * 60));
 
+/// The event's argument when no `template` says otherwise: the text, as a
+/// JSON string.
+pub const DEFAULT_TEMPLATE: &str = r#""{text}""#;
+
 /// The Socket.IO codec.
 #[derive(Debug, Clone)]
 pub struct SocketIo {
     /// The event used to send.
     event: String,
+    /// The event's one argument, as JSON with fields.
+    template: String,
+    /// The event emitted with the name once the namespace is joined.
+    join: Option<String>,
     silence_limit: Duration,
     /// The open packet's `maxPayload`: the largest frame the server takes.
     max_payload: Option<usize>,
 }
 
 impl SocketIo {
-    pub fn new(event: &str) -> SocketIo {
+    pub fn new(wire: &Wire) -> SocketIo {
         SocketIo {
-            event: event.to_owned(),
+            event: wire.event.clone(),
+            template: wire
+                .template
+                .clone()
+                .unwrap_or_else(|| DEFAULT_TEMPLATE.to_owned()),
+            join: wire.join.clone(),
             silence_limit: DEFAULT_SILENCE_LIMIT,
             max_payload: None,
         }
@@ -123,19 +136,24 @@ impl SocketIo {
         } else {
             name
         };
+        // The event's name is not a person's: an object's sender field is.
+        let unnamed = || Sender::Unnamed(sender.clone());
         let Some(argument) = items.get(1) else {
             return out.push(Inbound::Chat {
-                sender,
+                sender: unnamed(),
                 text: String::new(),
             });
         };
         if let Some(text) = argument.string() {
-            return out.push(Inbound::Chat { sender, text });
+            return out.push(Inbound::Chat {
+                sender: unnamed(),
+                text,
+            });
         }
         // An object with a text but no sender is from the event.
         if !json::push_value(argument, Some(&sender), out) {
             out.push(Inbound::Chat {
-                sender,
+                sender: unnamed(),
                 text: argument.to_json(),
             });
         }
@@ -202,9 +220,16 @@ impl WireProtocol for SocketIo {
         }
     }
 
-    fn encode(&self, _name: &str, text: &str) -> Frame {
-        let event = serde_json::to_string(&(&self.event, text)).unwrap_or_else(|_| "[]".to_owned());
-        Frame::Text(format!("42{event}"))
+    /// `42["<event>",<template>]`: the template is JSON with its fields
+    /// escaped, which the configuration checked.
+    fn encode(&self, name: &str, text: &str) -> Frame {
+        emit(&self.event, &fill_json(&self.template, name, text))
+    }
+
+    /// `42["<join>","<name>"]`.
+    fn join(&self, name: &str) -> Option<Frame> {
+        let join = self.join.as_deref()?;
+        Some(emit(join, &fill_json(DEFAULT_TEMPLATE, "", name)))
     }
 
     fn max_frame_bytes(&self) -> Option<usize> {
@@ -220,6 +245,12 @@ impl WireProtocol for SocketIo {
     fn silence_limit(&self) -> Option<Duration> {
         Some(self.silence_limit)
     }
+}
+
+/// The event packet that emits `event` with one argument, already JSON.
+fn emit(event: &str, argument: &str) -> Frame {
+    let event = serde_json::to_string(event).unwrap_or_default();
+    Frame::Text(format!("42[{event},{argument}]"))
 }
 
 /// A Socket.IO packet, split into its parts. Borrowed from the frame.

@@ -33,7 +33,7 @@ use std::{
 use wschat::{
     backoff::Backoff,
     chat::{Chat, ChatEvent, Delivery, EntryId},
-    config::PageOrigin,
+    config::{Echo, PageOrigin},
     link::{CloseInfo, Driver, Input, Link, LinkConfig, Owner, Phase, Status},
     outbox::{read_saved, write_saved, Queued, Saved},
     protocol::{Codec, Frame, Protocol, WireProtocol},
@@ -357,13 +357,14 @@ impl World {
     fn link(&self) -> Link {
         Link::new(
             LinkConfig {
-                codec: Codec::new(self.protocol, "message"),
+                codec: Codec::new(&self.protocol.into()),
                 server: SERVER.to_owned(),
                 name: "ann".to_owned(),
                 page: PageOrigin {
                     secure: false,
                     host: "h".to_owned(),
                 },
+                echo: Echo::Fold,
             },
             Backoff::default(),
         )
@@ -506,7 +507,7 @@ impl World {
                     self.written[number].refused = true;
                     self.counts.refused += 1;
                     let text = &self.written[number].text;
-                    let bytes = match Codec::new(protocol, "message").encode("ann", text) {
+                    let bytes = match Codec::new(&protocol.into()).encode("ann", text) {
                         Frame::Text(frame) => frame.len(),
                         Frame::Binary(frame) => frame.len(),
                     };
@@ -575,9 +576,17 @@ impl World {
             }
             83 => self.apply(index, Input::PageHide),
             84 => {
-                let codec = Codec::new(self.protocol, "message");
+                let codec = Codec::new(&self.protocol.into());
                 let server = SERVER.to_owned();
-                self.apply(index, Input::Reconfigure { codec, server });
+                let echo = Echo::Fold;
+                self.apply(
+                    index,
+                    Input::Reconfigure {
+                        codec,
+                        server,
+                        echo,
+                    },
+                );
             }
             85 => {
                 let name = if self.rng.below(2) == 0 {

@@ -2,15 +2,31 @@
 
 use super::*;
 
+/// The codec with every default but the event.
+fn codec(event: &str) -> SocketIo {
+    SocketIo::new(&Wire {
+        event: event.to_owned(),
+        ..Wire::from(crate::protocol::Protocol::SocketIo)
+    })
+}
+
 fn decode(frame: &str) -> Vec<Inbound> {
     let mut out = Vec::new();
-    SocketIo::new("message").decode(Frame::Text(frame.to_owned()), &mut out);
+    codec("message").decode(Frame::Text(frame.to_owned()), &mut out);
     out
 }
 
-fn chat(sender: &str, text: &str) -> Inbound {
+/// A line from an event, whose payload named nobody.
+fn chat(event: &str, text: &str) -> Inbound {
     Inbound::Chat {
-        sender: sender.to_owned(),
+        sender: Sender::Unnamed(event.to_owned()),
+        text: text.to_owned(),
+    }
+}
+
+fn named(sender: &str, text: &str) -> Inbound {
+    Inbound::Chat {
+        sender: Sender::Named(sender.to_owned()),
         text: text.to_owned(),
     }
 }
@@ -25,7 +41,7 @@ fn is_notice(events: &[Inbound]) -> bool {
 
 #[test]
 fn connects_to_the_socket_io_path_with_the_engine_query() {
-    let codec = SocketIo::new("message");
+    let codec = codec("message");
     assert_eq!(
         codec.url("ws://h:3000/"),
         "ws://h:3000/socket.io/?EIO=4&transport=websocket"
@@ -46,7 +62,7 @@ fn connects_to_the_socket_io_path_with_the_engine_query() {
 
 #[test]
 fn the_open_packet_sets_the_heartbeat_and_sends_the_namespace_connect() {
-    let mut codec = SocketIo::new("message");
+    let mut codec = codec("message");
     let mut out = Vec::new();
     codec.decode(
         Frame::Text(
@@ -79,7 +95,7 @@ fn hostile_heartbeat_numbers_are_held_to_a_sane_range() {
             Duration::from_secs(86_400),
         ),
     ] {
-        let mut codec = SocketIo::new("message");
+        let mut codec = codec("message");
         let mut out = Vec::new();
         codec.decode(Frame::Text(open.to_owned()), &mut out);
         assert_eq!(out.first(), Some(&Inbound::Heartbeat(limit)), "{open}");
@@ -143,7 +159,7 @@ fn events_show_by_the_contract_rules() {
     );
     assert_eq!(
         decode(r#"42["chat",{"user":"bob","text":"yo"}]"#),
-        vec![chat("bob", "yo")]
+        vec![named("bob", "yo")]
     );
     assert_eq!(
         decode(r#"42["stats",{"users":3}]"#),
@@ -160,7 +176,7 @@ fn events_show_by_the_contract_rules() {
     );
     assert_eq!(
         decode(r#"42["history",[{"name":"a","msg":"1"},{"name":"b","msg":"2"}]]"#),
-        vec![chat("a", "1"), chat("b", "2")]
+        vec![named("a", "1"), named("b", "2")]
     );
 }
 
@@ -226,7 +242,7 @@ fn binary_attachments_are_noticed_never_shown() {
         r#"461-15[{"_placeholder":true,"num":0}]"#
     )));
     let mut out = Vec::new();
-    SocketIo::new("message").decode(Frame::Binary(vec![1, 2, 3]), &mut out);
+    codec("message").decode(Frame::Binary(vec![1, 2, 3]), &mut out);
     assert_eq!(
         out,
         vec![Inbound::Notice(
@@ -264,26 +280,57 @@ fn malformed_packets_become_notices() {
 #[test]
 fn sends_on_the_configured_event() {
     assert_eq!(
-        SocketIo::new("message").encode("ann", "hi"),
+        codec("message").encode("ann", "hi"),
         Frame::Text(r#"42["message","hi"]"#.to_owned())
     );
     assert_eq!(
-        SocketIo::new("client-message").encode("ann", "say \"x\""),
+        codec("client-message").encode("ann", "say \"x\""),
         Frame::Text(r#"42["client-message","say \"x\""]"#.to_owned())
+    );
+}
+
+#[test]
+fn a_template_sends_an_object_payload_with_escaped_fields() {
+    let codec = SocketIo::new(&Wire {
+        event: "chat".to_owned(),
+        template: Some(r#"{"name":"{name}","data":"{text}"}"#.to_owned()),
+        ..Wire::from(crate::protocol::Protocol::SocketIo)
+    });
+    assert_eq!(
+        codec.encode("Zoë", "a \"b\" \\ 😀\n"),
+        Frame::Text(r#"42["chat",{"name":"Zoë","data":"a \"b\" \\ 😀\n"}]"#.to_owned())
+    );
+}
+
+#[test]
+fn join_emits_its_event_with_the_name() {
+    assert_eq!(codec("message").join("ann"), None);
+    let codec = SocketIo::new(&Wire {
+        event: "new message".to_owned(),
+        join: Some("add user".to_owned()),
+        ..Wire::from(crate::protocol::Protocol::SocketIo)
+    });
+    assert_eq!(
+        codec.join("A\"n"),
+        Some(Frame::Text(r#"42["add user","A\"n"]"#.to_owned()))
+    );
+    assert_eq!(
+        codec.encode("A\"n", "hi"),
+        Frame::Text(r#"42["new message","hi"]"#.to_owned())
     );
 }
 
 #[test]
 fn opening_waits_for_the_namespace_before_ready() {
     let mut out = Vec::new();
-    SocketIo::new("message").opened(&mut out);
+    codec("message").opened(&mut out);
     assert_eq!(out, vec![Inbound::Heartbeat(DEFAULT_SILENCE_LIMIT)]);
 }
 
 #[test]
 fn leaving_on_purpose_says_the_namespace_disconnect() {
     assert_eq!(
-        SocketIo::new("message").goodbye(),
+        codec("message").goodbye(),
         Some(Frame::Text("41".to_owned()))
     );
 }
@@ -312,7 +359,7 @@ fn the_open_packet_gives_the_largest_frame_the_server_takes() {
         ),
         ("0", None),
     ] {
-        let mut codec = SocketIo::new("message");
+        let mut codec = codec("message");
         let mut out = Vec::new();
         codec.decode(Frame::Text(open.to_owned()), &mut out);
         assert_eq!(codec.max_frame_bytes(), limit, "{open}");
@@ -321,7 +368,7 @@ fn the_open_packet_gives_the_largest_frame_the_server_takes() {
 
 #[test]
 fn a_new_session_forgets_the_last_ones_frame_limit() {
-    let mut codec = SocketIo::new("message");
+    let mut codec = codec("message");
     let mut out = Vec::new();
     codec.decode(Frame::Text(r#"0{"maxPayload":100}"#.to_owned()), &mut out);
     assert_eq!(codec.max_frame_bytes(), Some(100));
