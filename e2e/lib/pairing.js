@@ -106,8 +106,14 @@ function headInsertionPoint(html) {
  * in its <head>, as a deployer would edit index.html. The rest of the page
  * is what the server sent. A page that cannot take them is answered with a
  * 500 that says why, so the test fails on it rather than hanging.
+ *
+ * Chromium does not know which address a fulfilled document came from, so
+ * it treats it as public and blocks its sockets to 127.0.0.1 (Local Network
+ * Access, net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS); the page's
+ * context is granted that permission, as a user would on the real page.
  */
 async function plantPageDefaults(page, defaults) {
+  await page.context().grantPermissions(['local-network-access']);
   const metas = Object.entries(defaults)
     .map(([key, value]) => `<meta name="wschat-${key}" content="${escapeAttribute(value)}">`)
     .join('');
