@@ -41,10 +41,7 @@ pub fn App() -> impl IntoView {
     .config
     .wire
     .protocol;
-    let from_url: Vec<&'static str> = PARAMETERS
-        .into_iter()
-        .filter(|key| *key != "name" && query.iter().any(|(k, _)| k == key))
-        .collect();
+    let from_url = Parameters::typed(query.iter().map(|(k, v)| (k.as_str(), v.clone())));
     let chat = RwSignal::new(Chat::default());
     let status = RwSignal::new(LinkStatus::default());
     let name = RwSignal::new(config.name.clone());

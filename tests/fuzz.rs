@@ -434,9 +434,9 @@ fn the_link_keeps_its_delivery_promise_against_a_model_network() {
     };
     eprintln!(
         "fuzz: link model check, {} runs x {} random steps ({} steps in all, {} link inputs), \
-         {} messages written, {} deliveries, {} resends, {} left uncertain, {} refused, \
-         {} crashes, {} reloads, {} copied tabs: every message delivered once or shown, \
-         none twice without a resend",
+         {} messages written, {} deliveries, {} resends, {} left uncertain, {} confirmed by their echo, \
+         {} refused, {} crashes, {} reloads, {} copied tabs: every message delivered once or shown, \
+         none twice without a resend, none shown delivered unread",
         model::RUNS,
         model::STEPS,
         counts.steps,
@@ -445,11 +445,13 @@ fn the_link_keeps_its_delivery_promise_against_a_model_network() {
         counts.deliveries,
         counts.resent,
         counts.uncertain,
+        counts.confirmed,
         counts.refused,
         counts.crashes,
         counts.reloads,
         counts.copies,
     );
+    assert!(counts.confirmed > 0, "the echoing runs confirmed nothing");
 }
 
 #[test]

@@ -215,7 +215,10 @@ async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
         view! {
             <Settings
                 saved=Saved::default()
-                from_url=vec!["event"]
+                from_url=Saved {
+                    event: Some("client-message".to_owned()),
+                    ..Saved::default()
+                }
                 default_protocol=Protocol::Json
                 page_url="http://h/".to_owned()
                 on_save=Callback::new(move |saved| saves.update(|saves| saves.push(saved)))
@@ -225,6 +228,12 @@ async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
     settle().await;
     let server: HtmlInputElement = find(&root, "#settings-server");
     let event: HtmlInputElement = find(&root, "#settings-event");
+    let share = || find::<Element>(&root, "#settings-share").text_content().unwrap();
+    assert_eq!(share(), "http://h/?event=client-message", "the URL's own value");
+    type_into(&event, "typed-event");
+    assert_eq!(share(), "http://h/?event=client-message", "the URL still wins");
+    type_into(&server, "/chat");
+    assert_eq!(share(), "http://h/?server=%2Fchat&event=client-message");
     let form: web_sys::HtmlFormElement = find(&root, "#settings-form");
     type_into(&server, "example.com");
     type_into(&event, "disconnect");
@@ -274,7 +283,7 @@ async fn a_preset_fills_the_fields_and_the_share_link_follows_what_they_say() {
                     server: Some("ws://h:8000/".to_owned()),
                     ..Saved::default()
                 }
-                from_url=vec![]
+                from_url=Saved::default()
                 default_protocol=Protocol::Json
                 page_url="http://app/".to_owned()
                 on_save=Callback::new(move |saved| saves.update(|saves| saves.push(saved)))

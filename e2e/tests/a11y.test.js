@@ -1,8 +1,8 @@
 'use strict';
 // The page as an accessibility checker sees it: axe-core, over WCAG 2.1 A
 // and AA and its best practices, in the light and the dark scheme, with the
-// settings open, a sent, a received, a pending and an uncertain entry, and
-// the jump button shown.
+// settings open, a sent, a delivered, a received, a pending and an uncertain
+// entry, and the jump button shown.
 
 const assert = require('node:assert/strict');
 const { test, before, after } = require('node:test');
@@ -66,6 +66,11 @@ for (const scheme of ['light', 'dark']) {
 
     await chat.send('hello');
     await chat.waitForEntry({ kind: 'sent', text: 'hello', state: 'sent' });
+    // Another client under the same name says the same: the echo confirms it.
+    await sendAs('Ann', ['hello']);
+    await chat.waitForEntry({ kind: 'sent', text: 'hello', state: 'delivered' });
+    await chat.send('hello again');
+    await chat.waitForEntry({ kind: 'sent', text: 'hello again', state: 'sent' });
     await sendAs('Bob', Array.from({ length: 12 }, (_, i) => `line ${i}`));
     await chat.waitForEntry({ kind: 'received', text: 'line 11' });
 
@@ -74,22 +79,31 @@ for (const scheme of ['light', 'dark']) {
     await chat.send('later');
     await chat.waitForEntry({ kind: 'sent', text: 'later', state: 'pending' });
 
-    // Scrolled up a little: the jump button shows.
+    // The log renders a window of its entries: axe looks at the top of the
+    // conversation, then a little above the bottom, where the jump button
+    // shows. Between them every kind of entry is on the page.
     await page.locator('#settings summary').click();
     await page.locator('#settings-form').waitFor({ state: 'visible' });
-    await page.evaluate(() => {
-      const log = document.querySelector('#chat-text');
-      log.scrollTop = log.scrollHeight - log.clientHeight - 100;
-    });
-    await page.locator('#jump-latest').waitFor({ state: 'visible' });
-    const states = await page.evaluate(() =>
-      [...document.querySelectorAll('#chat-text .entry[data-state]')].map((e) => e.dataset.state),
-    );
-    for (const state of ['uncertain', 'sent', 'pending']) {
-      assert.ok(states.includes(state), `a ${state} entry is on the page: ${states}`);
+    const states = new Set();
+    const found = [];
+    for (const position of ['top', 'near the bottom']) {
+      await page.evaluate((position) => {
+        const log = document.querySelector('#chat-text');
+        log.scrollTop = position === 'top' ? 0 : log.scrollHeight - log.clientHeight - 100;
+      }, position);
+      // The window follows the scroll on the next frame.
+      const expected = position === 'top' ? 'uncertain' : 'pending';
+      await page.locator(`#chat-text .entry[data-state="${expected}"]`).waitFor();
+      if (position !== 'top') await page.locator('#jump-latest').waitFor({ state: 'visible' });
+      const shown = await page.evaluate(() =>
+        [...document.querySelectorAll('#chat-text .entry[data-state]')].map((e) => e.dataset.state),
+      );
+      shown.forEach((state) => states.add(state));
+      found.push(...(await violations(page)).map((v) => `${position}: ${v}`));
     }
-
-    const found = await violations(page);
+    for (const state of ['uncertain', 'sent', 'delivered', 'pending']) {
+      assert.ok(states.has(state), `a ${state} entry is on the page: ${[...states]}`);
+    }
     assert.deepEqual(found, [], `axe-core violations in the ${scheme} scheme:\n${found.join('\n')}`);
     assert.deepEqual(errors, []);
   });

@@ -82,8 +82,8 @@ const FIELDS: [Field; 7] = [
 pub fn Settings(
     /// The settings saved so far.
     saved: Parameters,
-    /// The parameters that the page URL sets; they win over saved settings.
-    from_url: Vec<&'static str>,
+    /// What the page URL sets; it wins over saved settings.
+    from_url: Parameters,
     /// The protocol in force when the protocol field is empty: the other
     /// fields are checked for it.
     default_protocol: Protocol,
@@ -96,7 +96,7 @@ pub fn Settings(
         &saved,
         default_protocol,
         &from_url,
-        &share_url(&page_url, &saved),
+        &share_url(&page_url, &saved, &from_url),
     );
 
     let save = move |submit: ev::SubmitEvent| {
@@ -141,7 +141,7 @@ pub fn Settings(
             }
         }
         if let Some(share) = document().get_element_by_id("settings-share") {
-            let url = share_url(&page_url, &read_form(&form));
+            let url = share_url(&page_url, &read_form(&form), &from_url);
             let _ = share.set_attribute("href", &url);
             share.set_text_content(Some(&url));
         }
@@ -169,7 +169,7 @@ pub fn Settings(
 fn form_html(
     saved: &Parameters,
     default_protocol: Protocol,
-    from_url: &[&str],
+    from_url: &Parameters,
     share: &str,
 ) -> String {
     let mut html = String::from(
@@ -260,15 +260,16 @@ fn form_html(
     html.push_str(r#"">"#);
     push_escaped(&mut html, share);
     html.push_str(r#"</a></p><p class="note" id="settings-url-note">"#);
-    if !from_url.is_empty() {
-        push_all(
-            &mut html,
-            &[
-                "The page URL sets ",
-                &from_url.join(", "),
-                "; the URL wins over saved settings.",
-            ],
-        );
+    for (index, (parameter, _)) in from_url.pairs().enumerate() {
+        html.push_str(if index == 0 {
+            "The page URL sets "
+        } else {
+            ", "
+        });
+        html.push_str(parameter);
+    }
+    if from_url.pairs().next().is_some() {
+        html.push_str("; the URL wins over saved settings, and the link says so too.");
     }
     html.push_str("</p>");
     html
@@ -303,9 +304,12 @@ fn read_form(form: &HtmlFormElement) -> Parameters {
     }))
 }
 
-/// The page's address with the query that sets `values`.
-fn share_url(page_url: &str, values: &Parameters) -> String {
+/// The page's address with the query that sets `values`, as the page URL
+/// overrides them: what the settings would be, once saved.
+fn share_url(page_url: &str, values: &Parameters, from_url: &Parameters) -> String {
     let mut url = page_url.to_owned();
+    let mut values = values.clone();
+    values.overlay(from_url);
     let query = values.share_query();
     if !query.is_empty() {
         url.push('?');

@@ -112,6 +112,15 @@ impl Parameters {
         }
     }
 
+    /// Takes every value `stronger` sets.
+    pub fn overlay(&mut self, stronger: &Parameters) {
+        for (parameter, value) in stronger.pairs() {
+            if let Some(slot) = self.slot(parameter) {
+                *slot = Some(value.to_owned());
+            }
+        }
+    }
+
     fn slot(&mut self, parameter: &str) -> Option<&mut Option<String>> {
         let index = SETTINGS.iter().position(|name| *name == parameter)?;
         let slots = [

@@ -16,6 +16,11 @@
 //! model takes as zero; without acknowledgements, no client can cover a
 //! link that dies silently for longer.
 //!
+//! In some json and Socket.IO runs the server sends each message back to
+//! its sender, as many servers do, and the link folds the echo into a
+//! delivered mark: a message may show as delivered only if the server read
+//! it.
+//!
 //! After each run the network heals, and the model checks the promise:
 //! every message the user wrote was delivered once, or is shown as pending
 //! or uncertain; none was delivered twice unless the user pressed resend.
@@ -61,6 +66,8 @@ pub struct Counts {
     pub written: usize,
     pub deliveries: usize,
     pub uncertain: usize,
+    /// Messages shown as delivered, by their echo.
+    pub confirmed: usize,
     pub resent: usize,
     pub refused: usize,
     pub reloads: usize,
@@ -317,6 +324,8 @@ struct World {
     ping_interval_ms: f64,
     ping_timeout_ms: f64,
     max_payload: Option<usize>,
+    /// The server sends each message back to its sender.
+    echoes: bool,
     /// The network of each tab's sockets holds every byte until then.
     stalled_until: Vec<f64>,
     violations: Vec<String>,
@@ -336,6 +345,7 @@ impl World {
             0 => None,
             _ => Some(60 + rng.below(300)),
         };
+        let echoes = protocol != Protocol::Text && rng.below(2) == 0;
         let mut world = World {
             rng,
             protocol,
@@ -346,6 +356,7 @@ impl World {
             ping_interval_ms,
             ping_timeout_ms,
             max_payload,
+            echoes,
             stalled_until: Vec::new(),
             violations: Vec::new(),
             counts: Counts::default(),
@@ -707,7 +718,14 @@ impl World {
                     &frame,
                     &mut self.violations,
                 ) {
-                    Read::Message(text) => delivered.push(text),
+                    Read::Message(text) => {
+                        if self.echoes {
+                            socket
+                                .inbox
+                                .push_back(echo_of(self.protocol, &frame, &text));
+                        }
+                        delivered.push(text);
+                    }
                     Read::Nothing => {}
                     Read::Killed => {
                         socket.state = SocketState::Dead;
@@ -971,7 +989,14 @@ impl World {
                     &frame,
                     &mut self.violations,
                 ) {
-                    Read::Message(text) => delivered.push(text),
+                    Read::Message(text) => {
+                        if self.echoes {
+                            socket
+                                .inbox
+                                .push_back(echo_of(self.protocol, &frame, &text));
+                        }
+                        delivered.push(text);
+                    }
                     Read::Nothing => {}
                     Read::Killed => break,
                 }
@@ -1029,6 +1054,9 @@ impl World {
             if shown == Some(Delivery::Uncertain) {
                 self.counts.uncertain += 1;
             }
+            if shown == Some(Delivery::Delivered) {
+                self.counts.confirmed += 1;
+            }
             if written.discarded {
                 continue;
             }
@@ -1059,6 +1087,7 @@ impl World {
         counts.written += self.written.len();
         counts.deliveries += self.counts.deliveries;
         counts.uncertain += self.counts.uncertain;
+        counts.confirmed += self.counts.confirmed;
         counts.resent += self.counts.resent;
         counts.refused += self.counts.refused;
         counts.reloads += self.counts.reloads;
@@ -1079,6 +1108,18 @@ enum Read {
     Nothing,
     /// The frame was over its maxPayload: it ends the connection.
     Killed,
+}
+
+/// What an echoing server sends back for a message it read: a relay sends
+/// the frame itself; a Socket.IO server emits the text, naming nobody.
+fn echo_of(protocol: Protocol, frame: &str, text: &str) -> String {
+    match protocol {
+        Protocol::SocketIo => {
+            let event = serde_json::to_string(&("message", text)).unwrap_or_default();
+            format!("42{event}")
+        }
+        _ => frame.to_owned(),
+    }
 }
 
 /// The server reads one whole frame from `socket`.

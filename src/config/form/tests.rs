@@ -209,3 +209,13 @@ fn every_preset_is_valid_and_keeps_the_server_and_echo() {
         (Some("{name}"), Some("{name}: {text}"))
     );
 }
+
+#[test]
+fn an_overlay_takes_every_value_the_stronger_sets() {
+    let mut values = typed(&[("server", "/a"), ("event", "e")]);
+    values.overlay(&typed(&[("event", "url-event"), ("join", "j")]));
+    assert_eq!(
+        values,
+        typed(&[("server", "/a"), ("event", "url-event"), ("join", "j")])
+    );
+}
