@@ -6,7 +6,9 @@ use crate::{
     backoff::Backoff,
     chat::{Chat, ChatEvent, Delivery},
     components::{Conversation, Message, Name, Settings, Status},
-    config::{self, Loaded, PageOrigin, Parameters, Sources, META_PREFIX, PARAMETERS},
+    config::{
+        self, Loaded, PageOrigin, Parameters, Problem, Source, Sources, META_PREFIX, PARAMETERS,
+    },
     connection::{Connection, Outputs},
     link::{Link, LinkConfig, Status as LinkStatus},
     outbox::{read_saved, Queued},
@@ -46,13 +48,7 @@ pub fn App() -> impl IntoView {
     let status = RwSignal::new(LinkStatus::default());
     let name = RwSignal::new(config.name.clone());
 
-    chat.update(|chat| {
-        chat.at(js_sys::Date::now()).apply_all(
-            problems
-                .iter()
-                .map(|problem| ChatEvent::System(problem.to_string())),
-        )
-    });
+    show_problems(chat, &problems, None);
     let (restored, uncertain) = restore_outbox(chat);
 
     let link = Link::new(
@@ -116,13 +112,17 @@ pub fn App() -> impl IntoView {
     let on_settings = Callback::new(move |settings: Parameters| {
         let json = settings.to_json();
         let _ = storage::write(Area::Local, SETTINGS_KEY, &json);
-        // The URL still wins: apply what the page would load now.
-        let Loaded { config, .. } = config::load(Sources {
+        // The URL still wins: apply what the page would load now. A saved
+        // value it makes invalid (a template, for the URL's protocol) says so.
+        let Loaded {
+            config, problems, ..
+        } = config::load(Sources {
             query: &query,
             saved_settings: Some(&json),
             saved_name: None,
             page: &page_defaults,
         });
+        show_problems(chat, &problems, Some(Source::Saved));
         let codec = Codec::new(&config.wire);
         connection
             .with_value(|connection| connection.reconfigure(codec, config.server, config.echo));
@@ -140,6 +140,18 @@ pub fn App() -> impl IntoView {
             <Message name on_send />
         </main>
     }
+}
+
+/// Shows each problem (only those from `source`, if given) as a system line.
+fn show_problems(chat: RwSignal<Chat>, problems: &[Problem], source: Option<Source>) {
+    chat.update(|chat| {
+        chat.at(js_sys::Date::now()).apply_all(
+            problems
+                .iter()
+                .filter(|problem| source.is_none_or(|source| problem.source == source))
+                .map(|problem| ChatEvent::System(problem.to_string())),
+        )
+    });
 }
 
 /// Messages left in this tab's outbox by an earlier page load, shown again:

@@ -228,10 +228,22 @@ async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
     settle().await;
     let server: HtmlInputElement = find(&root, "#settings-server");
     let event: HtmlInputElement = find(&root, "#settings-event");
-    let share = || find::<Element>(&root, "#settings-share").text_content().unwrap();
-    assert_eq!(share(), "http://h/?event=client-message", "the URL's own value");
+    let share = || {
+        find::<Element>(&root, "#settings-share")
+            .text_content()
+            .unwrap()
+    };
+    assert_eq!(
+        share(),
+        "http://h/?event=client-message",
+        "the URL's own value"
+    );
     type_into(&event, "typed-event");
-    assert_eq!(share(), "http://h/?event=client-message", "the URL still wins");
+    assert_eq!(
+        share(),
+        "http://h/?event=client-message",
+        "the URL still wins"
+    );
     type_into(&server, "/chat");
     assert_eq!(share(), "http://h/?server=%2Fchat&event=client-message");
     let form: web_sys::HtmlFormElement = find(&root, "#settings-form");
