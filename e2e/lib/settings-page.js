@@ -4,6 +4,8 @@
 // with each server design.
 
 const SETTINGS_KEY = 'wschat.settings';
+/** Every field of the settings form, by the name of its parameter. */
+const PAIRING_FIELDS = ['server', 'protocol', 'event', 'join', 'template', 'pattern', 'echo'];
 
 class SettingsPanel {
   /** @param {import('playwright-core').Page} page */
@@ -23,6 +25,17 @@ class SettingsPanel {
       protocol: page.locator('#settings-protocol-error'),
       event: page.locator('#settings-event-error'),
     };
+    // The pairing fields (join, template, pattern, echo), the preset menu
+    // that fills them, and the share URL of the fields as typed.
+    this.preset = page.locator('select#settings-preset');
+    this.join = page.locator('#settings-join');
+    this.template = page.locator('#settings-template');
+    this.pattern = page.locator('#settings-pattern');
+    this.echo = page.locator('select#settings-echo');
+    this.share = page.locator('#settings-share');
+    for (const field of ['join', 'template', 'pattern', 'echo']) {
+      this.errors[field] = page.locator(`#settings-${field}-error`);
+    }
   }
 
   /** Opens the panel (clicks its summary) unless it is open already. */
@@ -42,6 +55,47 @@ class SettingsPanel {
     if (protocol !== undefined) await this.protocol.selectOption(protocol);
     if (event !== undefined) await this.event.fill(event);
     await this.save.click();
+  }
+
+  /**
+   * Fills every field given, of all seven (`server`, `protocol`, `event`,
+   * `join`, `template`, `pattern`, `echo`; the selects by option value),
+   * without saving. A field left out is not touched.
+   */
+  async fill(fields = {}) {
+    await this.open();
+    for (const [field, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      if (!PAIRING_FIELDS.includes(field)) throw new Error(`no settings field ${field}`);
+      const locator = this[field];
+      if (field === 'protocol' || field === 'echo') await locator.selectOption(value);
+      else await locator.fill(value);
+    }
+  }
+
+  /** Chooses the preset with option value `value`, which fills the fields (and does not save). */
+  async choosePreset(value) {
+    await this.open();
+    await this.preset.selectOption(value);
+  }
+
+  /** What all seven fields show: `{server, protocol, event, join, template, pattern, echo}`. */
+  async fields() {
+    const values = {};
+    for (const field of PAIRING_FIELDS) values[field] = await this[field].inputValue();
+    return values;
+  }
+
+  /** The error text of each of the seven fields, trimmed. */
+  async fieldErrors() {
+    const texts = {};
+    for (const field of PAIRING_FIELDS) texts[field] = ((await this.errors[field].textContent()) ?? '').trim();
+    return texts;
+  }
+
+  /** The text of `#settings-share`, trimmed: the URL that reproduces the fields as typed. */
+  async shareUrl() {
+    return ((await this.share.textContent()) ?? '').trim();
   }
 
   /** `{server, protocol, event}`: what the fields show. */
@@ -103,4 +157,4 @@ async function waitUntil(check, describe, { timeout = 30_000, interval = 100 } =
   }
 }
 
-module.exports = { SettingsPanel, recordSockets, waitUntil, SETTINGS_KEY };
+module.exports = { SettingsPanel, recordSockets, waitUntil, SETTINGS_KEY, PAIRING_FIELDS };
