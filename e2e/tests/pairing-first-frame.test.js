@@ -172,3 +172,38 @@ test('after a server restart the name is again the first frame, and a queued mes
   assert.deepEqual(alice.errors, []);
   assert.deepEqual(bob.errors, []);
 });
+
+test('without a name the join waits for it; a new name goes out on a session joined under it', { timeout: 120_000 }, async () => {
+  const server = `${firstFrame.wsUrl}/`;
+  const carol = await openChat(browser, relay.url, { ...PARAMS, server });
+  await carol.chat.waitForStatus('open');
+  // Nothing to join as yet: the server heard nothing.
+  await carol.chat.setName('carol');
+  await carol.chat.send('hello');
+  await carol.chat.waitForEntry({ kind: 'sent', text: 'hello', state: 'delivered' });
+  let log = await firstFrame.log();
+  assert.deepEqual(
+    log.filter((c) => c.frames.length > 0).map((c) => c.frames),
+    [['carol', 'hello']],
+    'the name typed, then the message: never an empty name',
+  );
+  assert.ok(!log.some((c) => c.frames.includes('')), `no empty frame: ${JSON.stringify(log)}`);
+
+  // Renamed, the next message goes out on a new session joined as the new name.
+  await carol.chat.setName('caroline');
+  await carol.chat.send('renamed');
+  await carol.chat.waitForEntry({ kind: 'sent', text: 'renamed', state: 'delivered' });
+  log = await waitForLog(firstFrame, (log) => log.some((c) => c.frames.includes('renamed')) && log, 'the renamed message');
+  assert.deepEqual(
+    log.filter((c) => c.frames.length > 0).map((c) => c.frames),
+    [['carol', 'hello'], ['caroline', 'renamed']],
+    'each session carried the messages of the name it joined under',
+  );
+  const entries = await carol.chat.entries();
+  assert.equal(
+    entries.filter((e) => e.text === 'renamed' || e.text === 'caroline: renamed').length,
+    1,
+    `the renamed message folded too:\n${summarize(entries)}`,
+  );
+  assert.deepEqual(carol.errors, []);
+});
