@@ -16,7 +16,7 @@ pub use crate::protocol::DEFAULT_EVENT;
 use crate::{
     json_value::{JsonValue, Parsed},
     protocol::{Protocol, Wire},
-    template::{fill, has_text, json_sample, Pattern, PatternError, TEXT_FIELD},
+    template::{fill, has_text, json_sample, Pattern, TEXT_FIELD},
 };
 pub use form::{check_settings, Parameters, SETTINGS};
 
@@ -117,8 +117,8 @@ pub enum ConfigError {
     NotJson(String),
     #[error("'{0}' has no {TEXT_FIELD}")]
     NoText(String),
-    #[error("'{0}': {1}")]
-    Pattern(String, PatternError),
+    #[error("'{0}' needs {{name}} and {{text}} once each, with something between them")]
+    Pattern(String),
     #[error("'{0}' is neither fold nor show")]
     BadEcho(String),
     #[error("the saved settings could not be read ({0}); they were discarded")]
@@ -345,9 +345,10 @@ pub fn check_template(value: &str, protocol: Protocol) -> Result<String, ConfigE
 
 /// Checks a `pattern`.
 pub fn check_pattern(value: &str) -> Result<String, ConfigError> {
-    Pattern::parse(value)
-        .map(|_| value.to_owned())
-        .map_err(|error| ConfigError::Pattern(value.to_owned(), error))
+    match Pattern::parse(value) {
+        Some(_) => Ok(value.to_owned()),
+        None => Err(ConfigError::Pattern(value.to_owned())),
+    }
 }
 
 /// A template that is JSON once filled: filled with `x`, which JSON allows

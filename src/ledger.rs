@@ -163,7 +163,11 @@ impl Ledger {
     /// Takes the next message out without sending it, for one that cannot
     /// be sent at all.
     pub fn refuse_next(&mut self) -> Option<Queued> {
-        self.queued.pop_front()
+        let refused = self.queued.pop_front()?;
+        // A resend refused: no echo can come for it now.
+        self.unconfirmed
+            .retain(|waiting| waiting.message.id != refused.id);
+        Some(refused)
     }
 
     /// The user discarded a message that had not gone out, or whose

@@ -254,8 +254,10 @@ pub struct Link {
 enum Identity {
     /// Nothing: messages under any name go out on it.
     Anonymous,
-    /// A join frame is due first, and waits for a name to send it with.
-    JoinDue,
+    /// A join frame is due first: with the name the session's URL gave
+    /// (`Some`), or else with the name of what goes out first, once there
+    /// is one.
+    JoinDue(Option<String>),
     /// This name, by the session's URL or its join frame: only messages
     /// written under it go out on the session.
     As(String),
@@ -414,12 +416,15 @@ impl Link {
             }
             // The saved form drops what is delivered by now, so that a
             // reload (or a crash) later does not bring it back uncertain.
+            // A rejoin that waits for the browser's buffer to drain is
+            // looked at again too.
             Input::SettleDue => {
                 let buffered = driver.buffered_amount() as usize;
                 if self.ledger.forget_delivered(buffered, driver.now_ms()) {
                     self.save(driver);
                 }
                 self.arm_settle(driver);
+                self.flush(driver);
             }
             Input::Opened | Input::Received(_) | Input::RetryDue | Input::WatchdogDue => {}
         }
@@ -440,12 +445,11 @@ impl Link {
             Ok(endpoint) => endpoint,
             Err(error) => return self.unreachable(error.to_string(), driver),
         };
-        self.identity = if self.config.codec.join("").is_some() {
-            Identity::JoinDue
-        } else if has_name(&self.config.server) {
-            Identity::As(name)
-        } else {
-            Identity::Anonymous
+        let by_url = has_name(&self.config.server).then_some(name);
+        self.identity = match by_url {
+            _ if self.config.codec.join("").is_some() => Identity::JoinDue(by_url),
+            Some(name) => Identity::As(name),
+            None => Identity::Anonymous,
         };
         self.url = self.config.codec.url(&endpoint);
         self.config.codec.reset();
@@ -735,15 +739,19 @@ impl Link {
         if self.phase != (Phase::Open { ready: true }) || self.claim != Claim::Settled {
             return;
         }
-        if self.identity == Identity::JoinDue {
-            let name = self.next_name().to_owned();
-            // Without a name there is nothing to join as, nor to send.
-            let Some(join) = self.config.codec.join(&name).filter(|_| !name.is_empty()) else {
-                return;
-            };
-            // A socket that refuses it is going.
-            if !self.send_protocol_frame(&join, driver) {
-                return;
+        if let Identity::JoinDue(by_url) = &self.identity {
+            let name = by_url
+                .clone()
+                .unwrap_or_else(|| self.next_name().to_owned());
+            match self.config.codec.join(&name) {
+                // A URL that named nobody: the session stays nobody's, and a
+                // message with a name goes out on a new one.
+                _ if name.is_empty() && by_url.is_some() => {}
+                // Nothing to join as yet, and so nothing to send.
+                _ if name.is_empty() => return,
+                // A socket that refuses it is going.
+                Some(join) if !self.send_protocol_frame(&join, driver) => return,
+                _ => {}
             }
             self.identity = Identity::As(name);
         }
@@ -788,10 +796,17 @@ impl Link {
             self.save(driver);
         }
         self.arm_settle(driver);
-        if rejoin {
-            self.leave_open_socket("to send under another name", driver);
-            self.open_socket(driver);
+        if !rejoin {
+            return;
         }
+        // Once the browser has let go of what went out, so that leaving
+        // cannot make it uncertain; until then the settle timer looks again.
+        if driver.buffered_amount() > 0 {
+            driver.set_settle(Some(SETTLE_AFTER));
+            return;
+        }
+        self.leave_open_socket("to send under another name", driver);
+        self.open_socket(driver);
     }
 }
 

@@ -5,8 +5,8 @@
 //! (`pattern`). A brace that does not open a field is kept as it is.
 //!
 //! Substrings are found with `starts_with` at each char boundary rather
-//! than `str::find`: the substring searcher costs the bundle about 2 KB
-//! gzip, and lines and templates are short.
+//! than `str::find`: the substring searcher is large in the bundle, and
+//! lines and templates are short.
 
 /// The field replaced by the user's name.
 pub const NAME_FIELD: &str = "{name}";
@@ -77,15 +77,10 @@ pub struct Pattern {
     tail: String,
 }
 
-/// Why a pattern was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PatternError {
-    #[error("it needs {{name}} and {{text}} once each, with something between them")]
-    Fields,
-}
-
 impl Pattern {
-    pub fn parse(pattern: &str) -> Result<Pattern, PatternError> {
+    /// The pattern, if it holds `{name}` and `{text}` once each, with
+    /// something between them.
+    pub fn parse(pattern: &str) -> Option<Pattern> {
         let pieces = pieces(pattern);
         // Literals and fields alternate: a head, a field, what is between,
         // a field, a tail; head and tail may be left out.
@@ -98,14 +93,14 @@ impl Pattern {
             [first, Piece::Literal(between), second, Piece::Literal(tail)] => {
                 (first, *between, second, *tail)
             }
-            _ => return Err(PatternError::Fields),
+            _ => return None,
         };
         let name_first = match (first, second) {
             (Piece::Name, Piece::Text) => true,
             (Piece::Text, Piece::Name) => false,
-            _ => return Err(PatternError::Fields),
+            _ => return None,
         };
-        Ok(Pattern {
+        Some(Pattern {
             head: head.to_owned(),
             name_first,
             between: between.to_owned(),
@@ -123,7 +118,13 @@ impl Pattern {
         let between = self.between.as_str();
         let mut split = None;
         for at in char_starts(middle) {
-            if rest(middle, at).starts_with(between) {
+            // A split that leaves the name empty is not one.
+            let name_left = if self.name_first {
+                at > 0
+            } else {
+                at + between.len() < middle.len()
+            };
+            if name_left && rest(middle, at).starts_with(between) {
                 split = Some(at);
                 if self.name_first {
                     break;

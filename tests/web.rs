@@ -377,3 +377,46 @@ async fn a_preset_fills_the_fields_and_the_share_link_follows_what_they_say() {
         }]
     );
 }
+
+#[wasm_bindgen_test]
+async fn saved_settings_show_as_values_never_as_markup() {
+    use wschat::{components::Settings, config::Parameters, protocol::Protocol};
+    let hostile = r#""><img src=x onerror="window.__owned=1">&amp;<b>"#;
+    let root = container();
+    let _mounted = mount_to(root.clone(), move || {
+        view! {
+            <Settings
+                saved=Parameters {
+                    server: Some(hostile.to_owned()),
+                    template: Some(hostile.to_owned()),
+                    ..Parameters::default()
+                }
+                from_url=Parameters::default()
+                default_protocol=Protocol::Json
+                page_url="http://h/\"><i>".to_owned()
+                on_save=Callback::new(|_| {})
+            />
+        }
+    });
+    settle().await;
+    assert_eq!(
+        find::<HtmlInputElement>(&root, "#settings-server").value(),
+        hostile
+    );
+    assert_eq!(
+        find::<HtmlInputElement>(&root, "#settings-template").value(),
+        hostile
+    );
+    let form = find::<Element>(&root, "#settings-form");
+    for tag in ["img", "b", "i"] {
+        assert!(
+            form.query_selector(tag).unwrap().is_none(),
+            "no <{tag}> was made from a value"
+        );
+    }
+    let share = find::<Element>(&root, "#settings-share");
+    assert!(share
+        .text_content()
+        .unwrap()
+        .starts_with("http://h/\"><i>?server="));
+}

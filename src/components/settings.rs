@@ -163,7 +163,8 @@ pub fn Settings(
 
 /// The form's markup, with the saved values. It is built as text, not with
 /// `view!`: the panel has some forty elements that never change, and
-/// building each through the view system cost the bundle about 2 KB gzip.
+/// building each through the view system cost the bundle several times as
+/// much as this text.
 /// What does change (errors, the share link, a preset's values) is set on
 /// the elements by id.
 fn form_html(

@@ -323,3 +323,19 @@ fn a_resend_waits_for_the_echo_of_its_new_hand_over_and_a_discard_for_none() {
         "the window counts from the resend"
     );
 }
+
+#[test]
+fn a_refused_resend_waits_for_no_echo() {
+    let mut ledger = handed(&[(1, 0.0), (2, 10.0)]);
+    ledger.settle(0, Ending::Died { at_ms: 20.0 });
+    assert!(ledger.resend(EntryId(1)));
+    assert_eq!(
+        ledger.refuse_next().map(|message| message.id),
+        Some(EntryId(1))
+    );
+    assert_eq!(
+        ledger.echo(None, "m2", 100.0),
+        Some((EntryId(2), Some(Standing::Uncertain))),
+        "the refused one is not the oldest any more"
+    );
+}

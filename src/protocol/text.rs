@@ -20,10 +20,7 @@ impl Text {
         Text {
             template: wire.template.clone(),
             join: wire.join.clone(),
-            pattern: wire
-                .pattern
-                .as_deref()
-                .and_then(|pattern| Pattern::parse(pattern).ok()),
+            pattern: wire.pattern.as_deref().and_then(Pattern::parse),
         }
     }
 }

@@ -97,6 +97,69 @@ fn a_message_under_a_new_name_goes_out_on_a_session_joined_under_it() {
 }
 
 #[test]
+fn a_rejoin_waits_until_the_browser_has_let_go_of_what_went_out() {
+    let mut driver = Recorder::default();
+    let mut link = first_frame_link();
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.write(named(1, "ann", "one"), &mut driver);
+    driver.buffered = 3;
+    link.write(named(2, "anna", "two"), &mut driver);
+    assert_eq!(
+        driver.opened.len(),
+        1,
+        "the first message's bytes are still here"
+    );
+    assert!(driver.settle.is_some(), "and the settle timer looks again");
+    driver.now = 2_000.0;
+    link.apply(Input::SettleDue, &mut driver);
+    assert_eq!(driver.opened.len(), 1, "still held");
+    driver.buffered = 0;
+    link.apply(Input::SettleDue, &mut driver);
+    assert_eq!(
+        driver.opened.len(),
+        2,
+        "let go: a new session, for the new name"
+    );
+    assert_eq!(
+        deliveries(&driver, 1),
+        vec![Delivery::Sent],
+        "never uncertain"
+    );
+    link.opened(&mut driver);
+    assert_eq!(driver.sent_texts(), vec!["ann", "one", "anna", "two"]);
+}
+
+#[test]
+fn with_a_name_in_the_url_the_join_says_the_same_name() {
+    let mut driver = Recorder::default();
+    let mut link = link_wired(
+        &Wire {
+            join: Some("{name}".to_owned()),
+            ..wire(Protocol::Text)
+        },
+        "ws://h/?u={name}",
+        Echo::Fold,
+    );
+    link.connect(&mut driver);
+    link.set_name("anna");
+    link.write(named(1, "anna", "hi"), &mut driver);
+    link.opened(&mut driver);
+    assert_eq!(
+        driver.sent_texts(),
+        vec!["ann"],
+        "the URL's name, not the new one"
+    );
+    assert_eq!(
+        driver.opened,
+        vec!["ws://h/?u=ann", "ws://h/?u=anna"],
+        "hi goes out on a session that says anna in both"
+    );
+    link.opened(&mut driver);
+    assert_eq!(driver.sent_texts(), vec!["ann", "anna", "hi"]);
+}
+
+#[test]
 fn a_name_in_the_url_binds_the_session_to_it_too() {
     let mut driver = Recorder::default();
     let mut link = link_with(Protocol::Json, "ws://h/?username={name}");
