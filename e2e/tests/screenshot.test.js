@@ -48,7 +48,17 @@ function sideBySide(url) {
 
 test('Alice and Bob side by side make the README screenshot', { timeout: 60_000 }, async () => {
   const { page, errors } = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-  await page.setContent(sideBySide(relay.url));
+  // The side-by-side page comes from the relay's own origin, so that the
+  // frames are first-party and may store their outbox: from about:blank
+  // they would be third-party, and storage is refused there. Chromium
+  // counts a document fulfilled by a route as public, so the page may reach
+  // 127.0.0.1 only with the local-network permission.
+  const sideBySideUrl = `${relay.url}/__side-by-side`;
+  await page.context().grantPermissions(['local-network-access']);
+  await page.route(sideBySideUrl, (route) =>
+    route.fulfill({ contentType: 'text/html', body: sideBySide(relay.url) }),
+  );
+  await page.goto(sideBySideUrl);
   const chats = {
     Alice: new ChatPage(page.frame({ name: 'Alice' })),
     Bob: new ChatPage(page.frame({ name: 'Bob' })),
@@ -66,6 +76,12 @@ test('Alice and Bob side by side make the README screenshot', { timeout: 60_000 
   }
 
   for (const [who, chat] of Object.entries(chats)) {
+    const lines = await chat.target.locator('#chat-text .entry').allTextContents();
+    assert.equal(
+      lines.filter((line) => line.startsWith('websocket')).length,
+      1,
+      `${who}'s only system line is "connected": ${JSON.stringify(lines)}`,
+    );
     for (const [, text] of CONVERSATION) {
       const line = chat.target.locator('#chat-text .entry .text', { hasText: text });
       await line.scrollIntoViewIfNeeded();
