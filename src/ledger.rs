@@ -221,6 +221,12 @@ impl Ledger {
         Some(Standing::Uncertain)
     }
 
+    /// Whether a message handed over may still see its echo: without one,
+    /// no line need be compared.
+    pub fn awaits_echo(&self) -> bool {
+        !self.unconfirmed.is_empty()
+    }
+
     /// A chat line arrived at `now_ms` from `sender` (`None`: the frame
     /// named nobody). If it is the echo of the oldest unconfirmed message
     /// (the same text, from that message's name or from nobody, within

@@ -447,6 +447,7 @@ impl Link {
         };
         let by_url = has_name(&self.config.server).then_some(name);
         self.identity = match by_url {
+            // A codec that writes a join frame at all has one configured.
             _ if self.config.codec.join("").is_some() => Identity::JoinDue(by_url),
             Some(name) => Identity::As(name),
             None => Identity::Anonymous,
@@ -679,7 +680,12 @@ impl Link {
     /// A chat line arrived: the echo of this tab's own message confirms
     /// it, and anything else joins the conversation.
     fn chat_line(&mut self, sender: Sender, text: String, driver: &mut dyn Driver) {
-        if self.config.echo == Echo::Fold && self.config.codec.folds_echoes() {
+        // Every incoming line passes here: the clock is read, and the line
+        // compared, only while some message may still see its echo.
+        if self.config.echo == Echo::Fold
+            && self.config.codec.folds_echoes()
+            && self.ledger.awaits_echo()
+        {
             let now = driver.now_ms();
             if let Some((id, standing)) = self.ledger.echo(sender.named(), &text, now) {
                 driver.chat(delivery(id, Delivery::Delivered));

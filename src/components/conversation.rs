@@ -473,23 +473,21 @@ impl View {
 
     /// Moves the DOM to the viewport's placement, and the rows with it.
     fn render(&mut self, force_rows: bool) {
-        let placement = self.viewport.placement();
-        self.apply(&placement);
+        let placed = self.place();
         let chat = self.parts.chat;
-        let new_rows =
-            chat.with_untracked(|chat| rows(chat, placement.rows.clone(), self.divider, local_day));
+        let new_rows = chat.with_untracked(|chat| rows(chat, placed, self.divider, local_day));
         let changed = force_rows || self.parts.shown.with_untracked(|shown| *shown != new_rows);
         if changed {
             self.parts.shown.set(new_rows);
         }
     }
 
-    /// Sizes and positions only; returns the range of rows that should be
-    /// rendered.
-    fn place(&mut self) -> (usize, usize) {
+    /// Sizes and positions only; returns the range of entries whose rows
+    /// should be rendered.
+    fn place(&mut self) -> std::ops::Range<usize> {
         let placement = self.viewport.placement();
         self.apply(&placement);
-        (placement.rows.start, placement.rows.end)
+        placement.rows
     }
 
     fn apply(&mut self, placement: &Placement) {
@@ -596,10 +594,11 @@ impl View {
     }
 }
 
-fn first_and_end(rows: &[Row]) -> (usize, usize) {
+/// The range of entries that `rows` show.
+fn first_and_end(rows: &[Row]) -> std::ops::Range<usize> {
     match (rows.first(), rows.last()) {
-        (Some(first), Some(last)) => (first.index, last.index + 1),
-        _ => (0, 0),
+        (Some(first), Some(last)) => first.index..last.index + 1,
+        _ => 0..0,
     }
 }
 
