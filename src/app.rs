@@ -3,18 +3,21 @@
 use leptos::{ev, prelude::*};
 
 use crate::{
+    browser_json::BrowserJson,
+    components::{Conversation, Message, Name, Settings, Status},
+    connection::{Connection, Outputs},
+    storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY},
+    tabs,
+};
+use wschat_core::{
     backoff::Backoff,
     chat::{Chat, ChatEvent, Delivery},
-    components::{Conversation, Message, Name, Settings, Status},
     config::{
         self, Loaded, PageOrigin, Parameters, Problem, Source, Sources, META_PREFIX, PARAMETERS,
     },
-    connection::{Connection, Outputs},
     link::{Link, LinkConfig, Status as LinkStatus},
     outbox::{read_saved, Queued},
     protocol::Codec,
-    storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY},
-    tabs,
 };
 
 /// The whole app.
@@ -28,7 +31,7 @@ pub fn App() -> impl IntoView {
         config,
         saved,
         problems,
-    } = config::load(Sources {
+    } = config::load::<BrowserJson>(Sources {
         query: &query,
         saved_settings: saved_settings.as_deref(),
         saved_name: saved_name.as_deref(),
@@ -36,7 +39,7 @@ pub fn App() -> impl IntoView {
     });
     // The protocol the settings panel's other fields are checked for when
     // its own protocol field is empty.
-    let default_protocol = config::load(Sources {
+    let default_protocol = config::load::<BrowserJson>(Sources {
         page: &page_defaults,
         ..Sources::default()
     })
@@ -116,7 +119,7 @@ pub fn App() -> impl IntoView {
         // value it makes invalid (a template, for the URL's protocol) says so.
         let Loaded {
             config, problems, ..
-        } = config::load(Sources {
+        } = config::load::<BrowserJson>(Sources {
             query: &query,
             saved_settings: Some(&json),
             saved_name: None,
@@ -162,7 +165,7 @@ fn restore_outbox(chat: RwSignal<Chat>) -> (Vec<Queued>, Vec<Queued>) {
     let Some(saved) = storage::read(Area::Session, OUTBOX_KEY) else {
         return (queued, uncertain);
     };
-    match read_saved(&saved) {
+    match read_saved::<BrowserJson>(&saved) {
         Ok(items) => chat.update(|chat| {
             chat.at(js_sys::Date::now());
             for item in items {

@@ -1,10 +1,10 @@
 //! [`JsonValue`] over the browser's own `JSON.parse`: no parser in the
-//! bundle. See `crate::json_value` for why.
+//! bundle. See `wschat_core::json_value` for why.
 
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::json_value::{whole, JsonValue};
+use wschat_core::json_value::{whole, JsonValue};
 
 /// A value that `JSON.parse` returned.
 #[derive(Debug, Clone)]

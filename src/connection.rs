@@ -21,12 +21,15 @@ use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, MessageEvent};
 
 use crate::{
+    browser_json::BrowserJson,
+    storage::{self, Area, OUTBOX_KEY},
+};
+use wschat_core::{
     chat::{Chat, ChatEvent, EntryId},
     config::Echo,
     link::{CloseInfo, Driver, Input, Link, Owner, Status},
     outbox::{write_saved, Queued, Saved},
     protocol::{Codec, Frame},
-    storage::{self, Area, OUTBOX_KEY},
 };
 
 /// A handle on the running connection. Cheap to clone.
@@ -382,6 +385,8 @@ fn flush(batch: &RefCell<Batch>, chat: RwSignal<Chat>) {
 }
 
 impl Driver for Browser {
+    type Json = BrowserJson;
+
     fn open(&mut self, url: &str) -> Result<(), String> {
         self.close();
         let raw = web_sys::WebSocket::new(url).map_err(|error| js_text(&error))?;

@@ -1,21 +1,10 @@
-//! wschat: a browser chat client for WebSocket backends.
+//! wschat: the browser shell around `wschat-core`.
 //!
-//! The pure core (protocols, the chat model, backoff, the outbox and the
-//! delivery ledger, config, the link state machine) builds and tests on the
-//! host. The browser shell (connection, storage, components) builds for
-//! wasm32 only.
-
-pub mod backoff;
-pub mod chat;
-pub mod clock;
-pub mod config;
-pub mod json_value;
-pub mod ledger;
-pub mod link;
-pub mod outbox;
-pub mod protocol;
-pub mod template;
-pub mod viewport;
+//! Every rule lives in the core crate (`core/`), which builds and tests on
+//! the host and has no browser crate in its tree. This crate gives those
+//! rules a page: the socket and timers (`connection`), storage, the tab
+//! claim, the browser's `JSON.parse` reader and the components. It builds
+//! for wasm32 only; on the host it is empty.
 
 #[cfg(target_arch = "wasm32")]
 mod app;

@@ -23,10 +23,8 @@ use leptos::prelude::set_timeout;
 use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
-use crate::{
-    link::Owner,
-    storage::{self, Area},
-};
+use crate::storage::{self, Area};
+use wschat_core::link::Owner;
 
 /// sessionStorage key of this tab's token.
 pub const TAB_KEY: &str = "wschat.tab";

@@ -1,19 +1,19 @@
 //! The browser's JSON reader against serde_json's, in headless Chromium.
 //!
 //! The host tests read JSON with serde_json; the app in the browser reads
-//! it with `JSON.parse` (see `wschat::json_value`). These tests hold the
+//! it with `JSON.parse` (see `wschat_core::json_value`). These tests hold the
 //! two to the same answers, and run the codecs' golden frames through the
 //! reader that the app really uses.
 #![cfg(target_arch = "wasm32")]
 
 use serde_json::Value;
 use wasm_bindgen_test::*;
-use wschat::{
-    browser_json::BrowserJson,
+use wschat::browser_json::BrowserJson;
+use wschat_core::{
     config::Parameters,
     json_value::JsonValue,
     outbox::{read_saved_as, Saved},
-    protocol::{json::push_json, Codec, Frame, Inbound, Protocol, Sender, WireProtocol},
+    protocol::{format::json::push_json, Codec, Frame, Inbound, Protocol, Sender},
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -184,7 +184,7 @@ fn decode(protocol: Protocol, frames: &[&str]) -> Vec<Inbound> {
     let mut codec = Codec::new(&protocol.into());
     let mut out = Vec::new();
     for frame in frames {
-        codec.decode(Frame::Text((*frame).to_owned()), &mut out);
+        codec.decode::<BrowserJson>(Frame::Text((*frame).to_owned()), &mut out);
     }
     out
 }
@@ -236,7 +236,7 @@ fn the_socket_io_codec_reads_golden_frames_in_the_browser() {
 
 #[wasm_bindgen_test]
 fn templates_are_checked_with_the_browsers_json_as_on_the_host() {
-    use wschat::config::check_template;
+    use wschat_core::config::check_template;
     for (template, ok) in [
         (r#"{"data":"{text}"}"#, true),
         (
@@ -251,7 +251,7 @@ fn templates_are_checked_with_the_browsers_json_as_on_the_host() {
         ("{text}", false),
     ] {
         assert_eq!(
-            check_template(template, Protocol::Json).is_ok(),
+            check_template::<BrowserJson>(template, Protocol::Json).is_ok(),
             ok,
             "{template}"
         );

@@ -7,9 +7,9 @@ use leptos::{mount::mount_to, prelude::*, task::tick};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlButtonElement, HtmlElement};
-use wschat::{
+use wschat::components::Conversation;
+use wschat_core::{
     chat::{Chat, ChatEvent, Delivery, EntryId},
-    components::Conversation,
     viewport::MAX_ROWS,
 };
 

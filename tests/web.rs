@@ -8,9 +8,9 @@ use wasm_bindgen_test::*;
 use web_sys::{
     Element, HtmlButtonElement, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit,
 };
-use wschat::{
+use wschat::components::{Message, Name, Status};
+use wschat_core::{
     chat::MAX_MESSAGE_CHARS,
-    components::{Message, Name, Status},
     link::{ConnState, Status as LinkStatus},
 };
 
@@ -208,7 +208,8 @@ async fn status_states_the_connection_and_offers_its_controls() {
 
 #[wasm_bindgen_test]
 async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
-    use wschat::{components::Settings, config::Parameters as Saved, protocol::Protocol};
+    use wschat::components::Settings;
+    use wschat_core::{config::Parameters as Saved, protocol::Protocol};
     let root = container();
     let saves = RwSignal::new(Vec::<Saved>::new());
     let _mounted = mount_to(root.clone(), move || {
@@ -285,7 +286,8 @@ async fn settings_refuse_bad_values_next_to_each_field_and_save_good_ones() {
 #[wasm_bindgen_test]
 async fn a_preset_fills_the_fields_and_the_share_link_follows_what_they_say() {
     use web_sys::HtmlSelectElement;
-    use wschat::{components::Settings, config::Parameters as Saved, protocol::Protocol};
+    use wschat::components::Settings;
+    use wschat_core::{config::Parameters as Saved, protocol::Protocol};
     let root = container();
     let saves = RwSignal::new(Vec::<Saved>::new());
     let _mounted = mount_to(root.clone(), move || {
@@ -380,7 +382,8 @@ async fn a_preset_fills_the_fields_and_the_share_link_follows_what_they_say() {
 
 #[wasm_bindgen_test]
 async fn saved_settings_show_as_values_never_as_markup() {
-    use wschat::{components::Settings, config::Parameters, protocol::Protocol};
+    use wschat::components::Settings;
+    use wschat_core::{config::Parameters, protocol::Protocol};
     let hostile = r#""><img src=x onerror="window.__owned=1">&amp;<b>"#;
     let root = container();
     let _mounted = mount_to(root.clone(), move || {

@@ -4,7 +4,7 @@ use leptos::{ev, prelude::*};
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{HtmlElement, ResizeObserver};
 
-use crate::{
+use wschat_core::{
     chat::{Author, Chat, Delivery, Entry, EntryId},
     clock::Civil,
     viewport::{rows, Placement, Row, Viewport},

@@ -1,6 +1,6 @@
 use leptos::{ev::KeyboardEvent, prelude::*};
 
-use crate::chat::{check_message, Unsendable, MAX_MESSAGE_CHARS};
+use wschat_core::chat::{check_message, Unsendable, MAX_MESSAGE_CHARS};
 
 /// The message input and the Send button: `fieldset#chat-controls`.
 ///

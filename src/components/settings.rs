@@ -2,7 +2,8 @@ use leptos::{ev, prelude::*};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlFormElement};
 
-use crate::{
+use crate::browser_json::BrowserJson;
+use wschat_core::{
     config::{check_settings, form::PRESETS, Parameters, SETTINGS},
     protocol::Protocol,
 };
@@ -104,7 +105,7 @@ pub fn Settings(
         let Some(form) = form() else {
             return;
         };
-        let result = check_settings(&read_form(&form), default_protocol);
+        let result = check_settings::<BrowserJson>(&read_form(&form), default_protocol);
         let refused = result.as_ref().err();
         for name in SETTINGS {
             let reason = refused

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::link::Status as LinkStatus;
+use wschat_core::link::Status as LinkStatus;
 
 /// The connection in words (`#status` with `data-state`), and its controls.
 #[component]

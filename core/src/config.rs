@@ -14,7 +14,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 pub use crate::protocol::DEFAULT_EVENT;
 use crate::{
-    json_value::{JsonValue, Parsed},
+    json_value::JsonValue,
     protocol::{Protocol, Wire},
     template::{fill, has_text, json_sample, Pattern, TEXT_FIELD},
 };
@@ -185,9 +185,9 @@ pub struct Sources<'a> {
 /// Builds the configuration. A value given but empty means the default, and
 /// weaker sources are not asked; a refused value means the default too, and
 /// a problem that names it.
-pub fn load(sources: Sources<'_>) -> Loaded {
+pub fn load<J: JsonValue>(sources: Sources<'_>) -> Loaded {
     let mut problems = Vec::new();
-    let saved = match sources.saved_settings.map(Parameters::read::<Parsed>) {
+    let saved = match sources.saved_settings.map(Parameters::read::<J>) {
         None => Parameters::default(),
         Some(Ok(settings)) => settings,
         Some(Err(reason)) => {
@@ -226,7 +226,7 @@ pub fn load(sources: Sources<'_>) -> Loaded {
         if value.trim().is_empty() && parameter != "name" {
             continue;
         }
-        match check(parameter, &value, protocol) {
+        match check::<J>(parameter, &value, protocol) {
             Ok(value) => *slot = Some(value),
             Err(error) => problems.push(Problem {
                 parameter,
@@ -264,13 +264,17 @@ pub fn load(sources: Sources<'_>) -> Loaded {
 
 /// Checks the value of `parameter` and returns it as it is used; `join` and
 /// `template` are checked for `protocol`. A name is anything.
-pub fn check(parameter: &str, value: &str, protocol: Protocol) -> Result<String, ConfigError> {
+pub fn check<J: JsonValue>(
+    parameter: &str,
+    value: &str,
+    protocol: Protocol,
+) -> Result<String, ConfigError> {
     match parameter {
         "server" => check_server(value),
         "protocol" => Ok(value.parse::<Protocol>()?.as_str().to_owned()),
         "event" => check_event(value),
-        "join" => check_join(value, protocol),
-        "template" => check_template(value, protocol),
+        "join" => check_join::<J>(value, protocol),
+        "template" => check_template::<J>(value, protocol),
         "pattern" => check_pattern(value),
         "echo" => value.parse::<Echo>().map(|_| value.trim().to_owned()),
         _ => Ok(value.to_owned()),
@@ -323,22 +327,25 @@ pub fn check_event(value: &str) -> Result<String, ConfigError> {
 
 /// Checks a `join` value for `protocol`: a Socket.IO event name, a frame
 /// template that is JSON once filled in json mode, any frame in text mode.
-pub fn check_join(value: &str, protocol: Protocol) -> Result<String, ConfigError> {
+pub fn check_join<J: JsonValue>(value: &str, protocol: Protocol) -> Result<String, ConfigError> {
     match protocol {
         Protocol::SocketIo => check_event(value),
-        Protocol::Json => check_json(value),
+        Protocol::Json => check_json::<J>(value),
         Protocol::Text => Ok(value.to_owned()),
     }
 }
 
 /// Checks a `template` for `protocol`: it must hold `{text}`, and in json
 /// and socketio modes be JSON once filled, whatever the name and text.
-pub fn check_template(value: &str, protocol: Protocol) -> Result<String, ConfigError> {
+pub fn check_template<J: JsonValue>(
+    value: &str,
+    protocol: Protocol,
+) -> Result<String, ConfigError> {
     if !has_text(value) {
         return Err(ConfigError::NoText(value.to_owned()));
     }
     match protocol {
-        Protocol::Json | Protocol::SocketIo => check_json(value),
+        Protocol::Json | Protocol::SocketIo => check_json::<J>(value),
         Protocol::Text => Ok(value.to_owned()),
     }
 }
@@ -354,8 +361,8 @@ pub fn check_pattern(value: &str) -> Result<String, ConfigError> {
 /// A template that is JSON once filled: filled with `x`, which JSON allows
 /// only inside strings, it parses only if every field sits inside one, and
 /// an escaped value there keeps it JSON.
-fn check_json(value: &str) -> Result<String, ConfigError> {
-    match Parsed::parse(&json_sample(value)) {
+fn check_json<J: JsonValue>(value: &str) -> Result<String, ConfigError> {
+    match J::parse(&json_sample(value)) {
         Some(_) => Ok(value.to_owned()),
         None => Err(ConfigError::NotJson(value.to_owned())),
     }

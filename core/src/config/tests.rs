@@ -23,7 +23,7 @@ fn load_from(
     name: Option<&str>,
     page: &[(&str, &str)],
 ) -> Loaded {
-    load(Sources {
+    load::<serde_json::Value>(Sources {
         query: &pairs(query),
         saved_settings: saved,
         saved_name: name,
@@ -37,7 +37,7 @@ fn shown(loaded: &Loaded) -> Vec<String> {
 
 #[test]
 fn defaults_apply_when_nothing_is_said() {
-    let loaded = load(Sources::default());
+    let loaded = load::<serde_json::Value>(Sources::default());
     assert_eq!(loaded.config, Config::default());
     assert_eq!(loaded.config.server, "/ws");
     assert_eq!(loaded.config.wire, Wire::from(Protocol::Json));
@@ -177,31 +177,34 @@ fn templates_are_checked_for_their_protocol() {
         (r#"{text}"#, Text, true),
     ] {
         assert_eq!(
-            check_template(template, protocol).is_ok(),
+            check_template::<serde_json::Value>(template, protocol).is_ok(),
             ok,
             "{template} in {protocol}"
         );
     }
     assert_eq!(
-        check_template(r#"{"type":"ping"}"#, Json),
+        check_template::<serde_json::Value>(r#"{"type":"ping"}"#, Json),
         Err(ConfigError::NoText(r#"{"type":"ping"}"#.to_owned()))
     );
-    assert!(check_template("{name} says", Text).is_err());
+    assert!(check_template::<serde_json::Value>("{name} says", Text).is_err());
 }
 
 #[test]
 fn join_is_checked_for_its_protocol() {
     assert_eq!(
-        check_join("{name}", Protocol::Text),
+        check_join::<serde_json::Value>("{name}", Protocol::Text),
         Ok("{name}".to_owned())
     );
-    assert!(check_join("{name}", Protocol::Json).is_err(), "not JSON");
-    assert!(check_join(r#"{"join":"{name}"}"#, Protocol::Json).is_ok());
+    assert!(
+        check_join::<serde_json::Value>("{name}", Protocol::Json).is_err(),
+        "not JSON"
+    );
+    assert!(check_join::<serde_json::Value>(r#"{"join":"{name}"}"#, Protocol::Json).is_ok());
     assert_eq!(
-        check_join("add user", Protocol::SocketIo),
+        check_join::<serde_json::Value>("add user", Protocol::SocketIo),
         Ok("add user".to_owned())
     );
-    assert!(check_join("disconnect", Protocol::SocketIo).is_err());
+    assert!(check_join::<serde_json::Value>("disconnect", Protocol::SocketIo).is_err());
 }
 
 #[test]

@@ -1,11 +1,17 @@
-//! JSON chat frames, the relay design: `{"name":"<name>","msg":"<text>"}`.
+//! The JSON message format: bodies written by a template with escaped
+//! values (`{"name":"<name>","msg":"<text>"}` by default, the relay design)
+//! and read by a tolerant reader.
 //!
-//! The reader is tolerant. It takes an object with a sender field and a text
-//! field under any of the common names, and an array of such objects as a
-//! batch. Anything else that is readable is shown verbatim, from `server`.
+//! The reader takes an object with a sender field and a text field under
+//! any of the common names, and an array of such objects as a batch.
+//! Anything else that is readable is shown verbatim, from `server`.
 
-use super::{fill_json, frame_text, Frame, Inbound, Sender, Wire, WireProtocol};
-use crate::json_value::{JsonValue, Parsed};
+use super::Body;
+use crate::{
+    json_value::JsonValue,
+    protocol::{Inbound, Sender, Wire},
+    template::{fill, json_inside},
+};
 
 /// Field names that carry the sender, in order of preference.
 pub const SENDER_FIELDS: [&str; 6] = ["name", "user", "username", "from", "author", "sender"];
@@ -13,62 +19,63 @@ pub const SENDER_FIELDS: [&str; 6] = ["name", "user", "username", "from", "autho
 pub const TEXT_FIELDS: [&str; 6] = ["msg", "message", "text", "body", "content", "data"];
 /// The sender shown for frames that name none.
 pub const SERVER: &str = "server";
-/// How a message is sent when no `template` says otherwise.
+/// How a json message is sent when no `template` says otherwise.
 pub const DEFAULT_TEMPLATE: &str = r#"{"name":"{name}","msg":"{text}"}"#;
+/// How a Socket.IO event's argument is written when no `template` says
+/// otherwise: the text, as a JSON string.
+pub const ARGUMENT_TEMPLATE: &str = r#""{text}""#;
 
-/// The json codec: how it writes, and no state.
+/// How the json format writes; reading needs no state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Json {
     template: String,
-    join: Option<String>,
-}
-
-impl Default for Json {
-    fn default() -> Json {
-        Json::new(&Wire::from(super::Protocol::Json))
-    }
 }
 
 impl Json {
-    pub fn new(wire: &Wire) -> Json {
+    /// The format for `wire`, with `default` when it names no template.
+    pub fn new(wire: &Wire, default: &str) -> Json {
         Json {
-            template: wire
-                .template
-                .clone()
-                .unwrap_or_else(|| DEFAULT_TEMPLATE.to_owned()),
-            join: wire.join.clone(),
-        }
-    }
-}
-
-impl WireProtocol for Json {
-    fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
-        match frame_text(frame) {
-            Ok(text) => read_text(text, out),
-            Err(notice) => out.push(notice),
+            template: wire.template.as_deref().unwrap_or(default).to_owned(),
         }
     }
 
     /// The template, each field escaped: valid JSON whatever the name and
     /// text, since the configuration refuses templates that are not.
-    fn encode(&self, name: &str, text: &str) -> Frame {
-        Frame::Text(fill_json(&self.template, name, text))
-    }
-
-    /// The `join` template, with `{text}` empty.
-    fn join(&self, name: &str) -> Option<Frame> {
-        let join = self.join.as_deref()?;
-        Some(Frame::Text(fill_json(join, name, "")))
+    pub fn write(&self, name: &str, text: &str) -> String {
+        fill_json(&self.template, name, text)
     }
 }
 
-/// Reads one text frame as chat messages, or shows it verbatim.
-pub fn read_text(text: String, out: &mut Vec<Inbound>) {
-    if !push_json::<Parsed>(&text, None, out) {
-        out.push(Inbound::Chat {
-            sender: Sender::Unnamed(SERVER.to_owned()),
-            text,
-        });
+/// A JSON template filled with a name and a text, each escaped as the
+/// inside of a JSON string.
+pub fn fill_json(template: &str, name: &str, text: &str) -> String {
+    fill(template, &json_inside(name), Some(&json_inside(text)))
+}
+
+/// Reads a body as chat lines. Text is parsed; what is not a chat object or
+/// a batch of them is shown verbatim from `from`. A parsed value (a
+/// Socket.IO argument) that is a string is the text; an object with a text
+/// but no sender is from `from`.
+pub fn read<J: JsonValue>(body: Body<J>, from: &str, out: &mut Vec<Inbound>) {
+    let unnamed = |text| Inbound::Chat {
+        sender: Sender::Unnamed(from.to_owned()),
+        text,
+    };
+    match body {
+        Body::Text(text) => {
+            if !push_json::<J>(&text, None, out) {
+                out.push(unnamed(text));
+            }
+        }
+        Body::Value(value) => match value.string() {
+            Some(text) => out.push(unnamed(text)),
+            None => {
+                if !push_value(&value, Some(from), out) {
+                    out.push(unnamed(value.to_json()));
+                }
+            }
+        },
+        Body::Missing => out.push(unnamed(String::new())),
     }
 }
 
@@ -124,11 +131,20 @@ fn first_string<J: JsonValue>(object: &J, names: &[&str]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    //! Golden frames of the json protocol: this format carried in plain
+    //! WebSocket frames.
+
     use super::*;
+    use crate::protocol::{Codec, Frame, Protocol};
+
+    /// The json protocol's codec with every default.
+    fn json() -> Codec {
+        Codec::new(&Wire::from(Protocol::Json))
+    }
 
     fn decode(frame: Frame) -> Vec<Inbound> {
         let mut out = Vec::new();
-        Json::default().decode(frame, &mut out);
+        json().decode::<serde_json::Value>(frame, &mut out);
         out
     }
 
@@ -146,11 +162,11 @@ mod tests {
         }
     }
 
-    fn with(template: Option<&str>, join: Option<&str>) -> Json {
-        Json::new(&Wire {
+    fn with(template: Option<&str>, join: Option<&str>) -> Codec {
+        Codec::new(&Wire {
             template: template.map(str::to_owned),
             join: join.map(str::to_owned),
-            ..Wire::from(super::super::Protocol::Json)
+            ..Wire::from(Protocol::Json)
         })
     }
 
@@ -161,7 +177,7 @@ mod tests {
     #[test]
     fn encodes_the_relay_frame_exactly() {
         assert_eq!(
-            Json::default().encode("Ann", "hi"),
+            json().encode("Ann", "hi"),
             text(r#"{"name":"Ann","msg":"hi"}"#)
         );
     }
@@ -169,7 +185,7 @@ mod tests {
     #[test]
     fn encoding_escapes_quotes_backslashes_and_control_characters() {
         assert_eq!(
-            Json::default().encode("A\"n", "a\\b\n\u{1}é😀"),
+            json().encode("A\"n", "a\\b\n\u{1}é😀"),
             text(r#"{"name":"A\"n","msg":"a\\b\n\u0001é😀"}"#)
         );
     }
@@ -269,13 +285,13 @@ mod tests {
     #[test]
     fn opening_makes_the_session_ready() {
         let mut out = Vec::new();
-        Json::default().opened(&mut out);
+        json().opened(&mut out);
         assert_eq!(out, vec![Inbound::Ready]);
     }
 
     #[test]
     fn the_url_is_the_endpoint() {
-        assert_eq!(Json::default().url("ws://h:1/ws"), "ws://h:1/ws");
+        assert_eq!(json().url("ws://h:1/ws"), "ws://h:1/ws");
     }
 
     #[test]
@@ -296,7 +312,7 @@ mod tests {
 
     #[test]
     fn join_sends_its_template_and_nothing_without_one() {
-        assert_eq!(Json::default().join("ann"), None);
+        assert_eq!(json().join("ann"), None);
         let json = with(
             None,
             Some(r#"{"type":"join","name":"{name}","text":"{text}"}"#),
@@ -314,7 +330,7 @@ mod tests {
     #[test]
     fn a_frame_without_a_sender_field_is_unnamed() {
         let mut out = Vec::new();
-        assert!(push_json::<Parsed>(
+        assert!(push_json::<serde_json::Value>(
             r#"{"data":"hi"}"#,
             Some("chat"),
             &mut out

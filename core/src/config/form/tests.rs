@@ -43,7 +43,7 @@ fn settings_fields_are_checked_each_with_its_reason() {
         ("pattern", "{text}"),
         ("echo", "never"),
     ]);
-    let Err(errors) = check_settings(&form, Protocol::Json) else {
+    let Err(errors) = check_settings::<serde_json::Value>(&form, Protocol::Json) else {
         panic!("invalid settings were accepted");
     };
     let reasons: Vec<String> = errors
@@ -66,12 +66,15 @@ fn settings_fields_are_checked_each_with_its_reason() {
 fn join_and_template_are_checked_for_the_protocol_chosen_or_the_one_in_force() {
     let form = typed(&[("join", "{name}")]);
     assert_eq!(
-        refused(check_settings(&form, Protocol::Text)),
+        refused(check_settings::<serde_json::Value>(&form, Protocol::Text)),
         Vec::<&str>::new()
     );
-    assert_eq!(refused(check_settings(&form, Protocol::Json)), vec!["join"]);
+    assert_eq!(
+        refused(check_settings::<serde_json::Value>(&form, Protocol::Json)),
+        vec!["join"]
+    );
     let text = typed(&[("protocol", "text"), ("join", "{name}")]);
-    assert!(check_settings(&text, Protocol::Json).is_ok());
+    assert!(check_settings::<serde_json::Value>(&text, Protocol::Json).is_ok());
 }
 
 #[test]
@@ -81,7 +84,7 @@ fn valid_settings_are_normalised_saved_and_loaded_back() {
         ("protocol", "SocketIO"),
         ("join", "add user"),
     ]);
-    let Ok(settings) = check_settings(&form, Protocol::Json) else {
+    let Ok(settings) = check_settings::<serde_json::Value>(&form, Protocol::Json) else {
         panic!("valid settings were refused");
     };
     assert_eq!(
@@ -99,7 +102,7 @@ fn valid_settings_are_normalised_saved_and_loaded_back() {
         r#"{"server":"ws://h:3000/","protocol":"socketio","join":"add user"}"#
     );
     assert_eq!(Parameters::read::<serde_json::Value>(&saved), Ok(settings));
-    let loaded = load(Sources {
+    let loaded = load::<serde_json::Value>(Sources {
         saved_settings: Some(&saved),
         ..Sources::default()
     });
@@ -172,7 +175,7 @@ fn the_share_query_loads_back_to_the_same_settings() {
             (key.to_owned(), value.into_owned())
         })
         .collect();
-    let loaded = load(Sources {
+    let loaded = load::<serde_json::Value>(Sources {
         query: &query,
         ..Sources::default()
     });
@@ -198,7 +201,7 @@ fn every_preset_is_valid_and_keeps_the_server_and_echo() {
             preset.id
         );
         assert!(
-            check_settings(&filled, Protocol::Json).is_ok(),
+            check_settings::<serde_json::Value>(&filled, Protocol::Json).is_ok(),
             "{}",
             preset.id
         );

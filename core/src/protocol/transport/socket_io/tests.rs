@@ -1,10 +1,12 @@
-//! Golden frames for Engine.IO 4 / Socket.IO 5.
+//! Golden frames for Engine.IO 4 / Socket.IO 5: this transport carrying
+//! the json format, as `protocol=socketio` does.
 
 use super::*;
+use crate::protocol::{Codec, Sender};
 
 /// The codec with every default but the event.
-fn codec(event: &str) -> SocketIo {
-    SocketIo::new(&Wire {
+fn codec(event: &str) -> Codec {
+    Codec::new(&Wire {
         event: event.to_owned(),
         ..Wire::from(crate::protocol::Protocol::SocketIo)
     })
@@ -12,7 +14,7 @@ fn codec(event: &str) -> SocketIo {
 
 fn decode(frame: &str) -> Vec<Inbound> {
     let mut out = Vec::new();
-    codec("message").decode(Frame::Text(frame.to_owned()), &mut out);
+    codec("message").decode::<serde_json::Value>(Frame::Text(frame.to_owned()), &mut out);
     out
 }
 
@@ -64,7 +66,7 @@ fn connects_to_the_socket_io_path_with_the_engine_query() {
 fn the_open_packet_sets_the_heartbeat_and_sends_the_namespace_connect() {
     let mut codec = codec("message");
     let mut out = Vec::new();
-    codec.decode(
+    codec.decode::<serde_json::Value>(
         Frame::Text(
             r#"0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":[],"pingInterval":25000,"pingTimeout":5000,"maxPayload":1000000}"#
                 .to_owned(),
@@ -97,7 +99,7 @@ fn hostile_heartbeat_numbers_are_held_to_a_sane_range() {
     ] {
         let mut codec = codec("message");
         let mut out = Vec::new();
-        codec.decode(Frame::Text(open.to_owned()), &mut out);
+        codec.decode::<serde_json::Value>(Frame::Text(open.to_owned()), &mut out);
         assert_eq!(out.first(), Some(&Inbound::Heartbeat(limit)), "{open}");
     }
 }
@@ -242,7 +244,7 @@ fn binary_attachments_are_noticed_never_shown() {
         r#"461-15[{"_placeholder":true,"num":0}]"#
     )));
     let mut out = Vec::new();
-    codec("message").decode(Frame::Binary(vec![1, 2, 3]), &mut out);
+    codec("message").decode::<serde_json::Value>(Frame::Binary(vec![1, 2, 3]), &mut out);
     assert_eq!(
         out,
         vec![Inbound::Notice(
@@ -291,7 +293,7 @@ fn sends_on_the_configured_event() {
 
 #[test]
 fn a_template_sends_an_object_payload_with_escaped_fields() {
-    let codec = SocketIo::new(&Wire {
+    let codec = Codec::new(&Wire {
         event: "chat".to_owned(),
         template: Some(r#"{"name":"{name}","data":"{text}"}"#.to_owned()),
         ..Wire::from(crate::protocol::Protocol::SocketIo)
@@ -305,7 +307,7 @@ fn a_template_sends_an_object_payload_with_escaped_fields() {
 #[test]
 fn join_emits_its_event_with_the_name() {
     assert_eq!(codec("message").join("ann"), None);
-    let codec = SocketIo::new(&Wire {
+    let codec = Codec::new(&Wire {
         event: "new message".to_owned(),
         join: Some("add user".to_owned()),
         ..Wire::from(crate::protocol::Protocol::SocketIo)
@@ -361,7 +363,7 @@ fn the_open_packet_gives_the_largest_frame_the_server_takes() {
     ] {
         let mut codec = codec("message");
         let mut out = Vec::new();
-        codec.decode(Frame::Text(open.to_owned()), &mut out);
+        codec.decode::<serde_json::Value>(Frame::Text(open.to_owned()), &mut out);
         assert_eq!(codec.max_frame_bytes(), limit, "{open}");
     }
 }
@@ -370,7 +372,7 @@ fn the_open_packet_gives_the_largest_frame_the_server_takes() {
 fn a_new_session_forgets_the_last_ones_frame_limit() {
     let mut codec = codec("message");
     let mut out = Vec::new();
-    codec.decode(Frame::Text(r#"0{"maxPayload":100}"#.to_owned()), &mut out);
+    codec.decode::<serde_json::Value>(Frame::Text(r#"0{"maxPayload":100}"#.to_owned()), &mut out);
     assert_eq!(codec.max_frame_bytes(), Some(100));
     codec.reset();
     assert_eq!(codec.max_frame_bytes(), None);

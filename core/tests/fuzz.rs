@@ -11,14 +11,14 @@ mod model;
 
 use std::time::Duration;
 
-use wschat::{
+use wschat_core::{
     backoff::Backoff,
     chat::{check_message, shown_text, Chat, ChatEvent, EntryId},
     config::{check_event, check_server, load, resolve_endpoint, Echo, PageOrigin, Sources},
     config::{check_pattern, check_template},
     link::{CloseInfo, Driver, Input, Link, LinkConfig, Status},
     outbox::{read_saved, Queued, Saved},
-    protocol::{Codec, Frame, Inbound, Protocol, Sender, Wire, WireProtocol},
+    protocol::{Codec, Frame, Inbound, Protocol, Sender, Wire},
     template::{fill, Pattern},
 };
 
@@ -157,7 +157,7 @@ fn fuzz_codec(protocol: Protocol, seeds: &[&str], seed: u64) {
             Frame::Text(text(&bytes))
         };
         out.clear();
-        codec.decode(frame, &mut out);
+        codec.decode::<serde_json::Value>(frame, &mut out);
         if rng.below(50) == 0 {
             codec.reset();
         }
@@ -244,7 +244,7 @@ fn config_and_endpoint_parsing_survive_hostile_values() {
                 (rng.pick(&keys).to_string(), text(&value))
             })
             .collect();
-        let loaded = load(Sources {
+        let loaded = load::<serde_json::Value>(Sources {
             query: &query,
             saved_settings: Some(&saved),
             saved_name: Some(&name),
@@ -270,7 +270,7 @@ fn stored_outboxes_and_messages_survive_hostile_values() {
     ];
     for _ in 0..ITERATIONS {
         let value = text(&input(&mut rng, &seeds));
-        let _ = read_saved(&value);
+        let _ = read_saved::<serde_json::Value>(&value);
         let _ = check_message(&value, &value);
         let long = value.repeat(rng.below(3000) + 1);
         let _ = shown_text(&long);
@@ -292,6 +292,8 @@ struct Loose {
 }
 
 impl Driver for Loose {
+    type Json = serde_json::Value;
+
     fn open(&mut self, url: &str) -> Result<(), String> {
         if url.is_empty() {
             return Err("empty".to_owned());
@@ -480,7 +482,7 @@ fn templates_accepted_in_json_modes_make_json_whatever_the_name_and_text() {
     for _ in 0..ITERATIONS {
         let template = text(&input(&mut rng, &seeds));
         let protocol = *rng.pick(&[Protocol::Json, Protocol::SocketIo]);
-        if check_template(&template, protocol).is_err() {
+        if check_template::<serde_json::Value>(&template, protocol).is_err() {
             refused += 1;
             continue;
         }
@@ -565,7 +567,7 @@ fn patterns_read_back_what_they_write_and_never_panic() {
             ..Protocol::Text.into()
         });
         let mut out = Vec::new();
-        codec.decode(Frame::Text(line.clone()), &mut out);
+        codec.decode::<serde_json::Value>(Frame::Text(line.clone()), &mut out);
         match out.as_slice() {
             [Inbound::Chat {
                 sender: Sender::Named(name),

@@ -32,6 +32,8 @@ struct Recorder {
 }
 
 impl Driver for Recorder {
+    type Json = serde_json::Value;
+
     fn open(&mut self, url: &str) -> Result<(), String> {
         if self.fail_open {
             return Err("SyntaxError".to_owned());

@@ -150,12 +150,15 @@ pub type Refused = (&'static str, ConfigError);
 /// settings to save, else every refused field with its reason. `join` and
 /// `template` are checked for the protocol chosen, or `otherwise` when none
 /// is.
-pub fn check_settings(typed: &Parameters, otherwise: Protocol) -> Result<Parameters, Vec<Refused>> {
+pub fn check_settings<J: JsonValue>(
+    typed: &Parameters,
+    otherwise: Protocol,
+) -> Result<Parameters, Vec<Refused>> {
     let mut checked = Parameters::default();
     let mut refused = Vec::new();
     let mut protocol = otherwise;
     for (parameter, value) in typed.pairs() {
-        match check(parameter, value, protocol) {
+        match check::<J>(parameter, value, protocol) {
             Ok(value) => {
                 if parameter == "protocol" {
                     protocol = value.parse().unwrap_or(otherwise);

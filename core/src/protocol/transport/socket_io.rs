@@ -8,8 +8,18 @@
 
 use std::time::Duration;
 
-use super::{fill_json, json, Frame, Inbound, Sender, Wire, WireProtocol};
-use crate::json_value::{JsonValue, Parsed};
+use super::Transport;
+use crate::{
+    json_value::JsonValue,
+    protocol::{
+        byte_count,
+        format::{
+            json::{fill_json, ARGUMENT_TEMPLATE, SERVER},
+            Body, Format,
+        },
+        Frame, Inbound, Wire,
+    },
+};
 
 /// The Engine.IO query that selects protocol 4 over WebSocket.
 pub const ENGINE_QUERY: &str = "EIO=4&transport=websocket";
@@ -23,19 +33,12 @@ pub const DEFAULT_SILENCE_LIMIT: Duration = Duration::from_secs(45);
 pub const SILENCE_LIMIT_RANGE: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(24 * 60 * 60));
 
-/// The event's argument when no `template` says otherwise: the text, as a
-/// JSON string.
-pub const DEFAULT_TEMPLATE: &str = r#""{text}""#;
-
-/// The Socket.IO codec.
+/// The Socket.IO transport. Each message is an event whose one argument
+/// is the body.
 #[derive(Debug, Clone)]
 pub struct SocketIo {
     /// The event used to send.
     event: String,
-    /// The event's one argument, as JSON with fields.
-    template: String,
-    /// The event emitted with the name once the namespace is joined.
-    join: Option<String>,
     silence_limit: Duration,
     /// The open packet's `maxPayload`: the largest frame the server takes.
     max_payload: Option<usize>,
@@ -45,18 +48,13 @@ impl SocketIo {
     pub fn new(wire: &Wire) -> SocketIo {
         SocketIo {
             event: wire.event.clone(),
-            template: wire
-                .template
-                .clone()
-                .unwrap_or_else(|| DEFAULT_TEMPLATE.to_owned()),
-            join: wire.join.clone(),
             silence_limit: DEFAULT_SILENCE_LIMIT,
             max_payload: None,
         }
     }
 
-    fn engine_open(&mut self, data: &str, out: &mut Vec<Inbound>) {
-        let open = Parsed::parse(data);
+    fn engine_open<J: JsonValue>(&mut self, data: &str, out: &mut Vec<Inbound>) {
+        let open = J::parse(data);
         let number = |name: &str| open.as_ref()?.member(name)?.whole_number();
         let heartbeat = number("pingInterval").and_then(|interval| {
             let timeout = number("pingTimeout")?;
@@ -79,7 +77,12 @@ impl SocketIo {
         out.push(Inbound::Reply(Frame::Text("40".to_owned())));
     }
 
-    fn socket_packet(&mut self, packet: &str, out: &mut Vec<Inbound>) {
+    fn socket_packet<J: JsonValue>(
+        &mut self,
+        packet: &str,
+        format: &Format,
+        out: &mut Vec<Inbound>,
+    ) {
         let Some(parsed) = Packet::parse(packet) else {
             return out.push(Inbound::Notice(format!(
                 "unreadable Socket.IO packet: {}",
@@ -95,11 +98,11 @@ impl SocketIo {
         match parsed.kind {
             b'0' => out.push(Inbound::Ready),
             b'1' => out.push(Inbound::Ended("the server disconnected this client".to_owned())),
-            b'2' => self.event(&parsed, out),
+            b'2' => self.event::<J>(&parsed, format, out),
             // Acks of our own emits: this client requests none.
             b'3' => {}
             b'4' => {
-                let reason = Parsed::parse(parsed.data)
+                let reason = J::parse(parsed.data)
                     .and_then(|error| error.member("message")?.string())
                     .unwrap_or_else(|| preview(parsed.data));
                 out.push(Inbound::Ended(format!("the server refused the connection: {reason}")));
@@ -114,12 +117,17 @@ impl SocketIo {
         }
     }
 
-    fn event(&mut self, packet: &Packet<'_>, out: &mut Vec<Inbound>) {
+    fn event<J: JsonValue>(
+        &mut self,
+        packet: &Packet<'_>,
+        format: &Format,
+        out: &mut Vec<Inbound>,
+    ) {
         if let Some(id) = packet.ack_id {
             // The server asked for an acknowledgement: give it, empty.
             out.push(Inbound::Reply(Frame::Text(format!("43{id}[]"))));
         }
-        let Some(items) = Parsed::parse(packet.data).and_then(|data| data.items()) else {
+        let Some(items) = J::parse(packet.data).and_then(|data| data.items()) else {
             return out.push(Inbound::Notice(format!(
                 "unreadable Socket.IO event: {}",
                 preview(packet.data)
@@ -132,35 +140,20 @@ impl SocketIo {
             )));
         };
         let sender = if name == "message" {
-            json::SERVER.to_owned()
+            SERVER.to_owned()
         } else {
             name
         };
         // The event's name is not a person's: an object's sender field is.
-        let unnamed = || Sender::Unnamed(sender.clone());
-        let Some(argument) = items.get(1) else {
-            return out.push(Inbound::Chat {
-                sender: unnamed(),
-                text: String::new(),
-            });
+        let body = match items.into_iter().nth(1) {
+            Some(argument) => Body::Value(argument),
+            None => Body::Missing,
         };
-        if let Some(text) = argument.string() {
-            return out.push(Inbound::Chat {
-                sender: unnamed(),
-                text,
-            });
-        }
-        // An object with a text but no sender is from the event.
-        if !json::push_value(argument, Some(&sender), out) {
-            out.push(Inbound::Chat {
-                sender: unnamed(),
-                text: argument.to_json(),
-            });
-        }
+        format.read::<J>(body, &sender, out);
     }
 }
 
-impl WireProtocol for SocketIo {
+impl Transport for SocketIo {
     fn url(&self, endpoint: &str) -> String {
         let (base, query) = match endpoint.split_once('?') {
             Some((base, query)) => (base, Some(query)),
@@ -187,13 +180,13 @@ impl WireProtocol for SocketIo {
         out.push(Inbound::Heartbeat(self.silence_limit));
     }
 
-    fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
+    fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
         let text = match frame {
             Frame::Text(text) => text,
             Frame::Binary(bytes) => {
                 return out.push(Inbound::Notice(format!(
                     "ignored {} of binary Socket.IO data, which this client does not support",
-                    super::byte_count(bytes.len())
+                    byte_count(bytes.len())
                 )))
             }
         };
@@ -201,7 +194,7 @@ impl WireProtocol for SocketIo {
         let kind = chars.next().map(|(_, c)| c);
         let data = text.get(1..).unwrap_or_default();
         match kind {
-            Some('0') => self.engine_open(data, out),
+            Some('0') => self.engine_open::<J>(data, out),
             Some('1') => out.push(Inbound::Notice(
                 "the server closed the Engine.IO session".to_owned(),
             )),
@@ -212,7 +205,7 @@ impl WireProtocol for SocketIo {
                 out.push(Inbound::Heartbeat(self.silence_limit));
             }
             Some('3') | Some('6') => {}
-            Some('4') => self.socket_packet(data, out),
+            Some('4') => self.socket_packet::<J>(data, format, out),
             _ => out.push(Inbound::Notice(format!(
                 "unreadable Engine.IO packet: {}",
                 preview(&text)
@@ -220,16 +213,15 @@ impl WireProtocol for SocketIo {
         }
     }
 
-    /// `42["<event>",<template>]`: the template is JSON with its fields
-    /// escaped, which the configuration checked.
-    fn encode(&self, name: &str, text: &str) -> Frame {
-        emit(&self.event, &fill_json(&self.template, name, text))
+    /// `42["<event>",<body>]`: the body is JSON, written by a template
+    /// whose fields are escaped, which the configuration checked.
+    fn carry(&self, body: String) -> Frame {
+        emit(&self.event, &body)
     }
 
-    /// `42["<join>","<name>"]`.
-    fn join(&self, name: &str) -> Option<Frame> {
-        let join = self.join.as_deref()?;
-        Some(emit(join, &fill_json(DEFAULT_TEMPLATE, "", name)))
+    /// `42["<join>","<name>"]`: the join is an event emitted with the name.
+    fn join(&self, join: &str, name: &str, _format: &Format) -> Frame {
+        emit(join, &fill_json(ARGUMENT_TEMPLATE, "", name))
     }
 
     fn max_frame_bytes(&self) -> Option<usize> {

@@ -15,9 +15,10 @@ use crate::{
     backoff::Backoff,
     chat::{ChatEvent, Delivery, EntryId},
     config::{resolve_endpoint, Echo, PageOrigin},
+    json_value::JsonValue,
     ledger::{Ending, Ledger, UNCERTAIN_WINDOW_MS},
     outbox::{Queued, Saved},
-    protocol::{byte_count, Codec, Frame, Inbound, Sender, WireProtocol},
+    protocol::{byte_count, Codec, Frame, Inbound, Sender},
     template::has_name,
 };
 
@@ -25,8 +26,11 @@ use crate::{
 /// just past the window in which a message handed over may still be lost.
 const SETTLE_AFTER: Duration = Duration::from_millis(UNCERTAIN_WINDOW_MS as u64 + 100);
 
-/// What the link asks of the outside world.
+/// What the link asks of the outside world: the platform it runs on.
 pub trait Driver {
+    /// How this platform reads JSON: the browser's `JSON.parse` in the app,
+    /// `serde_json::Value` on the host.
+    type Json: JsonValue;
     /// Opens a socket to `url`, dropping any previous one.
     fn open(&mut self, url: &str) -> Result<(), String>;
     /// Closes the socket, if any; none of its events come back after this.
@@ -304,7 +308,7 @@ impl Link {
     /// Takes one input. Each arm is the whole rule for its input; an input
     /// that means nothing in the current phase (a late event of a socket
     /// the link already left, a timer that lost a race) changes nothing.
-    pub fn apply(&mut self, input: Input, driver: &mut dyn Driver) {
+    pub fn apply(&mut self, input: Input, driver: &mut impl Driver) {
         match input {
             Input::Connect => {
                 self.reach = Reach::Unknown;
@@ -435,7 +439,7 @@ impl Link {
     }
 
     /// Opens a new socket, closing any current one.
-    fn open_socket(&mut self, driver: &mut dyn Driver) {
+    fn open_socket(&mut self, driver: &mut impl Driver) {
         driver.set_retry(None);
         self.leave_open_socket("reconnecting", driver);
         driver.close();
@@ -478,7 +482,7 @@ impl Link {
     /// if no socket is open. A ready session is left with the protocol's
     /// goodbye first. The messages in flight settle as [`Ending::Left`]
     /// says.
-    fn leave_open_socket(&mut self, why: &str, driver: &mut dyn Driver) {
+    fn leave_open_socket(&mut self, why: &str, driver: &mut impl Driver) {
         driver.set_watchdog(None);
         if !self.is_open() {
             return;
@@ -494,7 +498,7 @@ impl Link {
         driver.chat(ChatEvent::System(format!("disconnected ({why})")));
     }
 
-    fn socket_opened(&mut self, driver: &mut dyn Driver) {
+    fn socket_opened(&mut self, driver: &mut impl Driver) {
         self.backoff.reset();
         self.reach = Reach::Reached;
         self.phase = Phase::Open { ready: false };
@@ -511,16 +515,16 @@ impl Link {
         self.inbound = inbound;
     }
 
-    fn frame_arrived(&mut self, frame: Frame, driver: &mut dyn Driver) {
+    fn frame_arrived<D: Driver>(&mut self, frame: Frame, driver: &mut D) {
         let mut inbound = std::mem::take(&mut self.inbound);
-        self.config.codec.decode(frame, &mut inbound);
+        self.config.codec.decode::<D::Json>(frame, &mut inbound);
         self.handle(&mut inbound, driver);
         self.inbound = inbound;
     }
 
     /// If the server promised heartbeats and has said nothing for too long,
     /// the link is dead; otherwise the watchdog waits for the rest.
-    fn check_silence(&mut self, driver: &mut dyn Driver) {
+    fn check_silence(&mut self, driver: &mut impl Driver) {
         let Some(limit) = self.config.codec.silence_limit() else {
             return;
         };
@@ -543,7 +547,7 @@ impl Link {
 
     /// The socket is dead: settle what was in flight, close it, say so
     /// (once per open socket) and schedule the next attempt.
-    fn drop_dead_socket(&mut self, ending: Ending, line: Option<String>, driver: &mut dyn Driver) {
+    fn drop_dead_socket(&mut self, ending: Ending, line: Option<String>, driver: &mut impl Driver) {
         driver.set_watchdog(None);
         self.settle(ending, driver);
         driver.close();
@@ -556,7 +560,7 @@ impl Link {
     /// Settles the messages in flight as the socket ends, shows what became
     /// of them, and saves the ledger if that changed it. Call it before
     /// the driver closes the socket, whose buffer goes with it.
-    fn settle(&mut self, ending: Ending, driver: &mut dyn Driver) {
+    fn settle(&mut self, ending: Ending, driver: &mut impl Driver) {
         let settled = self
             .ledger
             .settle(driver.buffered_amount() as usize, ending);
@@ -574,7 +578,7 @@ impl Link {
     /// Saves the ledger's saved form. Where the browser refuses, the
     /// driver has removed any older form, so nothing stale is sent after a
     /// reload; the messages stay here, and the user is told once.
-    fn save(&mut self, driver: &mut dyn Driver) {
+    fn save(&mut self, driver: &mut impl Driver) {
         let saved = self.ledger.saved();
         match (driver.save_outbox(&saved), self.storing) {
             (Err(why), Storing::Works) => {
@@ -591,7 +595,7 @@ impl Link {
     /// The restored messages belong to the tab this one was copied from:
     /// they leave the ledger and the conversation, unless the user
     /// discarded them already.
-    fn disown(&mut self, restored: Vec<EntryId>, driver: &mut dyn Driver) {
+    fn disown(&mut self, restored: Vec<EntryId>, driver: &mut impl Driver) {
         let mut any = false;
         for id in restored {
             if self.ledger.discard(id) {
@@ -608,7 +612,7 @@ impl Link {
         }
     }
 
-    fn unreachable(&mut self, why: String, driver: &mut dyn Driver) {
+    fn unreachable(&mut self, why: String, driver: &mut impl Driver) {
         self.phase = Phase::Stopped(Stop::Unreachable);
         driver.chat(ChatEvent::System(why.clone()));
         driver.status(Status {
@@ -618,7 +622,7 @@ impl Link {
         });
     }
 
-    fn schedule_retry(&mut self, driver: &mut dyn Driver) {
+    fn schedule_retry(&mut self, driver: &mut impl Driver) {
         let delay = self.backoff.next_delay(driver.random());
         self.phase = Phase::Waiting;
         driver.set_retry(Some(delay));
@@ -629,7 +633,7 @@ impl Link {
         });
     }
 
-    fn handle(&mut self, inbound: &mut Vec<Inbound>, driver: &mut dyn Driver) {
+    fn handle(&mut self, inbound: &mut Vec<Inbound>, driver: &mut impl Driver) {
         let mut ready = false;
         for event in inbound.drain(..) {
             match event {
@@ -679,7 +683,7 @@ impl Link {
 
     /// A chat line arrived: the echo of this tab's own message confirms
     /// it, and anything else joins the conversation.
-    fn chat_line(&mut self, sender: Sender, text: String, driver: &mut dyn Driver) {
+    fn chat_line(&mut self, sender: Sender, text: String, driver: &mut impl Driver) {
         // Every incoming line passes here: the clock is read, and the line
         // compared, only while some message may still see its echo.
         if self.config.echo == Echo::Fold
@@ -712,7 +716,7 @@ impl Link {
 
     /// Sends a frame of the protocol's own, which counts in the browser's
     /// buffer like a chat frame. Returns whether the socket took it.
-    fn send_protocol_frame(&mut self, frame: &Frame, driver: &mut dyn Driver) -> bool {
+    fn send_protocol_frame(&mut self, frame: &Frame, driver: &mut impl Driver) -> bool {
         let now = driver.now_ms();
         if self
             .ledger
@@ -728,7 +732,7 @@ impl Link {
     }
 
     /// Asks to be told when what is in flight may be known delivered.
-    fn arm_settle(&mut self, driver: &mut dyn Driver) {
+    fn arm_settle(&mut self, driver: &mut impl Driver) {
         let wait = self
             .ledger
             .in_flight_messages()
@@ -741,7 +745,7 @@ impl Link {
     /// the join frame, which goes first on every session, with the name of
     /// the first message (or the user's, if there is none yet). A message
     /// under another name than the session's goes out on a new session.
-    fn flush(&mut self, driver: &mut dyn Driver) {
+    fn flush(&mut self, driver: &mut impl Driver) {
         if self.phase != (Phase::Open { ready: true }) || self.claim != Claim::Settled {
             return;
         }
@@ -819,47 +823,47 @@ impl Link {
 /// Shorthands for the browser shell, which calls these by name: each is
 /// [`Link::apply`] with one [`Input`].
 impl Link {
-    pub fn connect(&mut self, driver: &mut dyn Driver) {
+    pub fn connect(&mut self, driver: &mut impl Driver) {
         self.apply(Input::Connect, driver);
     }
 
-    pub fn disconnect(&mut self, driver: &mut dyn Driver) {
+    pub fn disconnect(&mut self, driver: &mut impl Driver) {
         self.apply(Input::Disconnect, driver);
     }
 
-    pub fn opened(&mut self, driver: &mut dyn Driver) {
+    pub fn opened(&mut self, driver: &mut impl Driver) {
         self.apply(Input::Opened, driver);
     }
 
-    pub fn received(&mut self, frame: Frame, driver: &mut dyn Driver) {
+    pub fn received(&mut self, frame: Frame, driver: &mut impl Driver) {
         self.apply(Input::Received(frame), driver);
     }
 
-    pub fn closed(&mut self, close: CloseInfo, driver: &mut dyn Driver) {
+    pub fn closed(&mut self, close: CloseInfo, driver: &mut impl Driver) {
         self.apply(Input::Closed(close), driver);
     }
 
-    pub fn retry_due(&mut self, driver: &mut dyn Driver) {
+    pub fn retry_due(&mut self, driver: &mut impl Driver) {
         self.apply(Input::RetryDue, driver);
     }
 
-    pub fn watchdog_due(&mut self, driver: &mut dyn Driver) {
+    pub fn watchdog_due(&mut self, driver: &mut impl Driver) {
         self.apply(Input::WatchdogDue, driver);
     }
 
-    pub fn nudge(&mut self, driver: &mut dyn Driver) {
+    pub fn nudge(&mut self, driver: &mut impl Driver) {
         self.apply(Input::Nudge, driver);
     }
 
-    pub fn write(&mut self, message: Queued, driver: &mut dyn Driver) {
+    pub fn write(&mut self, message: Queued, driver: &mut impl Driver) {
         self.apply(Input::Write(message), driver);
     }
 
-    pub fn resend(&mut self, id: EntryId, driver: &mut dyn Driver) {
+    pub fn resend(&mut self, id: EntryId, driver: &mut impl Driver) {
         self.apply(Input::Resend(id), driver);
     }
 
-    pub fn discard(&mut self, id: EntryId, driver: &mut dyn Driver) {
+    pub fn discard(&mut self, id: EntryId, driver: &mut impl Driver) {
         self.apply(Input::Discard(id), driver);
     }
 
@@ -867,12 +871,12 @@ impl Link {
         &mut self,
         queued: Vec<Queued>,
         uncertain: Vec<Queued>,
-        driver: &mut dyn Driver,
+        driver: &mut impl Driver,
     ) {
         self.apply(Input::Restore { queued, uncertain }, driver);
     }
 
-    pub fn claimed(&mut self, owner: Owner, driver: &mut dyn Driver) {
+    pub fn claimed(&mut self, owner: Owner, driver: &mut impl Driver) {
         self.apply(Input::Claimed(owner), driver);
     }
 
@@ -881,7 +885,7 @@ impl Link {
         codec: Codec,
         server: String,
         echo: Echo,
-        driver: &mut dyn Driver,
+        driver: &mut impl Driver,
     ) {
         self.apply(
             Input::Reconfigure {
@@ -898,13 +902,13 @@ impl Link {
         name.clone_into(&mut self.config.name);
     }
 
-    pub fn page_hide(&mut self, driver: &mut dyn Driver) {
+    pub fn page_hide(&mut self, driver: &mut impl Driver) {
         self.apply(Input::PageHide, driver);
     }
 }
 
 /// The socket died, or its server ended the session, just now.
-fn died_now(driver: &dyn Driver) -> Ending {
+fn died_now(driver: &impl Driver) -> Ending {
     Ending::Died {
         at_ms: driver.now_ms(),
     }

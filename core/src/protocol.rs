@@ -1,17 +1,26 @@
-//! The boundary between the connection and the wire formats.
+//! The boundary between the connection and the wire.
 //!
-//! A codec is pure: it turns incoming frames into [`Inbound`] events and the
-//! user's messages into frames. It never touches the socket itself; when it
-//! must send a frame of its own (Socket.IO's namespace connect and pongs) it
-//! says so with [`Inbound::Reply`].
+//! A [`Codec`] is two layers, each pure:
+//! - a **transport** ([`transport`]) frames the session: plain WebSocket
+//!   frames, or Socket.IO's packets, with its handshake, heartbeats and
+//!   replies. It carries message *bodies* and never looks inside one.
+//! - a **message format** ([`format`]) writes a body from the user's name and
+//!   text (the `template`) and reads a body back into chat lines: JSON with
+//!   its tolerant reader, or text, perhaps read by a `pattern`.
+//!
+//! The codec turns incoming frames into [`Inbound`] events and the user's
+//! messages into frames. It never touches the socket itself; when it must
+//! send a frame of its own (Socket.IO's namespace connect and pongs) it says
+//! so with [`Inbound::Reply`].
 
-pub mod json;
-pub mod socket_io;
-pub mod text;
+pub mod format;
+pub mod transport;
 
 use std::{fmt, str::FromStr, time::Duration};
 
-use crate::template::{fill, json_inside};
+use crate::json_value::JsonValue;
+use format::Format;
+use transport::{Carrier, Transport};
 
 /// One WebSocket frame, as it crossed the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,66 +121,15 @@ impl FromStr for Protocol {
     }
 }
 
-/// What every codec does. The connection talks only to this.
-pub trait WireProtocol {
-    /// The URL to open, given the resolved `ws(s)://` endpoint. By
-    /// default, the endpoint itself.
-    fn url(&self, endpoint: &str) -> String {
-        endpoint.to_owned()
-    }
-
-    /// Forgets the state of the last session, before a new socket opens.
-    fn reset(&mut self) {}
-
-    /// The socket opened. Push what follows from that. By default the
-    /// session is ready at once.
-    fn opened(&mut self, out: &mut Vec<Inbound>) {
-        out.push(Inbound::Ready);
-    }
-
-    /// A frame arrived. Push what it means.
-    fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>);
-
-    /// The frame that carries one chat message written by `name`.
-    fn encode(&self, name: &str, text: &str) -> Frame;
-
-    /// The frame that the `join` parameter sends first on every ready
-    /// session, for `name`. `None`: nothing is sent.
-    fn join(&self, _name: &str) -> Option<Frame> {
-        None
-    }
-
-    /// Whether a line that repeats the user's message may be its echo. An
-    /// echo server's answer is not: it is what its user came to see.
-    fn folds_echoes(&self) -> bool {
-        true
-    }
-
-    /// The frame that leaves a ready session on purpose, sent before the
-    /// link closes the socket itself. `None`: closing says it all.
-    fn goodbye(&self) -> Option<Frame> {
-        None
-    }
-
-    /// The largest frame the server takes, in bytes, if it said; it ends
-    /// the connection on a larger one.
-    fn max_frame_bytes(&self) -> Option<usize> {
-        None
-    }
-
-    /// How long the server may stay silent before the link counts as dead,
-    /// for protocols that promise heartbeats. `None` means no promise.
-    fn silence_limit(&self) -> Option<Duration> {
-        None
-    }
-}
-
-/// The codec chosen for one session.
+/// The codec chosen for one session: a transport carrying bodies in a
+/// message format.
 #[derive(Debug, Clone)]
-pub enum Codec {
-    Json(json::Json),
-    Text(text::Text),
-    SocketIo(socket_io::SocketIo),
+pub struct Codec {
+    transport: Carrier,
+    format: Format,
+    /// The `join` parameter: what the transport sends first on every ready
+    /// session.
+    join: Option<String>,
 }
 
 /// How one session writes and reads, past the protocol's own framing: the
@@ -213,76 +171,68 @@ impl Default for Wire {
 impl Codec {
     /// The codec for a session.
     pub fn new(wire: &Wire) -> Codec {
-        match wire.protocol {
-            Protocol::Json => Codec::Json(json::Json::new(wire)),
-            Protocol::Text => Codec::Text(text::Text::new(wire)),
-            Protocol::SocketIo => Codec::SocketIo(socket_io::SocketIo::new(wire)),
+        Codec {
+            transport: Carrier::new(wire),
+            format: Format::new(wire),
+            join: wire.join.clone(),
         }
     }
 
-    fn inner(&mut self) -> &mut dyn WireProtocol {
-        match self {
-            Codec::Json(codec) => codec,
-            Codec::Text(codec) => codec,
-            Codec::SocketIo(codec) => codec,
-        }
+    /// The URL to open, given the resolved `ws(s)://` endpoint.
+    pub fn url(&self, endpoint: &str) -> String {
+        self.transport.url(endpoint)
     }
 
-    fn inner_ref(&self) -> &dyn WireProtocol {
-        match self {
-            Codec::Json(codec) => codec,
-            Codec::Text(codec) => codec,
-            Codec::SocketIo(codec) => codec,
-        }
-    }
-}
-
-impl WireProtocol for Codec {
-    fn url(&self, endpoint: &str) -> String {
-        self.inner_ref().url(endpoint)
+    /// Forgets the state of the last session, before a new socket opens.
+    pub fn reset(&mut self) {
+        self.transport.reset()
     }
 
-    fn reset(&mut self) {
-        self.inner().reset()
+    /// The socket opened. Pushes what follows from that.
+    pub fn opened(&mut self, out: &mut Vec<Inbound>) {
+        self.transport.opened(out)
     }
 
-    fn opened(&mut self, out: &mut Vec<Inbound>) {
-        self.inner().opened(out)
+    /// A frame arrived. Pushes what it means, reading JSON with `J`.
+    pub fn decode<J: JsonValue>(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
+        self.transport.decode::<J>(frame, &self.format, out)
     }
 
-    fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
-        self.inner().decode(frame, out)
+    /// The frame that carries one chat message written by `name`.
+    pub fn encode(&self, name: &str, text: &str) -> Frame {
+        self.transport.carry(self.format.write(name, text))
     }
 
-    fn encode(&self, name: &str, text: &str) -> Frame {
-        self.inner_ref().encode(name, text)
+    /// The frame that the `join` parameter sends first on every ready
+    /// session, for `name`. `None`: nothing is sent.
+    pub fn join(&self, name: &str) -> Option<Frame> {
+        let join = self.join.as_deref()?;
+        Some(self.transport.join(join, name, &self.format))
     }
 
-    fn join(&self, name: &str) -> Option<Frame> {
-        self.inner_ref().join(name)
+    /// Whether a line that repeats the user's message may be its echo. An
+    /// echo server's answer is not: it is what its user came to see.
+    pub fn folds_echoes(&self) -> bool {
+        self.format.folds_echoes()
     }
 
-    fn folds_echoes(&self) -> bool {
-        self.inner_ref().folds_echoes()
+    /// The frame that leaves a ready session on purpose, sent before the
+    /// link closes the socket itself. `None`: closing says it all.
+    pub fn goodbye(&self) -> Option<Frame> {
+        self.transport.goodbye()
     }
 
-    fn goodbye(&self) -> Option<Frame> {
-        self.inner_ref().goodbye()
+    /// The largest frame the server takes, in bytes, if it said; it ends
+    /// the connection on a larger one.
+    pub fn max_frame_bytes(&self) -> Option<usize> {
+        self.transport.max_frame_bytes()
     }
 
-    fn max_frame_bytes(&self) -> Option<usize> {
-        self.inner_ref().max_frame_bytes()
+    /// How long the server may stay silent before the link counts as dead,
+    /// for protocols that promise heartbeats. `None` means no promise.
+    pub fn silence_limit(&self) -> Option<Duration> {
+        self.transport.silence_limit()
     }
-
-    fn silence_limit(&self) -> Option<Duration> {
-        self.inner_ref().silence_limit()
-    }
-}
-
-/// A JSON template filled with a name and a text, each escaped as the
-/// inside of a JSON string.
-pub(crate) fn fill_json(template: &str, name: &str, text: &str) -> String {
-    fill(template, &json_inside(name), Some(&json_inside(text)))
 }
 
 /// A frame's text: text frames as they are, binary frames read as UTF-8,

@@ -1,12 +1,14 @@
 //! Reading parsed JSON.
 //!
 //! The codecs and the stored forms read JSON through [`JsonValue`], not
-//! through one parser. In the browser, [`Parsed`] is the browser's own
-//! `JSON.parse` (`crate::browser_json`): serde_json's deserializer cost
-//! 15 KB gzip of the bundle's 100 KiB budget. On the host, where
-//! the tests run, the same reading code runs on `serde_json::Value`; a
-//! browser test checks that both agree. Writing JSON stays with serde_json
-//! everywhere, so what the client sends is the same byte for byte.
+//! through one parser: every reading function is generic over it, and the
+//! platform names the reader. In the browser the app supplies the browser's
+//! own `JSON.parse` (the app crate's `browser_json`, named by its link
+//! driver's [`crate::link::Driver::Json`]): serde_json's deserializer cost
+//! 15 KB gzip of the bundle's 100 KiB budget. On the host, where the tests
+//! run, the same reading code runs on `serde_json::Value`; a browser test
+//! checks that both agree. Writing JSON stays with serde_json everywhere,
+//! so what the client sends is the same byte for byte.
 
 /// A parsed JSON value, as far as this client looks into one.
 pub trait JsonValue: Sized {
@@ -31,13 +33,6 @@ pub trait JsonValue: Sized {
     /// was read from.
     fn to_json(&self) -> String;
 }
-
-/// The JSON reader the app runs with.
-#[cfg(target_arch = "wasm32")]
-pub type Parsed = crate::browser_json::BrowserJson;
-/// The JSON reader the app runs with.
-#[cfg(not(target_arch = "wasm32"))]
-pub type Parsed = serde_json::Value;
 
 /// An object's member that may be left out: absent or `null` is `None`.
 /// Any type but a string is refused, with a reason that names the member.

@@ -35,13 +35,13 @@ use std::{
     time::Duration,
 };
 
-use wschat::{
+use wschat_core::{
     backoff::Backoff,
     chat::{Chat, ChatEvent, Delivery, EntryId},
     config::{Echo, PageOrigin},
     link::{CloseInfo, Driver, Input, Link, LinkConfig, Owner, Phase, Status},
     outbox::{read_saved, write_saved, Queued, Saved},
-    protocol::{Codec, Frame, Protocol, WireProtocol},
+    protocol::{Codec, Frame, Protocol},
 };
 
 use super::Rng;
@@ -195,6 +195,8 @@ struct Io {
 }
 
 impl Driver for Io {
+    type Json = serde_json::Value;
+
     fn open(&mut self, _url: &str) -> Result<(), String> {
         self.close();
         self.socket = Some(Socket::connecting());
@@ -438,7 +440,7 @@ impl World {
         if tab.io.storage.is_empty() {
             return (queued, uncertain);
         }
-        let items = match read_saved(&write_saved(&tab.io.storage)) {
+        let items = match read_saved::<serde_json::Value>(&write_saved(&tab.io.storage)) {
             Ok(items) => items,
             Err(error) => {
                 self.violations

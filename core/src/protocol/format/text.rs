@@ -1,77 +1,87 @@
-//! Plain text, for echo designs: send the raw text, show every incoming
-//! frame verbatim, from `server`, unless a `pattern` reads a sender from it.
+//! The text message format, for echo designs and line-based chats: the
+//! body is the raw text (or a `template` filled as it is), and every body
+//! read is shown verbatim, from `server`, unless a `pattern` reads a sender
+//! from it.
 
-use super::{frame_text, json::SERVER, Frame, Inbound, Sender, Wire, WireProtocol};
-use crate::template::{fill, Pattern};
+use super::Body;
+use crate::{
+    json_value::JsonValue,
+    protocol::{Inbound, Sender, Wire},
+    template::{fill, Pattern},
+};
 
-/// The text codec: how it writes and reads, and no state.
+/// How the text format writes and reads, and no state.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Text {
     /// `None` sends the raw text.
     template: Option<String>,
-    join: Option<String>,
     pattern: Option<Pattern>,
 }
 
 impl Text {
-    /// The codec for `wire`; a pattern that does not parse reads nothing,
+    /// The format for `wire`; a pattern that does not parse reads nothing,
     /// as the configuration refuses it before it gets here.
     pub fn new(wire: &Wire) -> Text {
         Text {
             template: wire.template.clone(),
-            join: wire.join.clone(),
             pattern: wire.pattern.as_deref().and_then(Pattern::parse),
         }
     }
-}
 
-impl WireProtocol for Text {
-    fn decode(&mut self, frame: Frame, out: &mut Vec<Inbound>) {
-        out.push(match frame_text(frame) {
-            Ok(text) => {
-                let read = self
-                    .pattern
-                    .as_ref()
-                    .and_then(|pattern| pattern.read(&text));
-                match read {
-                    Some((name, said)) => Inbound::Chat {
-                        sender: Sender::Named(name.to_owned()),
-                        text: said.to_owned(),
-                    },
-                    None => Inbound::Chat {
-                        sender: Sender::Unnamed(SERVER.to_owned()),
-                        text,
-                    },
-                }
-            }
-            Err(notice) => notice,
+    /// The template as it is, or the raw text.
+    pub fn write(&self, name: &str, text: &str) -> String {
+        match &self.template {
+            Some(template) => fill(template, name, Some(text)),
+            None => text.to_owned(),
+        }
+    }
+
+    /// A line the pattern reads is from the name it found; any other is
+    /// shown verbatim from `from`. A parsed value is read as its text.
+    pub fn read<J: JsonValue>(&self, body: Body<J>, from: &str, out: &mut Vec<Inbound>) {
+        let text = match body {
+            Body::Text(text) => text,
+            Body::Value(value) => value.string().unwrap_or_else(|| value.to_json()),
+            Body::Missing => String::new(),
+        };
+        let read = self
+            .pattern
+            .as_ref()
+            .and_then(|pattern| pattern.read(&text));
+        out.push(match read {
+            Some((name, said)) => Inbound::Chat {
+                sender: Sender::Named(name.to_owned()),
+                text: said.to_owned(),
+            },
+            None => Inbound::Chat {
+                sender: Sender::Unnamed(from.to_owned()),
+                text,
+            },
         });
     }
 
-    fn encode(&self, name: &str, text: &str) -> Frame {
-        Frame::Text(match &self.template {
-            Some(template) => fill(template, name, Some(text)),
-            None => text.to_owned(),
-        })
-    }
-
-    /// The `join` template as it is, with `{text}` empty.
-    fn join(&self, name: &str) -> Option<Frame> {
-        Some(Frame::Text(fill(self.join.as_deref()?, name, Some(""))))
-    }
-
-    fn folds_echoes(&self) -> bool {
+    /// Only a line read by a pattern can be the user's own echo.
+    pub fn folds_echoes(&self) -> bool {
         self.pattern.is_some()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    //! Golden frames of the text protocol: this format carried in plain
+    //! WebSocket frames.
 
-    fn decode(codec: &mut Text, frame: Frame) -> Vec<Inbound> {
+    use super::*;
+    use crate::protocol::{Codec, Frame, Protocol};
+
+    /// The text protocol's codec with every default.
+    fn text() -> Codec {
+        Codec::new(&Wire::from(Protocol::Text))
+    }
+
+    fn decode(codec: &mut Codec, frame: Frame) -> Vec<Inbound> {
         let mut out = Vec::new();
-        codec.decode(frame, &mut out);
+        codec.decode::<serde_json::Value>(frame, &mut out);
         out
     }
 
@@ -82,19 +92,19 @@ mod tests {
         }]
     }
 
-    fn with(join: Option<&str>, template: Option<&str>, pattern: Option<&str>) -> Text {
-        Text::new(&Wire {
+    fn with(join: Option<&str>, template: Option<&str>, pattern: Option<&str>) -> Codec {
+        Codec::new(&Wire {
             join: join.map(str::to_owned),
             template: template.map(str::to_owned),
             pattern: pattern.map(str::to_owned),
-            ..Wire::from(super::super::Protocol::Text)
+            ..Wire::from(Protocol::Text)
         })
     }
 
     #[test]
     fn sends_the_raw_text() {
         assert_eq!(
-            Text::default().encode("ann", r#"hi {"x":1}"#),
+            text().encode("ann", r#"hi {"x":1}"#),
             Frame::Text(r#"hi {"x":1}"#.to_owned())
         );
     }
@@ -109,7 +119,7 @@ mod tests {
             "",
         ] {
             assert_eq!(
-                decode(&mut Text::default(), Frame::Text(frame.to_owned())),
+                decode(&mut text(), Frame::Text(frame.to_owned())),
                 from_server(frame)
             );
         }
@@ -118,11 +128,11 @@ mod tests {
     #[test]
     fn binary_frames_are_read_as_utf8_or_noticed() {
         assert_eq!(
-            decode(&mut Text::default(), Frame::Binary(b"echo".to_vec())),
+            decode(&mut text(), Frame::Binary(b"echo".to_vec())),
             from_server("echo")
         );
         assert_eq!(
-            decode(&mut Text::default(), Frame::Binary(vec![0xc3])),
+            decode(&mut text(), Frame::Binary(vec![0xc3])),
             vec![Inbound::Notice(
                 "received 1 byte of binary data that is not UTF-8 text".to_owned()
             )]
@@ -144,7 +154,7 @@ mod tests {
             from_server("alice joined.")
         );
         assert!(codec.folds_echoes());
-        assert!(!Text::default().folds_echoes());
+        assert!(!text().folds_echoes());
     }
 
     #[test]
@@ -158,6 +168,6 @@ mod tests {
             codec.encode("ann", "a\\b \"c\""),
             Frame::Text("/say a\\b \"c\" \"ann\"".to_owned())
         );
-        assert_eq!(Text::default().join("ann"), None);
+        assert_eq!(text().join("ann"), None);
     }
 }

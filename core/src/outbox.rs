@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::{
     chat::EntryId,
-    json_value::{optional_string, JsonValue, Parsed},
+    json_value::{optional_string, JsonValue},
 };
 
 /// One queued message.
@@ -97,9 +97,9 @@ pub fn write_saved(saved: &[Saved]) -> String {
     serde_json::to_string(saved).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// Reads a saved outbox.
-pub fn read_saved(json: &str) -> Result<Vec<Saved>, UnreadableOutbox> {
-    read_saved_as::<Parsed>(json).map_err(UnreadableOutbox)
+/// Reads a saved outbox with the JSON reader `J`.
+pub fn read_saved<J: JsonValue>(json: &str) -> Result<Vec<Saved>, UnreadableOutbox> {
+    read_saved_as::<J>(json).map_err(UnreadableOutbox)
 }
 
 /// Reads a saved outbox with the JSON reader `J`. The error says why not.
@@ -201,7 +201,7 @@ mod tests {
             r#"[{"name":"ann","text":"maybe","uncertain":true},{"name":"ann","text":"hi \"you\""}]"#
         );
         assert_eq!(
-            read_saved(&json),
+            read_saved::<serde_json::Value>(&json),
             Ok(vec![
                 Saved {
                     name: "ann".to_owned(),
@@ -234,7 +234,7 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                read_saved(saved),
+                read_saved::<serde_json::Value>(saved),
                 Err(UnreadableOutbox(reason.to_owned())),
                 "{saved}"
             );
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn a_saved_outbox_that_does_not_parse_is_an_error_not_a_panic() {
         for junk in ["", "{", "null", "[1,2]", r#"[{"name":1}]"#] {
-            assert!(read_saved(junk).is_err(), "{junk}");
+            assert!(read_saved::<serde_json::Value>(junk).is_err(), "{junk}");
         }
     }
 }

@@ -1,0 +1,130 @@
+//! Transports: how a session is framed on the WebSocket. A transport opens
+//! the session (handshakes, heartbeats, replies it owes the server) and
+//! carries message bodies, handing each one it receives to the session's
+//! [`Format`] without knowing which format that is.
+//!
+//! - [`frames`]: plain WebSocket frames, one body each (json and text).
+//! - [`socket_io`]: Engine.IO 4 / Socket.IO 5 packets; a body is an event's
+//!   argument.
+
+pub mod frames;
+pub mod socket_io;
+
+use std::time::Duration;
+
+use super::{format::Format, Frame, Inbound, Protocol, Wire};
+use crate::json_value::JsonValue;
+
+/// What every transport does. The codec talks to its transport only
+/// through this.
+pub trait Transport {
+    /// The URL to open, given the resolved `ws(s)://` endpoint. By
+    /// default, the endpoint itself.
+    fn url(&self, endpoint: &str) -> String {
+        endpoint.to_owned()
+    }
+
+    /// Forgets the state of the last session, before a new socket opens.
+    fn reset(&mut self) {}
+
+    /// The socket opened. Push what follows from that. By default the
+    /// session is ready at once.
+    fn opened(&mut self, out: &mut Vec<Inbound>) {
+        out.push(Inbound::Ready);
+    }
+
+    /// A frame arrived. Push what it means; hand each message body in it to
+    /// `format`, reading JSON with `J`.
+    fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>);
+
+    /// The frame that carries one message body the format wrote.
+    fn carry(&self, body: String) -> Frame;
+
+    /// The frame that the `join` parameter sends for `name`. By default the
+    /// join is a template of the format, carried like a message.
+    fn join(&self, join: &str, name: &str, format: &Format) -> Frame {
+        self.carry(format.fill(join, name, ""))
+    }
+
+    /// The frame that leaves a ready session on purpose, sent before the
+    /// link closes the socket itself. `None`: closing says it all.
+    fn goodbye(&self) -> Option<Frame> {
+        None
+    }
+
+    /// The largest frame the server takes, in bytes, if it said.
+    fn max_frame_bytes(&self) -> Option<usize> {
+        None
+    }
+
+    /// How long the server may stay silent before the link counts as dead,
+    /// for transports that promise heartbeats. `None` means no promise.
+    fn silence_limit(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// The transport chosen for one session.
+#[derive(Debug, Clone)]
+pub enum Carrier {
+    Frames(frames::Frames),
+    SocketIo(socket_io::SocketIo),
+}
+
+impl Carrier {
+    /// The transport `wire`'s protocol uses.
+    pub fn new(wire: &Wire) -> Carrier {
+        match wire.protocol {
+            Protocol::Json | Protocol::Text => Carrier::Frames(frames::Frames),
+            Protocol::SocketIo => Carrier::SocketIo(socket_io::SocketIo::new(wire)),
+        }
+    }
+}
+
+/// Calls the same method on whichever transport the carrier holds.
+macro_rules! each {
+    ($self:ident, $transport:ident => $call:expr) => {
+        match $self {
+            Carrier::Frames($transport) => $call,
+            Carrier::SocketIo($transport) => $call,
+        }
+    };
+}
+
+impl Transport for Carrier {
+    fn url(&self, endpoint: &str) -> String {
+        each!(self, t => t.url(endpoint))
+    }
+
+    fn reset(&mut self) {
+        each!(self, t => t.reset())
+    }
+
+    fn opened(&mut self, out: &mut Vec<Inbound>) {
+        each!(self, t => t.opened(out))
+    }
+
+    fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
+        each!(self, t => t.decode::<J>(frame, format, out))
+    }
+
+    fn carry(&self, body: String) -> Frame {
+        each!(self, t => t.carry(body))
+    }
+
+    fn join(&self, join: &str, name: &str, format: &Format) -> Frame {
+        each!(self, t => t.join(join, name, format))
+    }
+
+    fn goodbye(&self) -> Option<Frame> {
+        each!(self, t => t.goodbye())
+    }
+
+    fn max_frame_bytes(&self) -> Option<usize> {
+        each!(self, t => t.max_frame_bytes())
+    }
+
+    fn silence_limit(&self) -> Option<Duration> {
+        each!(self, t => t.silence_limit())
+    }
+}
