@@ -3,6 +3,7 @@
 use super::*;
 use crate::{
     backoff::BackoffPolicy,
+    chat::Delivery,
     protocol::{Codec, Protocol, Wire},
 };
 
