@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test level, in order: format, lints (host and wasm32), host unit
-# tests, browser component tests, the release build, end-to-end tests.
+# Every test level, in order: format, lints (host and wasm32), the core's
+# purity, host unit tests, browser component tests, the release build,
+# end-to-end tests.
 # Runs every step even after a failure, then sums up and exits non-zero if
 # anything failed.
 set -uo pipefail
@@ -42,11 +43,13 @@ step() {
   failed=$((failed + f))
 }
 
-step fmt cargo fmt --check
-step clippy-host cargo clippy --all-targets --locked -- -D warnings
-step clippy-wasm cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
-step unit cargo test --locked
-step browser cargo test --locked --target wasm32-unknown-unknown
+step fmt cargo fmt --all --check
+step clippy-host cargo clippy --workspace --all-targets --locked -- -D warnings
+step clippy-wasm cargo clippy --workspace --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+step core-is-pure bash scripts/core-is-pure.sh
+# The core alone: host tests never build the app's browser dependencies.
+step unit cargo test --locked -p wschat-core
+step browser cargo test --locked -p wschat --target wasm32-unknown-unknown
 step build trunk build --release
 step size bash scripts/size.sh
 step e2e npm test --prefix e2e

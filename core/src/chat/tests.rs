@@ -1,0 +1,162 @@
+//! The conversation model: entries, batches, grouping and cut texts.
+use super::*;
+
+fn received(sender: &str, text: &str) -> ChatEvent {
+    ChatEvent::Received {
+        sender: sender.to_owned(),
+        text: text.to_owned(),
+    }
+}
+
+#[test]
+fn ids_are_stable_and_increasing() {
+    let mut chat = Chat::default();
+    chat.apply_all([received("a", "1"), ChatEvent::System("connected".into())]);
+    let mine = chat.write("hi");
+    let ids: Vec<u64> = chat.entries().iter().map(|e| e.id.0).collect();
+    assert_eq!(ids, vec![0, 1, 2]);
+    assert_eq!(mine, EntryId(2));
+}
+
+#[test]
+fn entries_carry_the_contract_labels_and_classes() {
+    let mut chat = Chat::default();
+    chat.write("mine");
+    chat.apply_all([
+        received("Bob", "his"),
+        ChatEvent::System("connected".into()),
+    ]);
+    let shown: Vec<(&str, &str, &str)> = chat
+        .entries()
+        .into_iter()
+        .map(|e| (e.kind(), e.sender_label(), e.text))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("sent", "me", "mine"),
+            ("received", "Bob", "his"),
+            ("system", "websocket", "connected")
+        ]
+    );
+}
+
+#[test]
+fn a_written_message_is_pending_until_its_delivery_changes() {
+    let mut chat = Chat::default();
+    let id = chat.write("hi");
+    assert_eq!(
+        chat.get(id).and_then(|e| e.delivery),
+        Some(Delivery::Pending)
+    );
+    chat.apply(ChatEvent::Delivery {
+        id,
+        delivery: Delivery::Sent,
+    });
+    assert_eq!(chat.get(id).and_then(|e| e.delivery), Some(Delivery::Sent));
+}
+
+#[test]
+fn delivery_for_an_unknown_or_received_id_is_ignored() {
+    let mut chat = Chat::default();
+    chat.apply(ChatEvent::Delivery {
+        id: EntryId(99),
+        delivery: Delivery::Sent,
+    });
+    assert!(chat.entries().is_empty());
+    chat.apply(received("bob", "hi"));
+    chat.apply(ChatEvent::Delivery {
+        id: EntryId(0),
+        delivery: Delivery::Sent,
+    });
+    chat.apply(ChatEvent::Discard(EntryId(0)));
+    assert_eq!(chat.get(EntryId(0)).map(|e| e.delivery), Some(None));
+}
+
+#[test]
+fn discard_hides_only_that_entry_and_keeps_the_other_ids() {
+    let mut chat = Chat::default();
+    let a = chat.write("a");
+    let b = chat.write("b");
+    chat.apply(ChatEvent::Discard(a));
+    chat.apply(ChatEvent::Discard(a));
+    assert!(chat.get(a).is_none());
+    assert_eq!(chat.get(b).map(|e| e.text), Some("b"));
+    assert_eq!((chat.len(), chat.end()), (1, 2));
+    assert_eq!(chat.discarded(), &[a]);
+    assert_eq!(chat.before(2).map(|e| e.id), Some(b));
+    assert_eq!(chat.before(1), None);
+}
+
+#[test]
+fn huge_texts_are_cut_on_a_char_boundary_with_their_size() {
+    let text = "é".repeat(MAX_SHOWN);
+    let shown = shown_text(&text);
+    assert!(shown.len() < MAX_SHOWN + 64);
+    assert!(shown.ends_with(&format!("… [cut: {} bytes in all]", text.len())));
+    assert_eq!(shown_text("short"), "short");
+    let mut chat = Chat::default();
+    chat.apply_all([received("a", &text), received("a", "next")]);
+    assert_eq!(chat.get(EntryId(0)).map(|e| e.text), Some(&*shown));
+    assert_eq!(chat.get(EntryId(1)).map(|e| e.text), Some("next"));
+}
+
+#[test]
+fn the_whole_conversation_is_kept() {
+    let mut chat = Chat::default();
+    let pending = chat.write("keep me");
+    chat.apply_all((0..1_000_000).map(|i| received(if i % 2 == 0 { "a" } else { "b" }, "hi")));
+    assert_eq!(chat.len(), 1_000_001);
+    assert!(chat.get(pending).is_some());
+    assert_eq!(
+        chat.get(EntryId(1)).map(|e| e.author),
+        Some(Author::Peer("a"))
+    );
+    assert_eq!(
+        chat.get(EntryId(1_000_000)).map(|e| e.author),
+        Some(Author::Peer("b"))
+    );
+    assert_eq!(chat.received_count(), 1_000_000);
+    // Names are stored once, and texts in one arena: about 2 bytes of
+    // text per entry here, not a String each.
+    assert_eq!(chat.senders.names.len(), 2);
+    assert_eq!(chat.texts.len(), "keep me".len() + 2_000_000);
+}
+
+#[test]
+fn entries_carry_the_time_they_were_added() {
+    let mut chat = Chat::default();
+    chat.at(1_000.0).apply(received("a", "one"));
+    let id = chat.at(2_000.0).write("two");
+    assert_eq!(chat.get(EntryId(0)).map(|e| e.time_ms), Some(1_000.0));
+    assert_eq!(chat.get(id).map(|e| e.time_ms), Some(2_000.0));
+}
+
+#[test]
+fn a_group_is_one_sender_within_five_minutes_on_one_day() {
+    let mut chat = Chat::default();
+    chat.at(0.0)
+        .apply_all([received("a", "1"), received("b", "2")]);
+    chat.at(GROUP_WINDOW_MS - 1.0).apply(received("b", "3"));
+    chat.at(2.0 * GROUP_WINDOW_MS).apply(received("b", "4"));
+    let e: Vec<Entry> = chat.entries();
+    assert!(!e[1].continues(&e[0], true), "another sender");
+    assert!(
+        e[2].continues(&e[1], true),
+        "same sender, within the window"
+    );
+    assert!(!e[2].continues(&e[1], false), "another day");
+    assert!(!e[3].continues(&e[2], true), "too long after");
+}
+
+#[test]
+fn messages_are_checked_for_name_emptiness_and_length() {
+    assert_eq!(check_message("", "hi"), Err(Unsendable::NoName));
+    assert_eq!(check_message("a", "  "), Err(Unsendable::Empty));
+    let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
+    assert_eq!(
+        check_message("a", &long),
+        Err(Unsendable::TooLong(MAX_MESSAGE_CHARS + 1))
+    );
+    assert_eq!(check_message("a", &"é".repeat(MAX_MESSAGE_CHARS)), Ok(()));
+}
