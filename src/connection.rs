@@ -387,9 +387,15 @@ fn flush(batch: &RefCell<Batch>, chat: RwSignal<Chat>) {
 impl Driver for Browser {
     type Json = BrowserJson;
 
-    fn open(&mut self, url: &str) -> Result<(), String> {
+    fn open(&mut self, url: &str, protocols: &[String]) -> Result<(), String> {
         self.close();
-        let raw = web_sys::WebSocket::new(url).map_err(|error| js_text(&error))?;
+        let raw = if protocols.is_empty() {
+            web_sys::WebSocket::new(url)
+        } else {
+            let offered: js_sys::Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
+            web_sys::WebSocket::new_with_str_sequence(url, &offered)
+        }
+        .map_err(|error| js_text(&error))?;
         raw.set_binary_type(BinaryType::Arraybuffer);
         self.generation += 1;
         let (me, generation) = (self.me.clone(), self.generation);
@@ -421,6 +427,13 @@ impl Driver for Browser {
             _on_close: on_close,
         });
         Ok(())
+    }
+
+    fn protocol(&self) -> String {
+        self.socket
+            .as_ref()
+            .map(|live| live.raw.protocol())
+            .unwrap_or_default()
     }
 
     fn close(&mut self) {

@@ -12,6 +12,8 @@ pub const NAME_KEY: &str = "wschat.name";
 pub const SETTINGS_KEY: &str = "wschat.settings";
 /// The outbox, kept across reloads of this tab only.
 pub const OUTBOX_KEY: &str = "wschat.outbox";
+/// The token for the server, kept in this tab only: never in localStorage.
+pub const TOKEN_KEY: &str = "wschat.token";
 
 /// Which storage area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

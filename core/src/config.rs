@@ -16,7 +16,7 @@ pub use crate::protocol::DEFAULT_EVENT;
 use crate::{
     json_value::JsonValue,
     protocol::{Protocol, Wire},
-    template::{fill, has_text, json_sample, Pattern, TEXT_FIELD},
+    template::{fill_fields, has_text, json_sample, Pattern, TEXT_FIELD},
 };
 pub use form::{check_settings, Parameters, SETTINGS};
 
@@ -25,8 +25,17 @@ pub const DEFAULT_SERVER: &str = "/ws";
 /// The longest event name accepted.
 pub const MAX_EVENT_CHARS: usize = 100;
 /// Every parameter, as the query, saved settings and page defaults name it.
-pub const PARAMETERS: [&str; 8] = [
-    "server", "protocol", "name", "event", "join", "template", "pattern", "echo",
+pub const PARAMETERS: [&str; 10] = [
+    "server",
+    "protocol",
+    "name",
+    "event",
+    "join",
+    "template",
+    "pattern",
+    "echo",
+    "protocols",
+    "auth",
 ];
 /// The prefix of a `<meta name>` that sets a page default.
 pub const META_PREFIX: &str = "wschat-";
@@ -34,7 +43,8 @@ pub const META_PREFIX: &str = "wschat-";
 /// What the app runs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// The endpoint template: a URL or a path, perhaps holding `{name}`.
+    /// The endpoints, separated by spaces: each a URL or a path, perhaps
+    /// holding `{name}` and `{token}`. After a failure the next is tried.
     pub server: String,
     /// The user's name, filled in.
     pub name: String,
@@ -103,8 +113,12 @@ pub enum ConfigError {
     BadServer(String),
     #[error("'{0}' has no host")]
     NoHost(String),
-    #[error("'{0}' holds a space or a control character")]
+    #[error("'{0}' holds a control character")]
     BadCharacters(String),
+    #[error("'{0}' is not a list of subprotocol names separated by commas")]
+    BadProtocols(String),
+    #[error("'{0}' is not a JSON object once filled in; put {{token}} inside a string")]
+    NotJsonObject(String),
     #[error("the event name is empty")]
     EmptyEvent,
     #[error("the event name '{0}' is reserved by Socket.IO")]
@@ -180,6 +194,9 @@ pub struct Sources<'a> {
     pub saved_name: Option<&'a str>,
     /// The page's defaults: parameter and value, from its `<meta>` tags.
     pub page: &'a [(String, String)],
+    /// The secret for the server (`#token=`, or the settings panel), kept in
+    /// sessionStorage only; never a parameter, so never saved or shared.
+    pub token: Option<&'a str>,
 }
 
 /// Builds the configuration. A value given but empty means the default, and
@@ -241,7 +258,7 @@ pub fn load<J: JsonValue>(sources: Sources<'_>) -> Loaded {
                 .unwrap_or_default();
         }
     }
-    let [server, _, name, event, join, template, pattern, echo] = values;
+    let [server, _, name, event, join, template, pattern, echo, protocols, auth] = values;
     let built_in = Config::default();
 
     Loaded {
@@ -255,6 +272,15 @@ pub fn load<J: JsonValue>(sources: Sources<'_>) -> Loaded {
                 join,
                 template,
                 pattern,
+                protocols: protocols
+                    .map(|list| list.split(',').map(str::to_owned).collect())
+                    .unwrap_or_default(),
+                auth,
+                token: sources
+                    .token
+                    .map(str::trim)
+                    .filter(|token| !token.is_empty())
+                    .map(str::to_owned),
             },
             echo: echo.and_then(|v| v.parse().ok()).unwrap_or_default(),
         },
@@ -277,12 +303,35 @@ pub fn check<J: JsonValue>(
         "template" => check_template::<J>(value, protocol),
         "pattern" => check_pattern(value),
         "echo" => value.parse::<Echo>().map(|_| value.trim().to_owned()),
+        "protocols" => check_protocols(value),
+        "auth" => check_auth::<J>(value),
         _ => Ok(value.to_owned()),
     }
 }
 
-/// Checks a `server` value and returns it trimmed.
+/// Checks a `server` value, one endpoint or several separated by spaces,
+/// and returns them separated by one space.
 pub fn check_server(value: &str) -> Result<String, ConfigError> {
+    let mut checked = String::new();
+    for endpoint in value.split_whitespace() {
+        if !checked.is_empty() {
+            checked.push(' ');
+        }
+        checked.push_str(&check_endpoint(endpoint)?);
+    }
+    if checked.is_empty() {
+        return Err(ConfigError::EmptyServer);
+    }
+    Ok(checked)
+}
+
+/// The endpoints of a checked `server` value, in the order they are tried.
+pub fn endpoints(server: &str) -> impl Iterator<Item = &str> {
+    server.split_whitespace()
+}
+
+/// Checks one endpoint and returns it trimmed.
+fn check_endpoint(value: &str) -> Result<String, ConfigError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(ConfigError::EmptyServer);
@@ -301,6 +350,35 @@ pub fn check_server(value: &str) -> Result<String, ConfigError> {
         return Err(ConfigError::NoHost(value.to_owned()));
     }
     Ok(value.to_owned())
+}
+
+/// Checks a `protocols` list: names separated by commas, each made of the
+/// characters a WebSocket subprotocol may hold once `{token}` is filled.
+/// Returns them trimmed, separated by a comma.
+pub fn check_protocols(value: &str) -> Result<String, ConfigError> {
+    // RFC 6455 subprotocols are HTTP tokens: visible ASCII but separators.
+    let token_char = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
+    let mut checked = String::new();
+    for name in value.split(',').map(str::trim) {
+        let sample = fill_fields(name, "x", None, Some("x"));
+        if sample.is_empty() || !sample.chars().all(token_char) {
+            return Err(ConfigError::BadProtocols(value.to_owned()));
+        }
+        if !checked.is_empty() {
+            checked.push(',');
+        }
+        checked.push_str(name);
+    }
+    Ok(checked)
+}
+
+/// Checks an `auth` payload: a JSON object once filled, with its fields
+/// inside strings.
+pub fn check_auth<J: JsonValue>(value: &str) -> Result<String, ConfigError> {
+    match J::parse(&json_sample(value)) {
+        Some(object) if object.is_object() => Ok(value.trim().to_owned()),
+        _ => Err(ConfigError::NotJsonObject(value.to_owned())),
+    }
 }
 
 /// Checks a Socket.IO event name and returns it.
@@ -368,13 +446,16 @@ fn check_json<J: JsonValue>(value: &str) -> Result<String, ConfigError> {
     }
 }
 
-/// The `ws://` or `wss://` URL to open, with `{name}` filled in.
+/// The `ws://` or `wss://` URL to open for one endpoint, with `{name}`
+/// filled in, and `{token}` when `token` is given (else it stays, for the
+/// words the user reads). Both are URL-encoded.
 pub fn resolve_endpoint(
     server: &str,
     name: &str,
+    token: Option<&str>,
     page: &PageOrigin,
 ) -> Result<String, ConfigError> {
-    let server = check_server(server)?;
+    let server = check_endpoint(server)?;
     let page_scheme = if page.secure { "wss" } else { "ws" };
     let absolute = if let Some(rest) = server.strip_prefix("//") {
         format!("{page_scheme}://{rest}")
@@ -389,7 +470,13 @@ pub fn resolve_endpoint(
             None => return Err(ConfigError::BadServer(server)),
         }
     };
-    Ok(fill(&absolute, &url_encode(name), None))
+    let token = token.map(url_encode);
+    Ok(fill_fields(
+        &absolute,
+        &url_encode(name),
+        None,
+        token.as_deref(),
+    ))
 }
 
 /// Percent-encodes as JavaScript's `encodeURIComponent` does.

@@ -48,8 +48,13 @@ pub trait Driver {
     /// How this platform reads JSON: the browser's `JSON.parse` in the app,
     /// `serde_json::Value` on the host.
     type Json: JsonValue;
-    /// Opens a socket to `url`, dropping any previous one.
-    fn open(&mut self, url: &str) -> Result<(), String>;
+    /// Opens a socket to `url`, offering the subprotocols `protocols`,
+    /// dropping any previous one.
+    fn open(&mut self, url: &str, protocols: &[String]) -> Result<(), String>;
+    /// The subprotocol the server chose for the open socket; empty if none.
+    fn protocol(&self) -> String {
+        String::new()
+    }
     /// Closes the socket, if any; none of its events come back after this.
     fn close(&mut self);
     /// Hands a frame to the open socket.
@@ -165,7 +170,13 @@ pub struct Link {
     ledger: Ledger,
     claim: Claim,
     storing: Storing,
+    /// The URL of the socket, as the user reads it: `{token}` stays.
     url: String,
+    /// Which of the endpoints in `server` the next socket opens, counted
+    /// from the first: each failure moves on to the next.
+    endpoint: usize,
+    /// The token the server was last reached with, once it was.
+    reached_with: Option<Option<String>>,
     /// When the server last gave the heartbeat it promised, for the
     /// silence watchdog.
     last_heartbeat_ms: f64,
@@ -186,6 +197,8 @@ impl Link {
             claim: Claim::Settled,
             storing: Storing::Works,
             url: String::new(),
+            endpoint: 0,
+            reached_with: None,
             last_heartbeat_ms: 0.0,
             reach: Reach::Unknown,
             identity: Identity::Anonymous,

@@ -18,7 +18,7 @@ pub mod transport;
 
 use std::{fmt, str::FromStr, time::Duration};
 
-use crate::json_value::JsonValue;
+use crate::{json_value::JsonValue, template::fill_fields};
 use format::Format;
 use transport::{Carrier, Transport};
 
@@ -130,6 +130,10 @@ pub struct Codec {
     /// The `join` parameter: what the transport sends first on every ready
     /// session.
     join: Option<String>,
+    /// The subprotocols to offer, with the token filled in.
+    protocols: Vec<String>,
+    /// The secret for `{token}` in the endpoint.
+    token: Option<String>,
 }
 
 /// How one session writes and reads, past the protocol's own framing: the
@@ -144,6 +148,12 @@ pub struct Wire {
     pub template: Option<String>,
     /// Read in text mode only.
     pub pattern: Option<String>,
+    /// The WebSocket subprotocols to offer, perhaps holding `{token}`.
+    pub protocols: Vec<String>,
+    /// Socket.IO: the namespace CONNECT payload, a JSON template.
+    pub auth: Option<String>,
+    /// The secret that fills `{token}` in `join`, `template` and `auth`.
+    pub token: Option<String>,
 }
 
 /// The Socket.IO event used to send when nothing else is said.
@@ -158,6 +168,9 @@ impl From<Protocol> for Wire {
             join: None,
             template: None,
             pattern: None,
+            protocols: Vec::new(),
+            auth: None,
+            token: None,
         }
     }
 }
@@ -175,7 +188,23 @@ impl Codec {
             transport: Carrier::new(wire),
             format: Format::new(wire),
             join: wire.join.clone(),
+            protocols: wire
+                .protocols
+                .iter()
+                .map(|name| fill_fields(name, "", None, wire.token.as_deref()))
+                .collect(),
+            token: wire.token.clone(),
         }
+    }
+
+    /// The WebSocket subprotocols to offer, token filled in.
+    pub fn protocols(&self) -> &[String] {
+        &self.protocols
+    }
+
+    /// The secret that fills `{token}` in the endpoint, if there is one.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 
     /// The URL to open, given the resolved `ws(s)://` endpoint.

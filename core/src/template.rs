@@ -1,8 +1,10 @@
-//! Templates and patterns: text with the fields `{name}` and `{text}`.
+//! Templates and patterns: text with the fields `{name}`, `{text}` and
+//! `{token}`.
 //!
-//! A template says how a frame is written (`template`, `join`, and `{name}`
-//! in `server`); a [`Pattern`] says how a text line names its sender
-//! (`pattern`). A brace that does not open a field is kept as it is.
+//! A template says how a frame is written (`template`, `join`, `auth`, and
+//! `{name}` and `{token}` in `server`); a [`Pattern`] says how a text line
+//! names its sender (`pattern`). A brace that does not open a field is kept
+//! as it is.
 //!
 //! Substrings are found with `starts_with` at each char boundary rather
 //! than `str::find`: the substring searcher is large in the bundle, and
@@ -12,6 +14,8 @@
 pub const NAME_FIELD: &str = "{name}";
 /// The field replaced by the message text.
 pub const TEXT_FIELD: &str = "{text}";
+/// The field replaced by the secret the server wants (`#token=`).
+pub const TOKEN_FIELD: &str = "{token}";
 
 /// One part of a template or pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +23,7 @@ enum Piece<'a> {
     Literal(&'a str),
     Name,
     Text,
+    Token,
 }
 
 /// `template` with each `{name}` replaced by `name` and, when `text` is
@@ -26,13 +31,20 @@ enum Piece<'a> {
 /// in as they are: a caller that writes JSON escapes them first
 /// ([`json_inside`]).
 pub fn fill(template: &str, name: &str, text: Option<&str>) -> String {
+    fill_fields(template, name, text, None)
+}
+
+/// [`fill`], and each `{token}` replaced by `token` when it is given; without
+/// it `{token}` stays, so that what is shown never holds the secret. One
+/// pass: a value that holds a field's name is never filled again.
+pub fn fill_fields(template: &str, name: &str, text: Option<&str>, token: Option<&str>) -> String {
     let mut filled = String::with_capacity(template.len() + name.len());
     for piece in pieces(template) {
-        match (piece, text) {
-            (Piece::Literal(literal), _) => filled.push_str(literal),
-            (Piece::Name, _) => filled.push_str(name),
-            (Piece::Text, Some(text)) => filled.push_str(text),
-            (Piece::Text, None) => filled.push_str(TEXT_FIELD),
+        match piece {
+            Piece::Literal(literal) => filled.push_str(literal),
+            Piece::Name => filled.push_str(name),
+            Piece::Text => filled.push_str(text.unwrap_or(TEXT_FIELD)),
+            Piece::Token => filled.push_str(token.unwrap_or(TOKEN_FIELD)),
         }
     }
     filled
@@ -63,7 +75,7 @@ pub fn has_text(template: &str) -> bool {
 /// strings: if this is JSON, every field sits inside a string, and so the
 /// template filled with any escaped name and text is JSON too.
 pub fn json_sample(template: &str) -> String {
-    fill(template, "x", Some("x"))
+    fill_fields(template, "x", Some("x"), Some("x"))
 }
 
 /// How a text line names its sender: `{name}: {text}` reads `alice: hi` as
@@ -169,6 +181,8 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
             Some((Piece::Name, NAME_FIELD.len()))
         } else if after.starts_with(TEXT_FIELD) {
             Some((Piece::Text, TEXT_FIELD.len()))
+        } else if after.starts_with(TOKEN_FIELD) {
+            Some((Piece::Token, TOKEN_FIELD.len()))
         } else {
             None
         };

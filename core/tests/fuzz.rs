@@ -14,7 +14,10 @@ use std::time::Duration;
 use wschat_core::{
     backoff::Backoff,
     chat::{check_message, shown_text, Chat, ChatEvent, EntryId},
-    config::{check_event, check_server, load, resolve_endpoint, Echo, PageOrigin, Sources},
+    config::{
+        check_auth, check_event, check_protocols, check_server, endpoints, load, resolve_endpoint,
+        url_encode, Echo, PageOrigin, Parameters, Sources,
+    },
     config::{check_pattern, check_template},
     link::{CloseInfo, Driver, Input, Link, LinkConfig, Status},
     outbox::{read_saved, Queued, Saved},
@@ -249,12 +252,17 @@ fn config_and_endpoint_parsing_survive_hostile_values() {
             saved_settings: Some(&saved),
             saved_name: Some(&name),
             page: &page_defaults,
+            token: Some(&name),
         });
-        let _ = resolve_endpoint(&loaded.config.server, &name, &page);
+        for endpoint in endpoints(&loaded.config.server) {
+            let _ = resolve_endpoint(endpoint, &name, Some(&name), &page);
+        }
         let value = text(&input(&mut rng, &seeds));
         let _ = check_server(&value);
         let _ = check_event(&value);
-        let _ = resolve_endpoint(&value, &name, &page);
+        let _ = check_protocols(&value);
+        let _ = check_auth::<serde_json::Value>(&value);
+        let _ = resolve_endpoint(&value, &name, Some(&value), &page);
         let _ = value.parse::<Protocol>();
     }
     eprintln!("fuzz: config, query and endpoint parsing, {ITERATIONS} iterations, no panic");
@@ -294,7 +302,7 @@ struct Loose {
 impl Driver for Loose {
     type Json = serde_json::Value;
 
-    fn open(&mut self, url: &str) -> Result<(), String> {
+    fn open(&mut self, url: &str, _protocols: &[String]) -> Result<(), String> {
         if url.is_empty() {
             return Err("empty".to_owned());
         }
@@ -584,4 +592,134 @@ fn patterns_read_back_what_they_write_and_never_panic() {
     eprintln!(
         "fuzz: patterns, {ITERATIONS} iterations: {parsed} parsed, each read back {read} lines it wrote; {refused} refused"
     );
+}
+
+/// A driver that keeps every word the user could read.
+#[derive(Default)]
+struct Reader {
+    now: f64,
+    texts: Vec<String>,
+}
+
+impl Driver for Reader {
+    type Json = serde_json::Value;
+
+    fn open(&mut self, _: &str, _: &[String]) -> Result<(), String> {
+        Ok(())
+    }
+    fn close(&mut self) {}
+    fn send(&mut self, _: &Frame) -> Result<(), String> {
+        Ok(())
+    }
+    fn buffered_amount(&self) -> u32 {
+        0
+    }
+    fn set_retry(&mut self, _: Option<Duration>) {}
+    fn set_watchdog(&mut self, _: Option<Duration>) {}
+    fn set_settle(&mut self, _: Option<Duration>) {}
+    fn random(&mut self) -> f64 {
+        0.5
+    }
+    fn now_ms(&self) -> f64 {
+        self.now
+    }
+    fn chat(&mut self, event: ChatEvent) {
+        if let ChatEvent::System(text) = event {
+            self.texts.push(text);
+        }
+    }
+    fn status(&mut self, status: Status) {
+        self.texts.push(status.text);
+    }
+    fn save_outbox(&mut self, _: &[Saved]) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_token_never_reaches_the_share_link_the_saved_settings_or_any_line() {
+    let mut rng = Rng(0x70c3);
+    let servers = [
+        "ws://h:1/?auth={token}&u={name}",
+        "ws://a:1/{token} wss://b:2/x?t={token}",
+        "/ws?token={token}",
+        "http://h:3000",
+    ];
+    const RUNS: usize = 2_000;
+    for run in 0..RUNS {
+        // Long enough, and marked, that it cannot appear by chance.
+        let token = format!("T0k{}{}", text(&input(&mut rng, &["\"/&?=é{}%"])), run);
+        let server = *rng.pick(&servers);
+        let protocol = *rng.pick(&Protocol::ALL);
+        let query: Vec<(String, String)> = [
+            ("server", server),
+            ("protocols", "chat,bearer.{token}"),
+            ("template", r#"{"m":"{text}","t":"{token}"}"#),
+            ("auth", r#"{"token":"{token}"}"#),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let loaded = load::<serde_json::Value>(Sources {
+            query: &query,
+            token: Some(&token),
+            ..Sources::default()
+        });
+        let token = loaded.config.wire.token.clone().unwrap_or_default();
+        if token.is_empty() {
+            continue;
+        }
+        let forms = [
+            url_encode(&token),
+            serde_json::to_string(&token).unwrap_or_default(),
+        ];
+        let leaks = |text: &str| {
+            text.contains(token.as_str()) || forms.iter().any(|f| text.contains(f.as_str()))
+        };
+        let mut shown = Parameters::typed(query.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        shown.overlay(&loaded.saved);
+        assert!(!leaks(&shown.share_query()), "share link, run {run}");
+        assert!(!leaks(&shown.to_json()), "saved settings, run {run}");
+        let wire = Wire {
+            protocol,
+            ..loaded.config.wire.clone()
+        };
+        let mut link = Link::new(
+            LinkConfig {
+                codec: Codec::new(&wire),
+                server: loaded.config.server.clone(),
+                name: "ann".to_owned(),
+                page: PageOrigin {
+                    secure: false,
+                    host: "h".to_owned(),
+                },
+                echo: Echo::Fold,
+            },
+            Backoff::default(),
+        );
+        let mut driver = Reader::default();
+        for step in 0..20 {
+            driver.now += 700.0;
+            let input = match rng.below(6) {
+                0 => Input::Connect,
+                1 => Input::Opened,
+                2 => Input::Closed(CloseInfo {
+                    code: 1006,
+                    reason: String::new(),
+                }),
+                3 => Input::RetryDue,
+                4 => Input::Received(Frame::Text(r#"44{"message":"invalid token"}"#.to_owned())),
+                _ => Input::Write(Queued {
+                    id: EntryId(step),
+                    name: "ann".to_owned(),
+                    text: "hi".to_owned(),
+                }),
+            };
+            link.apply(input, &mut driver);
+        }
+        for text in &driver.texts {
+            assert!(!leaks(text), "a line or status, run {run}: {text}");
+        }
+    }
+    eprintln!("fuzz: {RUNS} fuzzed tokens, none in the share link, the saved settings, a line or a status");
 }

@@ -28,6 +28,7 @@ fn load_from(
         saved_settings: saved,
         saved_name: name,
         page: &pairs(page),
+        token: None,
     })
 }
 
@@ -273,8 +274,13 @@ fn servers_are_checked() {
         Err(ConfigError::NoHost("ws://:80/".into()))
     );
     assert!(matches!(
-        check_server("ws://a b"),
+        check_server("ws://a\u{1}b"),
         Err(ConfigError::BadCharacters(_))
+    ));
+    // Several endpoints are separated by spaces, and each must be one.
+    assert!(matches!(
+        check_server("ws://a b"),
+        Err(ConfigError::BadServer(_))
     ));
     assert!(matches!(
         check_server("example.com"),
@@ -289,7 +295,7 @@ fn servers_are_checked() {
 #[test]
 fn a_path_resolves_on_the_page_origin_with_the_page_scheme() {
     assert_eq!(
-        resolve_endpoint("/ws", "", &page()),
+        resolve_endpoint("/ws", "", None, &page()),
         Ok("ws://127.0.0.1:8080/ws".to_owned())
     );
     let secure = PageOrigin {
@@ -297,11 +303,11 @@ fn a_path_resolves_on_the_page_origin_with_the_page_scheme() {
         host: "chat.example".to_owned(),
     };
     assert_eq!(
-        resolve_endpoint("/ws", "", &secure),
+        resolve_endpoint("/ws", "", None, &secure),
         Ok("wss://chat.example/ws".to_owned())
     );
     assert_eq!(
-        resolve_endpoint("//other:9/ws", "", &secure),
+        resolve_endpoint("//other:9/ws", "", None, &secure),
         Ok("wss://other:9/ws".to_owned())
     );
 }
@@ -309,15 +315,15 @@ fn a_path_resolves_on_the_page_origin_with_the_page_scheme() {
 #[test]
 fn http_urls_map_to_websocket_urls() {
     assert_eq!(
-        resolve_endpoint("http://h:3000/", "", &page()),
+        resolve_endpoint("http://h:3000/", "", None, &page()),
         Ok("ws://h:3000/".to_owned())
     );
     assert_eq!(
-        resolve_endpoint("HTTPS://h/", "", &page()),
+        resolve_endpoint("HTTPS://h/", "", None, &page()),
         Ok("wss://h/".to_owned())
     );
     assert_eq!(
-        resolve_endpoint("wss://h/x", "", &page()),
+        resolve_endpoint("wss://h/x", "", None, &page()),
         Ok("wss://h/x".to_owned())
     );
 }
@@ -325,7 +331,7 @@ fn http_urls_map_to_websocket_urls() {
 #[test]
 fn the_name_placeholder_is_replaced_url_encoded() {
     assert_eq!(
-        resolve_endpoint("ws://h:8000/?username={name}", "Zoë & co/1", &page()),
+        resolve_endpoint("ws://h:8000/?username={name}", "Zoë & co/1", None, &page()),
         Ok("ws://h:8000/?username=Zo%C3%AB%20%26%20co%2F1".to_owned())
     );
     assert_eq!(url_encode("a-b_c.d!e~f*g'h(i)"), "a-b_c.d!e~f*g'h(i)");
@@ -344,7 +350,7 @@ fn every_name_placeholder_is_filled_and_other_braces_are_kept() {
         ("no-placeholder", "no-placeholder"),
     ] {
         assert_eq!(
-            resolve_endpoint(&format!("ws://h/{template}"), "N", &page()),
+            resolve_endpoint(&format!("ws://h/{template}"), "N", None, &page()),
             Ok(format!("ws://h/{filled}")),
             "{template}"
         );
@@ -363,4 +369,68 @@ fn event_names_are_checked() {
         Err(ConfigError::ReservedEvent("disconnect".into()))
     );
     assert_eq!(check_event(&"e".repeat(101)), Err(ConfigError::LongEvent));
+}
+
+#[test]
+fn several_endpoints_are_checked_each_and_kept_in_order() {
+    assert_eq!(
+        check_server("  ws://a:1/   /ws  http://b:2 "),
+        Ok("ws://a:1/ /ws http://b:2".to_owned())
+    );
+    assert_eq!(
+        endpoints("ws://a:1/ /ws").collect::<Vec<_>>(),
+        vec!["ws://a:1/", "/ws"]
+    );
+    let loaded = load_from(&[("server", "ws://a:1/ ws://b:2/")], None, None, &[]);
+    assert_eq!(loaded.config.server, "ws://a:1/ ws://b:2/");
+    assert!(loaded.problems.is_empty());
+}
+
+#[test]
+fn subprotocols_are_names_separated_by_commas_and_may_hold_the_token() {
+    assert_eq!(
+        check_protocols(" chat , bearer.{token} "),
+        Ok("chat,bearer.{token}".to_owned())
+    );
+    for bad in ["", "chat,", "a b", "chat;x", "{name}x,", "\"q\""] {
+        assert!(
+            matches!(check_protocols(bad), Err(ConfigError::BadProtocols(_))),
+            "{bad}"
+        );
+    }
+    let loaded = load_from(&[("protocols", "chat,bearer.{token}")], None, None, &[]);
+    assert_eq!(
+        loaded.config.wire.protocols,
+        vec!["chat".to_owned(), "bearer.{token}".to_owned()]
+    );
+}
+
+#[test]
+fn auth_must_be_a_json_object_once_filled() {
+    assert!(check_auth::<serde_json::Value>(r#"{"token":"{token}"}"#).is_ok());
+    for bad in [r#"{"token":{token}}"#, r#""{token}""#, "[1]", "token"] {
+        assert!(
+            matches!(
+                check_auth::<serde_json::Value>(bad),
+                Err(ConfigError::NotJsonObject(_))
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn the_token_comes_from_its_own_source_and_never_from_parameters() {
+    let loaded = load::<serde_json::Value>(Sources {
+        query: &pairs(&[("token", "from-query")]),
+        token: Some(" secret "),
+        ..Sources::default()
+    });
+    assert_eq!(loaded.config.wire.token.as_deref(), Some("secret"));
+    assert!(!loaded.saved.to_json().contains("secret"));
+    let empty = load::<serde_json::Value>(Sources {
+        token: Some("  "),
+        ..Sources::default()
+    });
+    assert_eq!(empty.config.wire.token, None);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{words, Driver, Link};
 use crate::{
     chat::ChatEvent,
-    config::{resolve_endpoint, Echo},
+    config::{endpoints, resolve_endpoint, Echo},
     ledger::Ending,
     protocol::{Codec, Frame, Inbound},
 };
@@ -56,6 +56,8 @@ pub enum Stop {
     ByServer,
     /// The endpoint cannot be opened at all; retrying would not help.
     Unreachable,
+    /// The server refused the token; retrying with it would not help.
+    Refused,
 }
 
 /// Where the link stands.
@@ -119,6 +121,7 @@ impl Link {
         self.config.server = server;
         self.config.echo = echo;
         self.reach = Reach::Unknown;
+        self.endpoint = 0;
         self.backoff.reset();
         self.open_socket(driver);
     }
@@ -134,14 +137,28 @@ impl Link {
         driver.close();
         // The session is opened for the name of what goes out first.
         let name = self.next_name().to_owned();
-        let endpoint = match resolve_endpoint(&self.config.server, &name, &self.config.page) {
-            Ok(endpoint) => endpoint,
-            Err(error) => return self.unreachable(error.to_string(), driver),
+        // After a failure the next endpoint is tried, in turn.
+        let count = endpoints(&self.config.server).count().max(1);
+        let endpoint = endpoints(&self.config.server)
+            .nth(self.endpoint % count)
+            .unwrap_or_default();
+        let page = &self.config.page;
+        let token = self.config.codec.token();
+        // What the user reads keeps `{token}` where the secret goes.
+        let (url, shown) = match (
+            resolve_endpoint(endpoint, &name, token, page),
+            resolve_endpoint(endpoint, &name, None, page),
+        ) {
+            (Ok(url), Ok(shown)) => (url, shown),
+            (Err(error), _) | (_, Err(error)) => {
+                return self.unreachable(error.to_string(), driver)
+            }
         };
         self.identity = self.identity_for(name);
-        self.url = self.config.codec.url(&endpoint);
+        self.url = self.config.codec.url(&shown);
         self.config.codec.reset();
-        if let Err(error) = driver.open(&self.url) {
+        let url = self.config.codec.url(&url);
+        if let Err(error) = driver.open(&url, self.config.codec.protocols()) {
             // The browser's error says why: from an https page, for one,
             // that a ws:// socket is insecure.
             let why = words::cannot_open(&self.url, &error);
@@ -178,12 +195,13 @@ impl Link {
     pub(super) fn socket_opened(&mut self, driver: &mut impl Driver) {
         self.backoff.reset();
         self.reach = Reach::Reached;
+        self.reached_with = Some(self.config.codec.token().map(str::to_owned));
         self.phase = Phase::Open { ready: false };
         self.last_heartbeat_ms = driver.now_ms();
         driver.chat(ChatEvent::System("connected".to_owned()));
         driver.status(Status {
             state: ConnState::Open,
-            text: words::connected(&self.url),
+            text: words::connected(&self.url, &driver.protocol()),
             can_stop: true,
         });
         let mut inbound = std::mem::take(&mut self.inbound);
@@ -208,6 +226,19 @@ impl Link {
                 let line = words::disconnected(&close.describe());
                 self.drop_dead_socket(died_now(driver), Some(line), driver);
             }
+            // A server reached with another token refuses this one: no
+            // retry until the token or the settings change.
+            Phase::Connecting if self.token_refused() => {
+                self.settle(died_now(driver), driver);
+                driver.close();
+                self.phase = Phase::Stopped(Stop::Refused);
+                driver.chat(ChatEvent::System(words::TOKEN_REFUSED.to_owned()));
+                driver.status(Status {
+                    state: ConnState::Closed,
+                    text: words::TOKEN_REFUSED.to_owned(),
+                    can_stop: false,
+                });
+            }
             Phase::Connecting => {
                 let line = (self.reach == Reach::Unknown).then(|| self.refused_line());
                 if line.is_some() {
@@ -217,6 +248,12 @@ impl Link {
             }
             _ => {}
         }
+    }
+
+    /// Whether a socket that closed before it opened was refused for its
+    /// token: the server was reached before, with another token.
+    fn token_refused(&self) -> bool {
+        matches!(&self.reached_with, Some(token) if token.as_deref() != self.config.codec.token())
     }
 
     /// Timers sleep with the tab: a waking tab, or one whose browser came
@@ -255,6 +292,7 @@ impl Link {
         driver.set_watchdog(None);
         self.settle(ending, driver);
         driver.close();
+        self.endpoint = self.endpoint.wrapping_add(1);
         if let Some(line) = line {
             driver.chat(ChatEvent::System(line));
         }

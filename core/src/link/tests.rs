@@ -30,17 +30,25 @@ struct Recorder {
     sent_at_close: Vec<usize>,
     /// The browser refuses to store the saved form (quota, storage off).
     fail_saves: bool,
+    /// The subprotocols offered at each open.
+    offered: Vec<Vec<String>>,
+    /// The subprotocol the server chose.
+    chosen: String,
 }
 
 impl Driver for Recorder {
     type Json = serde_json::Value;
 
-    fn open(&mut self, url: &str) -> Result<(), String> {
+    fn open(&mut self, url: &str, protocols: &[String]) -> Result<(), String> {
         if self.fail_open {
             return Err("SyntaxError".to_owned());
         }
         self.opened.push(url.to_owned());
+        self.offered.push(protocols.to_vec());
         Ok(())
+    }
+    fn protocol(&self) -> String {
+        self.chosen.clone()
     }
     fn close(&mut self) {
         self.closes += 1;
@@ -1244,3 +1252,4 @@ fn hiding_the_page_writes_storage_only_when_it_forgets_a_delivered_message() {
 }
 
 mod pairing;
+mod tokens;

@@ -9,6 +9,10 @@ use crate::protocol::byte_count;
 /// The status after Disconnect.
 pub(super) const STOPPED_BY_USER: &str = "disconnected; press Reconnect to connect again";
 
+/// The line and status when a server refuses the token.
+pub(super) const TOKEN_REFUSED: &str =
+    "the server refused the token; enter another in the settings, or press Reconnect";
+
 /// The line when a duplicated tab lets its original keep the messages.
 pub(super) const COPIED_TAB: &str =
     "this tab was copied from another open tab; its unsent messages stay with that tab";
@@ -26,8 +30,12 @@ impl CloseInfo {
 impl Link {
     /// Why a socket closed before it opened, as far as a page can know.
     pub(super) fn refused_line(&self) -> String {
+        let token = match self.config.codec.token() {
+            Some(_) => "the token, ",
+            None => "",
+        };
         format!(
-            "could not connect to {}: the server refused the connection; check the address, or whether the server accepts this page's origin, {}",
+            "could not connect to {}: the server refused the connection; check the address, {token}or whether the server accepts this page's origin, {}",
             self.url,
             self.config.page.origin()
         )
@@ -48,9 +56,12 @@ pub(super) fn connecting(url: &str, failures: u32) -> String {
     }
 }
 
-/// The status once a socket opened.
-pub(super) fn connected(url: &str) -> String {
-    format!("connected to {url}")
+/// The status once a socket opened, with the subprotocol the server chose.
+pub(super) fn connected(url: &str, protocol: &str) -> String {
+    match protocol {
+        "" => format!("connected to {url}"),
+        protocol => format!("connected to {url} ({protocol})"),
+    }
 }
 
 /// Why a socket could not even be made: the browser's error says.

@@ -51,12 +51,12 @@ impl Format {
         }
     }
 
-    /// Another template of this format (a `join`) filled with `name` and
-    /// `text`: JSON-escaped, or as they are.
+    /// Another template of this format (a `join`) filled with `name`,
+    /// `text` and the token: JSON-escaped, or as they are.
     pub fn fill(&self, template: &str, name: &str, text: &str) -> String {
         match self {
-            Format::Json(_) => json::fill_json(template, name, text),
-            Format::Text(_) => crate::template::fill(template, name, Some(text)),
+            Format::Json(format) => format.fill(template, name, text),
+            Format::Text(format) => format.fill(template, name, text),
         }
     }
 

@@ -197,7 +197,7 @@ struct Io {
 impl Driver for Io {
     type Json = serde_json::Value;
 
-    fn open(&mut self, _url: &str) -> Result<(), String> {
+    fn open(&mut self, _url: &str, _protocols: &[String]) -> Result<(), String> {
         self.close();
         self.socket = Some(Socket::connecting());
         Ok(())

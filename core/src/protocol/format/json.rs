@@ -10,7 +10,7 @@ use super::Body;
 use crate::{
     json_value::JsonValue,
     protocol::{Inbound, Sender, Wire},
-    template::{fill, json_inside},
+    template::{fill_fields, json_inside},
 };
 
 /// Field names that carry the sender, in order of preference.
@@ -29,6 +29,8 @@ pub const ARGUMENT_TEMPLATE: &str = r#""{text}""#;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Json {
     template: String,
+    /// The token, escaped as the inside of a JSON string.
+    token: Option<String>,
 }
 
 impl Json {
@@ -36,20 +38,31 @@ impl Json {
     pub fn new(wire: &Wire, default: &str) -> Json {
         Json {
             template: wire.template.as_deref().unwrap_or(default).to_owned(),
+            token: wire.token.as_deref().map(json_inside),
         }
     }
 
     /// The template, each field escaped: valid JSON whatever the name and
     /// text, since the configuration refuses templates that are not.
     pub fn write(&self, name: &str, text: &str) -> String {
-        fill_json(&self.template, name, text)
+        self.fill(&self.template, name, text)
+    }
+
+    /// Another template (a `join`) filled as a message is.
+    pub fn fill(&self, template: &str, name: &str, text: &str) -> String {
+        fill_fields(
+            template,
+            &json_inside(name),
+            Some(&json_inside(text)),
+            self.token.as_deref(),
+        )
     }
 }
 
 /// A JSON template filled with a name and a text, each escaped as the
-/// inside of a JSON string.
+/// inside of a JSON string; `{token}` stays.
 pub fn fill_json(template: &str, name: &str, text: &str) -> String {
-    fill(template, &json_inside(name), Some(&json_inside(text)))
+    fill_fields(template, &json_inside(name), Some(&json_inside(text)), None)
 }
 
 /// Reads a body as chat lines. Text is parsed; what is not a chat object or

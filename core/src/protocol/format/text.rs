@@ -7,7 +7,7 @@ use super::Body;
 use crate::{
     json_value::JsonValue,
     protocol::{Inbound, Sender, Wire},
-    template::{fill, Pattern},
+    template::{fill_fields, Pattern},
 };
 
 /// How the text format writes and reads, and no state.
@@ -16,6 +16,7 @@ pub struct Text {
     /// `None` sends the raw text.
     template: Option<String>,
     pattern: Option<Pattern>,
+    token: Option<String>,
 }
 
 impl Text {
@@ -25,15 +26,21 @@ impl Text {
         Text {
             template: wire.template.clone(),
             pattern: wire.pattern.as_deref().and_then(Pattern::parse),
+            token: wire.token.clone(),
         }
     }
 
     /// The template as it is, or the raw text.
     pub fn write(&self, name: &str, text: &str) -> String {
         match &self.template {
-            Some(template) => fill(template, name, Some(text)),
+            Some(template) => self.fill(template, name, text),
             None => text.to_owned(),
         }
+    }
+
+    /// A template filled with the values as they are.
+    pub fn fill(&self, template: &str, name: &str, text: &str) -> String {
+        fill_fields(template, name, Some(text), self.token.as_deref())
     }
 
     /// A line the pattern reads is from the name it found; any other is

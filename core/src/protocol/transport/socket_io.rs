@@ -19,6 +19,7 @@ use crate::{
         },
         Frame, Inbound, Wire,
     },
+    template::{fill_fields, json_inside},
 };
 
 /// The Engine.IO query that selects protocol 4 over WebSocket.
@@ -39,6 +40,8 @@ pub const SILENCE_LIMIT_RANGE: (Duration, Duration) =
 pub struct SocketIo {
     /// The event used to send.
     event: String,
+    /// The namespace CONNECT payload (`auth`), filled: `40` carries it.
+    auth: Option<String>,
     silence_limit: Duration,
     /// The open packet's `maxPayload`: the largest frame the server takes.
     max_payload: Option<usize>,
@@ -48,6 +51,10 @@ impl SocketIo {
     pub fn new(wire: &Wire) -> SocketIo {
         SocketIo {
             event: wire.event.clone(),
+            auth: wire.auth.as_deref().map(|auth| {
+                let token = wire.token.as_deref().map(json_inside);
+                fill_fields(auth, "", Some(""), token.as_deref())
+            }),
             silence_limit: DEFAULT_SILENCE_LIMIT,
             max_payload: None,
         }
@@ -74,7 +81,8 @@ impl SocketIo {
         }
         out.push(Inbound::Heartbeat(self.silence_limit));
         // Without the namespace connect the server never sees the client.
-        out.push(Inbound::Reply(Frame::Text("40".to_owned())));
+        let auth = self.auth.as_deref().unwrap_or_default();
+        out.push(Inbound::Reply(Frame::Text(format!("40{auth}"))));
     }
 
     fn socket_packet<J: JsonValue>(
