@@ -197,4 +197,29 @@ function withRelayHooks(relay) {
   });
 }
 
-module.exports = { startServer, startRelay, startRedis, distDir, freePort };
+/** Where servers/static-csp.js serves the app: a path, not the host's root. */
+const CSP_HOST_PREFIX = '/some/path/chat/';
+
+/**
+ * Starts servers/static-csp.js serving the built app under
+ * CSP_HOST_PREFIX with the contract's Content-Security-Policy (plus a
+ * report-uri), and a JSON relay on `/ws` of the same origin. Besides what
+ * startServer returns: `appUrl` (the app's address there), `violations()`
+ * (the CSP reports the browser POSTed, `GET /__violations`) and `log()`
+ * (`GET /__log`: every request, and the paths answered 404).
+ */
+async function startCspHost() {
+  const host = await startServer('static-csp.js', { args: ['--static', distDir(), '--prefix', CSP_HOST_PREFIX] });
+  const get = async (route) => {
+    const response = await fetch(`${host.url}${route}`, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`GET ${route}: ${response.status}`);
+    return response.json();
+  };
+  return Object.assign(host, {
+    appUrl: `${host.url}${CSP_HOST_PREFIX}`,
+    violations: () => get('/__violations'),
+    log: () => get('/__log'),
+  });
+}
+
+module.exports = { startServer, startRelay, startRedis, startCspHost, CSP_HOST_PREFIX, distDir, freePort };
