@@ -26,6 +26,28 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     chromium chromium-driver fonts-liberation >/dev/null
 fi
 
+if [ ! -x /usr/bin/redis-server ]; then
+  # For the failover test (e2e/tests/failover.test.js), which starts its own
+  # redis-server on a free port. The package's scripts would start a system
+  # service: a policy-rc.d that answers 101 forbids that during the install,
+  # and is removed afterwards only if this script put it there.
+  say "installing Debian's redis-server (no service is started)"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  policy_created=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo_cmd chmod 755 /usr/sbin/policy-rc.d
+    policy_created=1
+  fi
+  status=0
+  { $sudo_cmd apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+      redis-server >/dev/null; } || status=$?
+  [ -n "$policy_created" ] && $sudo_cmd rm -f /usr/sbin/policy-rc.d
+  [ "$status" -eq 0 ] || exit "$status"
+fi
+
 if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
   say "installing trunk 0.21 (about 8 minutes on 2 cores)"
   cargo install trunk --version '^0.21' --locked

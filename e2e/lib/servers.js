@@ -4,6 +4,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 
 const SERVERS = path.resolve(__dirname, '../servers');
@@ -30,21 +31,15 @@ function freePort() {
 }
 
 /**
- * Spawns `node servers/<script> --port N ...args` and resolves once it has
- * printed `listening on N`.
- *
- * Returns `{port, url, wsUrl, output(), stop(), kill(), exited(), restart()}`:
- * `url` is `http://127.0.0.1:N`, `wsUrl` is `ws://127.0.0.1:N`; `output()` is
- * everything the server printed; `stop()` sends SIGTERM and `kill()` SIGKILL,
- * both resolving once the process has exited; `exited()` resolves then too,
- * without signalling it (for a server that ends by itself); `restart()`
- * starts the same script with the same arguments on the same port.
+ * Spawns `command argv...`, tracked so that it is killed if the test process
+ * exits without stopping it, and resolves once its output matches `ready`.
+ * `label` names it in errors. Returns `{child, output(), stop(), kill(),
+ * exited()}`: `output()` is everything it printed; `stop()` sends SIGTERM and
+ * `kill()` SIGKILL, both resolving once the process has exited; `exited()`
+ * resolves then too, without signalling it.
  */
-async function startServer(script, { port, args = [] } = {}) {
-  port ??= await freePort();
-  const child = spawn(process.execPath, [path.join(SERVERS, script), '--port', String(port), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function spawnTracked(command, argv, { label, ready }) {
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
 
   let output = '';
@@ -58,23 +53,24 @@ async function startServer(script, { port, args = [] } = {}) {
   child.stderr.on('data', (chunk) => (output += chunk));
 
   await new Promise((resolve, reject) => {
-    let ready = false;
+    let isReady = false;
     const fail = (why) => {
-      if (ready) return;
+      if (isReady) return;
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`${script} on port ${port} ${why}; it printed:\n${output}`));
+      reject(new Error(`${label} ${why}; it printed:\n${output}`));
     };
     const timer = setTimeout(() => fail(`did not start within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
     const onData = () => {
-      if (output.includes(`listening on ${port}`)) {
-        ready = true;
+      if (ready.test(output)) {
+        isReady = true;
         clearTimeout(timer);
         child.stdout.off('data', onData);
         resolve();
       }
     };
     child.stdout.on('data', onData);
+    child.on('error', (err) => fail(`could not start: ${err.message}`));
     exited.then(({ code, signal }) => fail(`exited (code ${code}, signal ${signal})`));
   });
 
@@ -83,15 +79,75 @@ async function startServer(script, { port, args = [] } = {}) {
     return exited;
   };
   return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}`,
+    child,
     output: () => output,
     stop: () => signalAndWait('SIGTERM'),
     kill: () => signalAndWait('SIGKILL'),
     exited: () => exited,
+  };
+}
+
+/**
+ * Spawns `node servers/<script> --port N ...args` and resolves once it has
+ * printed `listening on N`.
+ *
+ * Returns `{port, url, wsUrl, output(), stop(), kill(), exited(), restart()}`:
+ * `url` is `http://127.0.0.1:N`, `wsUrl` is `ws://127.0.0.1:N`; `output()` is
+ * everything the server printed; `stop()` sends SIGTERM and `kill()` SIGKILL,
+ * both resolving once the process has exited; `exited()` resolves then too,
+ * without signalling it (for a server that ends by itself); `restart()`
+ * starts the same script with the same arguments on the same port.
+ */
+async function startServer(script, { port, args = [] } = {}) {
+  port ??= await freePort();
+  const { output, stop, kill, exited } = await spawnTracked(
+    process.execPath,
+    [path.join(SERVERS, script), '--port', String(port), ...args],
+    { label: `${script} on port ${port}`, ready: new RegExp(`listening on ${port}\\b`) },
+  );
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    output,
+    stop,
+    kill,
+    exited,
     restart: () => startServer(script, { port, args }),
   };
+}
+
+/** Debian's redis-server, which scripts/install-tools.sh installs. */
+const REDIS_SERVER = process.env.REDIS_SERVER || '/usr/bin/redis-server';
+
+/**
+ * Starts a throwaway redis-server on a free 127.0.0.1 port: nothing saved
+ * (`--save ''`, no append-only file), its working directory a fresh temp
+ * dir, removed when it stops. Resolves once it accepts connections.
+ *
+ * Returns `{port, output(), stop(), kill(), exited()}` as startServer does.
+ */
+async function startRedis() {
+  if (!fs.existsSync(REDIS_SERVER)) {
+    throw new Error(`${REDIS_SERVER} not found: run scripts/install-tools.sh (make tools) to install redis-server`);
+  }
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wschat-redis-'));
+  let started;
+  try {
+    started = await spawnTracked(
+      REDIS_SERVER,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+        '--daemonize', 'no', '--logfile', ''],
+      { label: `redis-server on port ${port}`, ready: /Ready to accept connections/ },
+    );
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  started.exited().then(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const { output, stop, kill, exited } = started;
+  return { port, output, stop, kill, exited };
 }
 
 /**
@@ -141,4 +197,29 @@ function withRelayHooks(relay) {
   });
 }
 
-module.exports = { startServer, startRelay, distDir, freePort };
+/** Where servers/static-csp.js serves the app: a path, not the host's root. */
+const CSP_HOST_PREFIX = '/some/path/chat/';
+
+/**
+ * Starts servers/static-csp.js serving the built app under
+ * CSP_HOST_PREFIX with the contract's Content-Security-Policy (plus a
+ * report-uri), and a JSON relay on `/ws` of the same origin. Besides what
+ * startServer returns: `appUrl` (the app's address there), `violations()`
+ * (the CSP reports the browser POSTed, `GET /__violations`) and `log()`
+ * (`GET /__log`: every request, and the paths answered 404).
+ */
+async function startCspHost() {
+  const host = await startServer('static-csp.js', { args: ['--static', distDir(), '--prefix', CSP_HOST_PREFIX] });
+  const get = async (route) => {
+    const response = await fetch(`${host.url}${route}`, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`GET ${route}: ${response.status}`);
+    return response.json();
+  };
+  return Object.assign(host, {
+    appUrl: `${host.url}${CSP_HOST_PREFIX}`,
+    violations: () => get('/__violations'),
+    log: () => get('/__log'),
+  });
+}
+
+module.exports = { startServer, startRelay, startRedis, startCspHost, CSP_HOST_PREFIX, distDir, freePort };
