@@ -14,7 +14,9 @@ pub fn Name(
 ) -> impl IntoView {
     view! {
         <fieldset id="name-controls">
-            <label for="my-name">"Your name"</label>
+            // Text in a block: view! writes a wholly static element as markup
+            // set through innerHTML, which Trusted Types refuse.
+            <label for="my-name">{"Your name"}</label>
             <input
                 id="my-name"
                 type="text"

@@ -15,8 +15,8 @@ pub fn Status(
 ) -> impl IntoView {
     view! {
         <div class="status-bar">
+            // The coloured dot is the paragraph's generated content.
             <p id="status" role="status" data-state=move || status.with(|status| status.state.as_str())>
-                <span class="dot" aria-hidden="true"></span>
                 {move || status.with(|status| status.text.clone())}
             </p>
             <button id="reconnect" type="button" on:click=move |_| on_reconnect.run(())>
