@@ -6,7 +6,7 @@ use crate::{
     browser_json::BrowserJson,
     components::{Conversation, Message, Name, Settings, Status},
     connection::{Connection, Outputs},
-    storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY},
+    storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY, TOKEN_KEY},
     tabs,
 };
 use wschat_core::{
@@ -27,6 +27,7 @@ pub fn App() -> impl IntoView {
     let page_defaults = page_defaults();
     let saved_settings = storage::read(Area::Local, SETTINGS_KEY);
     let saved_name = storage::read(Area::Local, NAME_KEY);
+    let token = take_token();
     let Loaded {
         config,
         saved,
@@ -36,6 +37,7 @@ pub fn App() -> impl IntoView {
         saved_settings: saved_settings.as_deref(),
         saved_name: saved_name.as_deref(),
         page: &page_defaults,
+        token: token.as_deref(),
     });
     // The protocol the settings panel's other fields are checked for when
     // its own protocol field is empty.
@@ -124,6 +126,7 @@ pub fn App() -> impl IntoView {
             saved_settings: Some(&json),
             saved_name: None,
             page: &page_defaults,
+            token: storage::read(Area::Session, TOKEN_KEY).as_deref(),
         });
         show_problems(chat, &problems, Some(Source::Saved));
         let codec = Codec::new(&config.wire);
@@ -133,7 +136,9 @@ pub fn App() -> impl IntoView {
 
     view! {
         <header>
-            <h1>"wschat"</h1>
+            // Text in a block: view! writes a wholly static element as markup
+            // set through innerHTML, which Trusted Types refuse.
+            <h1>{"wschat"}</h1>
             <Status status on_reconnect on_disconnect />
         </header>
         <main>
@@ -215,6 +220,25 @@ fn query_pairs() -> Vec<(String, String)> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The token for the server: from the page URL's fragment (`#token=…`,
+/// which browsers never send to the page's host), kept in this tab's
+/// sessionStorage only and taken out of the address bar at once; else the
+/// one this tab kept.
+fn take_token() -> Option<String> {
+    let location = window().location();
+    let href = location.href().unwrap_or_default();
+    let fragment = href.split_once('#').map(|(_, fragment)| fragment);
+    if let Some(raw) = fragment.and_then(|fragment| fragment.strip_prefix("token=")) {
+        let token = js_sys::decode_uri_component(raw).map_or_else(|_| raw.to_owned(), String::from);
+        let _ = storage::write(Area::Session, TOKEN_KEY, &token);
+        // Out of the address bar and out of the tab's history: the entry is
+        // replaced by the same page with an empty fragment, which does not
+        // reload it. (`history.replaceState` would leave no `#`, for 0.1 KB.)
+        let _ = location.replace("#");
+    }
+    storage::read(Area::Session, TOKEN_KEY).filter(|token| !token.is_empty())
 }
 
 /// The page's own defaults: `<meta name="wschat-PARAMETER" content="…">`.

@@ -389,13 +389,10 @@ impl Driver for Browser {
 
     fn open(&mut self, url: &str, protocols: &[String]) -> Result<(), String> {
         self.close();
-        let raw = if protocols.is_empty() {
-            web_sys::WebSocket::new(url)
-        } else {
-            let offered: js_sys::Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
-            web_sys::WebSocket::new_with_str_sequence(url, &offered)
-        }
-        .map_err(|error| js_text(&error))?;
+        // An empty list offers no subprotocol, as `new WebSocket(url)` does.
+        let offered: js_sys::Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
+        let raw = web_sys::WebSocket::new_with_str_sequence(url, &offered)
+            .map_err(|error| js_text(&error))?;
         raw.set_binary_type(BinaryType::Arraybuffer);
         self.generation += 1;
         let (me, generation) = (self.me.clone(), self.generation);

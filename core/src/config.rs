@@ -115,9 +115,9 @@ pub enum ConfigError {
     NoHost(String),
     #[error("'{0}' holds a control character")]
     BadCharacters(String),
-    #[error("'{0}' is not a list of subprotocol names separated by commas")]
+    #[error("'{0}' is not a list of subprotocols")]
     BadProtocols(String),
-    #[error("'{0}' is not a JSON object once filled in; put {{token}} inside a string")]
+    #[error("'{0}' is not a JSON object once filled in")]
     NotJsonObject(String),
     #[error("the event name is empty")]
     EmptyEvent,
@@ -313,7 +313,7 @@ pub fn check<J: JsonValue>(
 /// and returns them separated by one space.
 pub fn check_server(value: &str) -> Result<String, ConfigError> {
     let mut checked = String::new();
-    for endpoint in value.split_whitespace() {
+    for endpoint in endpoints(value) {
         if !checked.is_empty() {
             checked.push(' ');
         }
@@ -327,7 +327,9 @@ pub fn check_server(value: &str) -> Result<String, ConfigError> {
 
 /// The endpoints of a checked `server` value, in the order they are tried.
 pub fn endpoints(server: &str) -> impl Iterator<Item = &str> {
-    server.split_whitespace()
+    // Not `split_whitespace`, whose Unicode tables cost the bundle: a tab or
+    // a line break is refused as a control character.
+    server.split(' ').filter(|endpoint| !endpoint.is_empty())
 }
 
 /// Checks one endpoint and returns it trimmed.

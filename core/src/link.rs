@@ -99,6 +99,10 @@ pub struct LinkConfig {
 
 /// Everything that happens to a link: what the user does, what the socket
 /// says, and the timers the link set. [`Link::apply`] takes each one.
+// `Reconfigure` carries a whole codec. An input lives for one call to
+// `apply`; boxing the codec would cost an allocation and bundle bytes for
+// a copy of a few hundred bytes on the stack.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Input {
     /// Open a new socket now, closing any current one: the first start and

@@ -1,8 +1,11 @@
-use leptos::{ev, prelude::*};
+use leptos::{ev, prelude::*, tachys::renderer::Rndr};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlFormElement};
 
-use crate::browser_json::BrowserJson;
+use crate::{
+    browser_json::BrowserJson,
+    storage::{self, Area, TOKEN_KEY},
+};
 use wschat_core::{
     config::{check_settings, form::PRESETS, Parameters, SETTINGS},
     protocol::Protocol,
@@ -21,7 +24,7 @@ struct Field {
 /// The start of every field's id.
 const FIELD_ID: &str = "settings-";
 
-const FIELDS: [Field; 7] = [
+const FIELDS: [Field; 8] = [
     Field {
         name: "server",
         label: "Server",
@@ -54,7 +57,7 @@ const FIELDS: [Field; 7] = [
     Field {
         name: "template",
         label: "Message template",
-        placeholder: "e.g. {&quot;data&quot;:&quot;{text}&quot;}",
+        placeholder: r#"e.g. {"data":"{text}"}"#,
         options: &[],
     },
     Field {
@@ -73,7 +76,18 @@ const FIELDS: [Field; 7] = [
             ("show", "show: show again"),
         ],
     },
+    // Not a parameter: kept in this tab's sessionStorage, never saved,
+    // shared or shown. A password field, empty until typed in.
+    Field {
+        name: TOKEN,
+        label: "Token (this tab only)",
+        placeholder: "unchanged",
+        options: &[],
+    },
 ];
+
+/// The token field's name.
+const TOKEN: &str = "token";
 
 /// The settings panel: server, protocol, and how frames are written and
 /// read, saved and applied at once. A preset fills in a common server
@@ -93,12 +107,12 @@ pub fn Settings(
     /// Called with valid settings when the user saves them.
     on_save: Callback<Parameters>,
 ) -> impl IntoView {
-    let html = form_html(
-        &saved,
+    let panel = Panel {
+        share: share_url(&page_url, &saved, &from_url),
+        saved,
+        from_url: from_url.clone(),
         default_protocol,
-        &from_url,
-        &share_url(&page_url, &saved, &from_url),
-    );
+    };
 
     let save = move |submit: ev::SubmitEvent| {
         submit.prevent_default();
@@ -119,6 +133,14 @@ pub fn Settings(
             if refused.is_some() { "" } else { "Saved." },
         );
         if let Ok(settings) = result {
+            let token = web_sys::FormData::new_with_form(&form)
+                .ok()
+                .and_then(|fields| fields.get(TOKEN).as_string())
+                .unwrap_or_default();
+            if !token.trim().is_empty() {
+                let _ = storage::write(Area::Session, TOKEN_KEY, token.trim());
+                set_value(TOKEN, "");
+            }
             on_save.run(settings);
         }
     };
@@ -148,151 +170,158 @@ pub fn Settings(
         }
     };
 
-    view! {
-        <details id="settings">
-            <summary>"Settings"</summary>
-            <form
-                id="settings-form"
-                novalidate
-                on:submit=save
-                on:input=changed
-                inner_html=html
-            ></form>
-        </details>
-    }
+    // The form's `submit` and every field's `input` bubble up to the panel.
+    view! { <details id="settings" on:submit=save on:input=changed use:build_panel=panel></details> }
 }
 
-/// The form's markup, with the saved values. It is built as text, not with
-/// `view!`: the panel has some forty elements that never change, and
-/// building each through the view system cost the bundle several times as
-/// much as this text.
+/// What the panel's controls show when it is built.
+#[derive(Clone)]
+struct Panel {
+    saved: Parameters,
+    from_url: Parameters,
+    default_protocol: Protocol,
+    share: String,
+}
+
+/// Builds the panel's summary, form and controls inside `details` (a `use:`
+/// directive: it runs on the element as it is built), with the saved values,
+/// as elements: never as markup, which a strict CSP with Trusted Types
+/// refuses, and which would let a value become markup. The panel has some
+/// forty elements that never change; building each through `view!` cost the
+/// bundle several times as much as these calls over a table.
 /// What does change (errors, the share link, a preset's values) is set on
 /// the elements by id.
-fn form_html(
-    saved: &Parameters,
-    default_protocol: Protocol,
-    from_url: &Parameters,
-    share: &str,
-) -> String {
-    let mut html = String::from(
-        r#"<div class="field"><label for="settings-preset">Server design</label><select id="settings-preset"><option value="">Choose one</option>"#,
+fn build_panel(details: Element, panel: Panel) {
+    add(&details, "summary", &[], "Settings");
+    let form = add(
+        &details,
+        "form",
+        &[("id", "settings-form"), ("novalidate", "")],
+        "",
     );
+
+    let field = add(&form, "div", &[("class", "field")], "");
+    add(
+        &field,
+        "label",
+        &[("for", "settings-preset")],
+        "Server design",
+    );
+    let select = add(&field, "select", &[("id", "settings-preset")], "");
+    add(&select, "option", &[("value", "")], "Choose one");
     for preset in &PRESETS {
-        push_all(
-            &mut html,
-            &[
-                r#"<option value=""#,
-                preset.id,
-                r#"">"#,
-                preset.label,
-                "</option>",
-            ],
-        );
+        add(&select, "option", &[("value", preset.id)], preset.label);
     }
-    html.push_str("</select></div>");
+
     for field in &FIELDS {
         let id = field_id(field.name, "");
-        let value = saved.get(field.name).unwrap_or_default();
-        push_all(
-            &mut html,
-            &[
-                r#"<div class="field"><label for=""#,
-                &id,
-                r#"">"#,
-                field.label,
-                "</label>",
-            ],
-        );
-        let control = if field.options.is_empty() {
-            "input"
-        } else {
-            "select"
-        };
-        push_all(
-            &mut html,
-            &[
-                "<",
-                control,
-                r#" id=""#,
-                &id,
-                r#"" name=""#,
-                field.name,
-                r#"" aria-describedby=""#,
-                &id,
-                r#"-error""#,
-            ],
-        );
+        let error_id = field_id(field.name, "-error");
+        let value = panel.saved.get(field.name).unwrap_or_default();
+        let row = add(&form, "div", &[("class", "field")], "");
+        add(&row, "label", &[("for", &id)], field.label);
+        let common = [
+            ("id", id.as_str()),
+            ("name", field.name),
+            ("aria-describedby", &error_id),
+        ];
         if field.options.is_empty() {
-            push_all(
-                &mut html,
-                &[
-                    r#" spellcheck="false" placeholder=""#,
-                    field.placeholder,
-                    r#"" value=""#,
-                ],
-            );
-            push_escaped(&mut html, value);
-            html.push_str(r#"">"#);
-        } else {
-            html.push('>');
-            for (option, label) in field.options {
-                let selected = if *option == value { " selected" } else { "" };
-                push_all(
-                    &mut html,
-                    &[r#"<option value=""#, option, r#"""#, selected, ">", label],
-                );
-                if option.is_empty() && field.name == "protocol" {
-                    push_all(&mut html, &[" (", default_protocol.as_str(), ")"]);
-                }
-                html.push_str("</option>");
+            let input = add(&row, "input", &common, "");
+            for (name, value) in [
+                ("spellcheck", "false"),
+                ("placeholder", field.placeholder),
+                ("value", value),
+            ] {
+                Rndr::set_attribute(&input, name, value);
             }
-            html.push_str("</select>");
+            if field.name == TOKEN {
+                Rndr::set_attribute(&input, "type", "password");
+                Rndr::set_attribute(&input, "autocomplete", "off");
+            }
+        } else {
+            let select = add(&row, "select", &common, "");
+            for (option, label) in field.options {
+                let mut text = String::from(*label);
+                if option.is_empty() && field.name == "protocol" {
+                    text.push_str(" (");
+                    text.push_str(panel.default_protocol.as_str());
+                    text.push(')');
+                }
+                let option_element = add(&select, "option", &[("value", option)], &text);
+                if *option == value {
+                    Rndr::set_attribute(&option_element, "selected", "");
+                }
+            }
         }
-        push_all(
-            &mut html,
+        add(
+            &row,
+            "small",
             &[
-                r#"<small class="field-error" id=""#,
-                &id,
-                r#"-error" role="alert"></small></div>"#,
+                ("class", "field-error"),
+                ("id", &error_id),
+                ("role", "alert"),
             ],
+            "",
         );
     }
-    html.push_str(r#"<button id="settings-save" type="submit">Save and reconnect</button><small id="settings-saved" role="status"></small><p class="note">These settings as a link: <a id="settings-share" href=""#);
-    push_escaped(&mut html, share);
-    html.push_str(r#"">"#);
-    push_escaped(&mut html, share);
-    html.push_str(r#"</a></p><p class="note" id="settings-url-note">"#);
-    for (index, (parameter, _)) in from_url.pairs().enumerate() {
-        html.push_str(if index == 0 {
+
+    add(
+        &form,
+        "button",
+        &[("id", "settings-save"), ("type", "submit")],
+        "Save and reconnect",
+    );
+    add(
+        &form,
+        "small",
+        &[("id", "settings-saved"), ("role", "status")],
+        "",
+    );
+    let note = add(
+        &form,
+        "p",
+        &[("class", "note")],
+        "These settings as a link: ",
+    );
+    add(
+        &note,
+        "a",
+        &[("id", "settings-share"), ("href", &panel.share)],
+        &panel.share,
+    );
+    let mut url_note = String::new();
+    for (index, (parameter, _)) in panel.from_url.pairs().enumerate() {
+        url_note.push_str(if index == 0 {
             "The page URL sets "
         } else {
             ", "
         });
-        html.push_str(parameter);
+        url_note.push_str(parameter);
     }
-    if from_url.pairs().next().is_some() {
-        html.push_str("; the URL wins over saved settings.");
+    if !url_note.is_empty() {
+        url_note.push_str("; the URL wins over saved settings.");
     }
-    html.push_str("</p>");
-    html
+    add(
+        &form,
+        "p",
+        &[("class", "note"), ("id", "settings-url-note")],
+        &url_note,
+    );
 }
 
-fn push_all(html: &mut String, parts: &[&str]) {
-    for part in parts {
-        html.push_str(part);
+/// Appends a new `tag` element to `parent`, with `attributes` and `text`
+/// set as values. It calls Leptos' own renderer, whose code is in the
+/// bundle anyway (0.3 KB gzip less than web-sys calls with their `Result`s);
+/// it fails only on an invalid tag name, and these are constants.
+fn add(parent: &Element, tag: &str, attributes: &[(&str, &str)], text: &str) -> Element {
+    let element = Rndr::create_element(tag, None);
+    for (name, value) in attributes {
+        Rndr::set_attribute(&element, name, value);
     }
-}
-
-/// Text in an attribute value or an element: markup characters escaped.
-fn push_escaped(html: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => html.push_str("&amp;"),
-            '"' => html.push_str("&quot;"),
-            '<' => html.push_str("&lt;"),
-            c => html.push(c),
-        }
+    if !text.is_empty() {
+        element.set_text_content(Some(text));
     }
+    Rndr::insert_node(parent, &element, None);
+    element
 }
 
 /// The form's fields as typed.

@@ -6,9 +6,10 @@ use std::time::Duration;
 use super::{words, Driver, Link};
 use crate::{
     chat::ChatEvent,
-    config::{endpoints, resolve_endpoint, Echo},
+    config::{endpoints, resolve_endpoint, url_encode, Echo},
     ledger::Ending,
     protocol::{Codec, Frame, Inbound},
+    template::{fill_fields, NAME_FIELD},
 };
 
 /// The connection state as the page shows it in `#status[data-state]`.
@@ -142,22 +143,17 @@ impl Link {
         let endpoint = endpoints(&self.config.server)
             .nth(self.endpoint % count)
             .unwrap_or_default();
-        let page = &self.config.page;
-        let token = self.config.codec.token();
-        // What the user reads keeps `{token}` where the secret goes.
-        let (url, shown) = match (
-            resolve_endpoint(endpoint, &name, token, page),
-            resolve_endpoint(endpoint, &name, None, page),
-        ) {
-            (Ok(url), Ok(shown)) => (url, shown),
-            (Err(error), _) | (_, Err(error)) => {
-                return self.unreachable(error.to_string(), driver)
-            }
+        // What the user reads keeps `{token}` where the secret goes; only
+        // the URL the driver opens has it.
+        let shown = match resolve_endpoint(endpoint, &name, None, &self.config.page) {
+            Ok(shown) => shown,
+            Err(error) => return self.unreachable(error.to_string(), driver),
         };
         self.identity = self.identity_for(name);
         self.url = self.config.codec.url(&shown);
         self.config.codec.reset();
-        let url = self.config.codec.url(&url);
+        let token = self.config.codec.token().map(url_encode);
+        let url = fill_fields(&self.url, NAME_FIELD, None, token.as_deref());
         if let Err(error) = driver.open(&url, self.config.codec.protocols()) {
             // The browser's error says why: from an https page, for one,
             // that a ws:// socket is insecure.
@@ -231,13 +227,7 @@ impl Link {
             Phase::Connecting if self.token_refused() => {
                 self.settle(died_now(driver), driver);
                 driver.close();
-                self.phase = Phase::Stopped(Stop::Refused);
-                driver.chat(ChatEvent::System(words::TOKEN_REFUSED.to_owned()));
-                driver.status(Status {
-                    state: ConnState::Closed,
-                    text: words::TOKEN_REFUSED.to_owned(),
-                    can_stop: false,
-                });
+                self.stop(Stop::Refused, words::TOKEN_REFUSED.to_owned(), driver);
             }
             Phase::Connecting => {
                 let line = (self.reach == Reach::Unknown).then(|| self.refused_line());
@@ -300,7 +290,12 @@ impl Link {
     }
 
     fn unreachable(&mut self, why: String, driver: &mut impl Driver) {
-        self.phase = Phase::Stopped(Stop::Unreachable);
+        self.stop(Stop::Unreachable, why, driver);
+    }
+
+    /// Stays closed until asked, and says why in a line and the status.
+    fn stop(&mut self, stop: Stop, why: String, driver: &mut impl Driver) {
+        self.phase = Phase::Stopped(stop);
         driver.chat(ChatEvent::System(why.clone()));
         driver.status(Status {
             state: ConnState::Closed,

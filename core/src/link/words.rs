@@ -58,10 +58,13 @@ pub(super) fn connecting(url: &str, failures: u32) -> String {
 
 /// The status once a socket opened, with the subprotocol the server chose.
 pub(super) fn connected(url: &str, protocol: &str) -> String {
-    match protocol {
-        "" => format!("connected to {url}"),
-        protocol => format!("connected to {url} ({protocol})"),
+    let mut text = format!("connected to {url}");
+    if !protocol.is_empty() {
+        text.push_str(" (");
+        text.push_str(protocol);
+        text.push(')');
     }
+    text
 }
 
 /// Why a socket could not even be made: the browser's error says.
