@@ -9,6 +9,8 @@
 //! inside a JavaScript `try`, so that whatever a browser call throws ends
 //! that event only, and never leaves the shell borrowed.
 
+mod batch;
+
 use std::{
     cell::RefCell,
     rc::{Rc, Weak},
@@ -24,6 +26,7 @@ use crate::{
     browser_json::BrowserJson,
     storage::{self, Area, OUTBOX_KEY},
 };
+use batch::{flush, schedule, Batch, Flush};
 use wschat_core::{
     chat::{Chat, ChatEvent, EntryId},
     config::Echo,
@@ -59,24 +62,6 @@ struct Browser {
     settle: Option<Timeout>,
     outputs: Outputs,
     batch: Rc<RefCell<Batch>>,
-}
-
-/// Chat events waiting to be applied in one update.
-#[derive(Default)]
-struct Batch {
-    events: Vec<ChatEvent>,
-    /// The flush asked for, if any: at most one is outstanding, and a
-    /// callback whose ticket is not the current one does nothing.
-    scheduled: Option<Flush>,
-    ticket: u64,
-}
-
-/// How a batch will be applied: on the next animation frame in a visible
-/// tab, on a timer in a hidden one, which gets no animation frames.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Flush {
-    Frame,
-    Timer,
 }
 
 /// The current socket and its listeners. Dropping it detaches the
@@ -339,48 +324,6 @@ impl Browser {
                 run(&shell, Event::Link(input));
             }
         })
-    }
-}
-
-/// Asks for one flush of `batch`, replacing any asked for before. So the
-/// conversation renders at most once per animation frame.
-fn schedule(batch: &Rc<RefCell<Batch>>, chat: RwSignal<Chat>, how: Flush) {
-    let ticket = {
-        let Ok(mut batch) = batch.try_borrow_mut() else {
-            return;
-        };
-        batch.ticket += 1;
-        batch.scheduled = Some(how);
-        batch.ticket
-    };
-    let batch = Rc::clone(batch);
-    let due = move || {
-        let current = batch
-            .try_borrow()
-            .is_ok_and(|batch| batch.ticket == ticket && batch.scheduled.is_some());
-        if current {
-            flush(&batch, chat);
-        }
-    };
-    match how {
-        Flush::Frame => request_animation_frame(due),
-        Flush::Timer => set_timeout(due, HIDDEN_FLUSH),
-    }
-}
-
-/// How often a hidden tab applies what arrived.
-const HIDDEN_FLUSH: Duration = Duration::from_millis(100);
-
-fn flush(batch: &RefCell<Batch>, chat: RwSignal<Chat>) {
-    let events = {
-        let Ok(mut batch) = batch.try_borrow_mut() else {
-            return;
-        };
-        batch.scheduled = None;
-        std::mem::take(&mut batch.events)
-    };
-    if !events.is_empty() {
-        chat.update(|chat| chat.at(js_sys::Date::now()).apply_all(events));
     }
 }
 
