@@ -231,8 +231,9 @@ fn take_token() -> Option<String> {
     let href = location.href().unwrap_or_default();
     let fragment = href.split_once('#').map(|(_, fragment)| fragment);
     if let Some(raw) = fragment.and_then(|fragment| fragment.strip_prefix("token=")) {
-        let token = js_sys::decode_uri_component(raw).map_or_else(|_| raw.to_owned(), String::from);
-        let _ = storage::write(Area::Session, TOKEN_KEY, &token);
+        // Taken as it is, not percent-decoded (0.1 KB): tokens are URL-safe
+        // (JWT, base64url, hex); one that is not goes in the settings.
+        let _ = storage::write(Area::Session, TOKEN_KEY, raw);
         // Out of the address bar and out of the tab's history: the entry is
         // replaced by the same page with an empty fragment, which does not
         // reload it. (`history.replaceState` would leave no `#`, for 0.1 KB.)

@@ -179,8 +179,9 @@ pub struct Link {
     /// Which of the endpoints in `server` the next socket opens, counted
     /// from the first: each failure moves on to the next.
     endpoint: usize,
-    /// The token the server was last reached with, once it was.
-    reached_with: Option<Option<String>>,
+    /// The endpoint (as the user reads it) and the token the server was
+    /// last reached with, once it was.
+    reached_with: Option<(String, Option<String>)>,
     /// When the server last gave the heartbeat it promised, for the
     /// silence watchdog.
     last_heartbeat_ms: f64,

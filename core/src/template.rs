@@ -50,6 +50,23 @@ pub fn fill_fields(template: &str, name: &str, text: Option<&str>, token: Option
     filled
 }
 
+/// `text` with every `from` replaced by `to`, left to right; an empty
+/// `from` replaces nothing.
+pub fn replace_all(text: &str, from: &str, to: &str) -> String {
+    let mut replaced = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(c) = rest(text, at).chars().next() {
+        if !from.is_empty() && rest(text, at).starts_with(from) {
+            replaced.push_str(to);
+            at += from.len();
+        } else {
+            replaced.push(c);
+            at += c.len_utf8();
+        }
+    }
+    replaced
+}
+
 /// `value` written as the inside of a JSON string: escaped, without the
 /// quotes. Put between quotes in a template it always makes a valid string.
 pub fn json_inside(value: &str) -> String {

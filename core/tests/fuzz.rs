@@ -599,6 +599,8 @@ fn patterns_read_back_what_they_write_and_never_panic() {
 struct Reader {
     now: f64,
     texts: Vec<String>,
+    /// The subprotocol a server chose, which may quote the token.
+    chosen: String,
 }
 
 impl Driver for Reader {
@@ -606,6 +608,9 @@ impl Driver for Reader {
 
     fn open(&mut self, _: &str, _: &[String]) -> Result<(), String> {
         Ok(())
+    }
+    fn protocol(&self) -> String {
+        self.chosen.clone()
     }
     fn close(&mut self) {}
     fn send(&mut self, _: &Frame) -> Result<(), String> {
@@ -697,7 +702,12 @@ fn a_token_never_reaches_the_share_link_the_saved_settings_or_any_line() {
             },
             Backoff::default(),
         );
-        let mut driver = Reader::default();
+        let mut driver = Reader {
+            chosen: format!("bearer.{token}"),
+            ..Reader::default()
+        };
+        // A server whose refusal quotes the token, JSON-escaped.
+        let refusal = format!(r#"44{{"message":"bad {}"}}"#, forms[1].trim_matches('"'));
         for step in 0..20 {
             driver.now += 700.0;
             let input = match rng.below(6) {
@@ -708,7 +718,7 @@ fn a_token_never_reaches_the_share_link_the_saved_settings_or_any_line() {
                     reason: String::new(),
                 }),
                 3 => Input::RetryDue,
-                4 => Input::Received(Frame::Text(r#"44{"message":"invalid token"}"#.to_owned())),
+                4 => Input::Received(Frame::Text(refusal.clone())),
                 _ => Input::Write(Queued {
                     id: EntryId(step),
                     name: "ann".to_owned(),

@@ -133,9 +133,10 @@ pub fn Settings(
             if refused.is_some() { "" } else { "Saved." },
         );
         if let Ok(settings) = result {
-            let token = web_sys::FormData::new_with_form(&form)
-                .ok()
-                .and_then(|fields| fields.get(TOKEN).as_string())
+            let token = document()
+                .get_element_by_id(&field_id(TOKEN, ""))
+                .and_then(|field| js_sys::Reflect::get(&field, &"value".into()).ok())
+                .and_then(|value| value.as_string())
                 .unwrap_or_default();
             if !token.trim().is_empty() {
                 let _ = storage::write(Area::Session, TOKEN_KEY, token.trim());
@@ -219,9 +220,12 @@ fn build_panel(details: Element, panel: Panel) {
         let value = panel.saved.get(field.name).unwrap_or_default();
         let row = add(&form, "div", &[("class", "field")], "");
         add(&row, "label", &[("for", &id)], field.label);
+        // The token field is not submitted with the form: a form that
+        // submitted itself (if the page died) would put it in a URL.
+        let submitted = if field.name == TOKEN { "" } else { field.name };
         let common = [
             ("id", id.as_str()),
-            ("name", field.name),
+            ("name", submitted),
             ("aria-describedby", &error_id),
         ];
         if field.options.is_empty() {

@@ -9,7 +9,7 @@ use crate::{
     config::{endpoints, resolve_endpoint, url_encode, Echo},
     ledger::Ending,
     protocol::{Codec, Frame, Inbound},
-    template::{fill_fields, NAME_FIELD},
+    template::{fill_fields, replace_all, NAME_FIELD, TOKEN_FIELD},
 };
 
 /// The connection state as the page shows it in `#status[data-state]`.
@@ -157,7 +157,10 @@ impl Link {
         if let Err(error) = driver.open(&url, self.config.codec.protocols()) {
             // The browser's error says why: from an https page, for one,
             // that a ws:// socket is insecure.
-            let why = words::cannot_open(&self.url, &error);
+            // The browser quotes what it refused: the URL, with the token
+            // URL-encoded, or a subprotocol, with it as it is.
+            let error = replace_all(&error, token.as_deref().unwrap_or_default(), TOKEN_FIELD);
+            let why = words::cannot_open(&self.url, &self.redact(error));
             return self.unreachable(why, driver);
         }
         self.phase = Phase::Connecting;
@@ -191,13 +194,14 @@ impl Link {
     pub(super) fn socket_opened(&mut self, driver: &mut impl Driver) {
         self.backoff.reset();
         self.reach = Reach::Reached;
-        self.reached_with = Some(self.config.codec.token().map(str::to_owned));
+        let token = self.config.codec.token().map(str::to_owned);
+        self.reached_with = Some((self.url.clone(), token));
         self.phase = Phase::Open { ready: false };
         self.last_heartbeat_ms = driver.now_ms();
         driver.chat(ChatEvent::System("connected".to_owned()));
         driver.status(Status {
             state: ConnState::Open,
-            text: words::connected(&self.url, &driver.protocol()),
+            text: words::connected(&self.url, &self.redact(driver.protocol())),
             can_stop: true,
         });
         let mut inbound = std::mem::take(&mut self.inbound);
@@ -241,9 +245,11 @@ impl Link {
     }
 
     /// Whether a socket that closed before it opened was refused for its
-    /// token: the server was reached before, with another token.
+    /// token: this endpoint was reached before, with another token. Another
+    /// endpoint that fails to open may just be down.
     fn token_refused(&self) -> bool {
-        matches!(&self.reached_with, Some(token) if token.as_deref() != self.config.codec.token())
+        matches!(&self.reached_with, Some((url, token))
+            if *url == self.url && token.as_deref() != self.config.codec.token())
     }
 
     /// Timers sleep with the tab: a waking tab, or one whose browser came
@@ -322,7 +328,7 @@ impl Link {
         for event in inbound.drain(..) {
             match event {
                 Inbound::Chat { sender, text } => self.chat_line(sender, text, driver),
-                Inbound::Notice(text) => driver.chat(ChatEvent::System(text)),
+                Inbound::Notice(text) => driver.chat(ChatEvent::System(self.redact(text))),
                 // A failed reply means the socket is going; its close event
                 // follows and drives the retry.
                 Inbound::Reply(frame) => {
@@ -334,6 +340,7 @@ impl Link {
                     driver.set_watchdog(Some(limit));
                 }
                 Inbound::Ended(reason) => {
+                    let reason = self.redact(reason);
                     driver.set_watchdog(None);
                     // The server reads nothing more of this session: what the
                     // browser holds never arrives, and what was still on its

@@ -4,14 +4,17 @@
 use std::time::Duration;
 
 use super::{CloseInfo, Link};
-use crate::protocol::byte_count;
+use crate::{
+    protocol::byte_count,
+    template::{replace_all, TOKEN_FIELD},
+};
 
 /// The status after Disconnect.
 pub(super) const STOPPED_BY_USER: &str = "disconnected; press Reconnect to connect again";
 
 /// The line and status when a server refuses the token.
 pub(super) const TOKEN_REFUSED: &str =
-    "the server refused the token; enter another in the settings, or press Reconnect";
+    "the server refused the token; enter another in the settings";
 
 /// The line when a duplicated tab lets its original keep the messages.
 pub(super) const COPIED_TAB: &str =
@@ -28,6 +31,16 @@ impl CloseInfo {
 }
 
 impl Link {
+    /// `text` with the token shown as `{token}`: what the browser or a
+    /// server says may quote it (the subprotocol the server chose, a
+    /// refusal's reason, an invalid subprotocol).
+    pub(super) fn redact(&self, text: String) -> String {
+        match self.config.codec.token() {
+            Some(token) => replace_all(&text, token, TOKEN_FIELD),
+            None => text,
+        }
+    }
+
     /// Why a socket closed before it opened, as far as a page can know.
     pub(super) fn refused_line(&self) -> String {
         let token = match self.config.codec.token() {

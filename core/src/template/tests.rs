@@ -126,3 +126,11 @@ fn patterns_need_both_fields_once_with_something_between() {
     assert_eq!(Pattern::parse("> {text}{name}"), None);
     assert!(Pattern::parse("{name}: {text}").is_some());
 }
+
+#[test]
+fn replace_all_replaces_every_occurrence_at_char_boundaries() {
+    assert_eq!(replace_all("a-ab-é-ab", "ab", "X"), "a-X-é-X");
+    assert_eq!(replace_all("aaa", "aa", "b"), "ba");
+    assert_eq!(replace_all("héé", "é", ""), "h");
+    assert_eq!(replace_all("abc", "", "X"), "abc");
+}

@@ -232,3 +232,106 @@ fn messages_queued_while_every_endpoint_fails_go_out_once_on_the_one_that_opens(
     assert_eq!(driver.opened.last().map(String::as_str), Some("ws://b:2/"));
     assert_eq!(driver.sent_texts(), vec![r#"{"name":"ann","msg":"held"}"#]);
 }
+
+#[test]
+fn another_server_that_fails_to_open_is_not_taken_for_a_refused_token() {
+    let mut driver = Recorder::default();
+    let mut link = link_wired(
+        &wire_with_token(Protocol::Json, "good"),
+        "ws://a:1/",
+        Echo::Fold,
+    );
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    let other = Codec::new(&wire_with_token(Protocol::Json, "other"));
+    link.reconfigure(other, "ws://b:2/".to_owned(), Echo::Fold, &mut driver);
+    link.closed(dropped(), &mut driver);
+    assert_eq!(link.phase(), &Phase::Waiting);
+    assert!(driver.retry.is_some());
+    assert!(!driver
+        .system_lines()
+        .iter()
+        .any(|line| line.contains("refused the token")));
+}
+
+#[test]
+fn what_the_browser_or_server_quotes_of_the_token_is_shown_as_the_field() {
+    // A server that picks the token-bearing subprotocol.
+    let mut driver = Recorder {
+        chosen: "bearer.a/b=".to_owned(),
+        ..Recorder::default()
+    };
+    let wire = Wire {
+        protocols: vec!["bearer.{token}".to_owned()],
+        ..wire_with_token(Protocol::Json, "a/b=")
+    };
+    let mut link = link_wired(&wire, "ws://h:1/?t={token}", Echo::Fold);
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    assert_eq!(
+        driver.status.text,
+        "connected to ws://h:1/?t={token} (bearer.{token})"
+    );
+    // A browser that refuses the URL, quoting it URL-encoded.
+    let mut driver = Recorder {
+        fail_open: true,
+        ..Recorder::default()
+    };
+    let mut link = link_wired(&wire, "ws://h:1/?t={token}", Echo::Fold);
+    link.connect(&mut driver);
+    for text in readable(&driver) {
+        assert!(
+            !text.contains("a/b=") && !text.contains("a%2Fb%3D"),
+            "{text}"
+        );
+    }
+    // A Socket.IO server whose refusal echoes the auth payload.
+    let mut driver = Recorder::default();
+    let wire = Wire {
+        auth: Some(r#"{"token":"{token}"}"#.to_owned()),
+        ..wire_with_token(Protocol::SocketIo, "t\"k")
+    };
+    let mut link = link_wired(&wire, "ws://h:3000/", Echo::Fold);
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.received(
+        Frame::Text(r#"44{"message":"bad token t\"k"}"#.to_owned()),
+        &mut driver,
+    );
+    let lines = readable(&driver);
+    assert!(
+        lines.iter().any(|line| line.contains("bad token {token}")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|line| !line.contains("t\"k")), "{lines:?}");
+}
+
+#[test]
+fn a_refused_token_is_told_apart_only_on_the_endpoint_it_was_reached_on() {
+    let mut driver = Recorder::default();
+    let mut link = link_wired(
+        &wire_with_token(Protocol::Json, "good"),
+        "ws://a:1/ ws://b:2/",
+        Echo::Fold,
+    );
+    link.connect(&mut driver);
+    link.closed(dropped(), &mut driver);
+    link.retry_due(&mut driver);
+    link.opened(&mut driver);
+    // Reached on b. Another token: a is tried first, and is down.
+    let other = Codec::new(&wire_with_token(Protocol::Json, "new"));
+    link.reconfigure(
+        other,
+        "ws://a:1/ ws://b:2/".to_owned(),
+        Echo::Fold,
+        &mut driver,
+    );
+    assert_eq!(driver.opened.last().map(String::as_str), Some("ws://a:1/"));
+    link.closed(dropped(), &mut driver);
+    assert_eq!(link.phase(), &Phase::Waiting);
+    link.retry_due(&mut driver);
+    assert_eq!(driver.opened.last().map(String::as_str), Some("ws://b:2/"));
+    // b, reached with the old token, refuses the new one.
+    link.closed(dropped(), &mut driver);
+    assert!(matches!(link.phase(), Phase::Stopped(Stop::Refused)));
+}
