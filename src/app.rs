@@ -239,7 +239,7 @@ fn take_token() -> Option<String> {
         // reload it. (`history.replaceState` would leave no `#`, for 0.1 KB.)
         let _ = location.replace("#");
     }
-    storage::read(Area::Session, TOKEN_KEY).filter(|token| !token.is_empty())
+    storage::read(Area::Session, TOKEN_KEY)
 }
 
 /// The page's own defaults: `<meta name="wschat-PARAMETER" content="…">`.

@@ -293,13 +293,12 @@ pub fn load<J: JsonValue>(sources: Sources<'_>) -> Loaded {
     }
 }
 
-/// The `ws://` or `wss://` URL to open for one endpoint, with `{name}`
-/// filled in, and `{token}` when `token` is given (else it stays, for the
-/// words the user reads). Both are URL-encoded.
+/// The `ws://` or `wss://` URL of one endpoint, with `{name}` filled in,
+/// URL-encoded. `{token}` stays: this is the URL the user reads, and the
+/// link fills the secret only into the one it opens.
 pub fn resolve_endpoint(
     server: &str,
     name: &str,
-    token: Option<&str>,
     page: &PageOrigin,
 ) -> Result<String, ConfigError> {
     let server = check::check_endpoint(server)?;
@@ -317,13 +316,7 @@ pub fn resolve_endpoint(
             None => return Err(ConfigError::BadServer(server)),
         }
     };
-    let token = token.map(url_encode);
-    Ok(fill_fields(
-        &absolute,
-        &url_encode(name),
-        None,
-        token.as_deref(),
-    ))
+    Ok(fill_fields(&absolute, &url_encode(name), None, None))
 }
 
 /// Percent-encodes as JavaScript's `encodeURIComponent` does.

@@ -255,14 +255,14 @@ fn config_and_endpoint_parsing_survive_hostile_values() {
             token: Some(&name),
         });
         for endpoint in endpoints(&loaded.config.server) {
-            let _ = resolve_endpoint(endpoint, &name, Some(&name), &page);
+            let _ = resolve_endpoint(endpoint, &name, &page);
         }
         let value = text(&input(&mut rng, &seeds));
         let _ = check_server(&value);
         let _ = check_event(&value);
         let _ = check_protocols(&value);
         let _ = check_auth::<serde_json::Value>(&value);
-        let _ = resolve_endpoint(&value, &name, Some(&value), &page);
+        let _ = resolve_endpoint(&value, &name, &page);
         let _ = value.parse::<Protocol>();
     }
     eprintln!("fuzz: config, query and endpoint parsing, {ITERATIONS} iterations, no panic");

@@ -80,7 +80,7 @@ const FIELDS: [Field; 8] = [
     // shared or shown. A password field, empty until typed in.
     Field {
         name: TOKEN,
-        label: "Token (this tab only)",
+        label: "Token",
         placeholder: "unchanged",
         options: &[],
     },

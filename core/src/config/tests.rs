@@ -295,7 +295,7 @@ fn servers_are_checked() {
 #[test]
 fn a_path_resolves_on_the_page_origin_with_the_page_scheme() {
     assert_eq!(
-        resolve_endpoint("/ws", "", None, &page()),
+        resolve_endpoint("/ws", "", &page()),
         Ok("ws://127.0.0.1:8080/ws".to_owned())
     );
     let secure = PageOrigin {
@@ -303,11 +303,11 @@ fn a_path_resolves_on_the_page_origin_with_the_page_scheme() {
         host: "chat.example".to_owned(),
     };
     assert_eq!(
-        resolve_endpoint("/ws", "", None, &secure),
+        resolve_endpoint("/ws", "", &secure),
         Ok("wss://chat.example/ws".to_owned())
     );
     assert_eq!(
-        resolve_endpoint("//other:9/ws", "", None, &secure),
+        resolve_endpoint("//other:9/ws", "", &secure),
         Ok("wss://other:9/ws".to_owned())
     );
 }
@@ -315,15 +315,15 @@ fn a_path_resolves_on_the_page_origin_with_the_page_scheme() {
 #[test]
 fn http_urls_map_to_websocket_urls() {
     assert_eq!(
-        resolve_endpoint("http://h:3000/", "", None, &page()),
+        resolve_endpoint("http://h:3000/", "", &page()),
         Ok("ws://h:3000/".to_owned())
     );
     assert_eq!(
-        resolve_endpoint("HTTPS://h/", "", None, &page()),
+        resolve_endpoint("HTTPS://h/", "", &page()),
         Ok("wss://h/".to_owned())
     );
     assert_eq!(
-        resolve_endpoint("wss://h/x", "", None, &page()),
+        resolve_endpoint("wss://h/x", "", &page()),
         Ok("wss://h/x".to_owned())
     );
 }
@@ -331,7 +331,7 @@ fn http_urls_map_to_websocket_urls() {
 #[test]
 fn the_name_placeholder_is_replaced_url_encoded() {
     assert_eq!(
-        resolve_endpoint("ws://h:8000/?username={name}", "Zoë & co/1", None, &page()),
+        resolve_endpoint("ws://h:8000/?username={name}", "Zoë & co/1", &page()),
         Ok("ws://h:8000/?username=Zo%C3%AB%20%26%20co%2F1".to_owned())
     );
     assert_eq!(url_encode("a-b_c.d!e~f*g'h(i)"), "a-b_c.d!e~f*g'h(i)");
@@ -350,7 +350,7 @@ fn every_name_placeholder_is_filled_and_other_braces_are_kept() {
         ("no-placeholder", "no-placeholder"),
     ] {
         assert_eq!(
-            resolve_endpoint(&format!("ws://h/{template}"), "N", None, &page()),
+            resolve_endpoint(&format!("ws://h/{template}"), "N", &page()),
             Ok(format!("ws://h/{filled}")),
             "{template}"
         );

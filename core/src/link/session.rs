@@ -145,7 +145,7 @@ impl Link {
             .unwrap_or_default();
         // What the user reads keeps `{token}` where the secret goes; only
         // the URL the driver opens has it.
-        let shown = match resolve_endpoint(endpoint, &name, None, &self.config.page) {
+        let shown = match resolve_endpoint(endpoint, &name, &self.config.page) {
             Ok(shown) => shown,
             Err(error) => return self.unreachable(error.to_string(), driver),
         };
@@ -223,7 +223,8 @@ impl Link {
     pub(super) fn socket_closed(&mut self, close: CloseInfo, driver: &mut impl Driver) {
         match self.phase {
             Phase::Open { .. } => {
-                let line = words::disconnected(&close.describe());
+                // A server's close reason may quote the token.
+                let line = words::disconnected(&self.redact(close.describe()));
                 self.drop_dead_socket(died_now(driver), Some(line), driver);
             }
             // A server reached with another token refuses this one: no

@@ -13,8 +13,7 @@ use crate::{
 pub(super) const STOPPED_BY_USER: &str = "disconnected; press Reconnect to connect again";
 
 /// The line and status when a server refuses the token.
-pub(super) const TOKEN_REFUSED: &str =
-    "the server refused the token; enter another in the settings";
+pub(super) const TOKEN_REFUSED: &str = "the server refused the token; enter another in Settings";
 
 /// The line when a duplicated tab lets its original keep the messages.
 pub(super) const COPIED_TAB: &str =

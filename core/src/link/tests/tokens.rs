@@ -335,3 +335,27 @@ fn a_refused_token_is_told_apart_only_on_the_endpoint_it_was_reached_on() {
     link.closed(dropped(), &mut driver);
     assert!(matches!(link.phase(), Phase::Stopped(Stop::Refused)));
 }
+
+#[test]
+fn a_close_reason_that_quotes_the_token_shows_the_field() {
+    let mut driver = Recorder::default();
+    let mut link = link_wired(
+        &wire_with_token(Protocol::Json, "s3cret"),
+        "ws://h:1/",
+        Echo::Fold,
+    );
+    link.connect(&mut driver);
+    link.opened(&mut driver);
+    link.closed(
+        CloseInfo {
+            code: 4001,
+            reason: "token s3cret expired".to_owned(),
+        },
+        &mut driver,
+    );
+    let lines = readable(&driver);
+    assert!(
+        lines.contains(&"disconnected (token {token} expired, code 4001)".to_owned()),
+        "{lines:?}"
+    );
+}

@@ -59,12 +59,6 @@ impl Json {
     }
 }
 
-/// A JSON template filled with a name and a text, each escaped as the
-/// inside of a JSON string; `{token}` stays.
-pub fn fill_json(template: &str, name: &str, text: &str) -> String {
-    fill_fields(template, &json_inside(name), Some(&json_inside(text)), None)
-}
-
 /// Reads a body as chat lines. Text is parsed; what is not a chat object or
 /// a batch of them is shown verbatim from `from`. A parsed value (a
 /// Socket.IO argument) that is a string is the text; an object with a text

@@ -13,10 +13,7 @@ use crate::{
     json_value::JsonValue,
     protocol::{
         byte_count,
-        format::{
-            json::{fill_json, ARGUMENT_TEMPLATE, SERVER},
-            Body, Format,
-        },
+        format::{json::SERVER, Body, Format},
         Frame, Inbound, Wire,
     },
     template::{fill_fields, json_inside},
@@ -229,7 +226,7 @@ impl Transport for SocketIo {
 
     /// `42["<join>","<name>"]`: the join is an event emitted with the name.
     fn join(&self, join: &str, name: &str, _format: &Format) -> Frame {
-        emit(join, &fill_json(ARGUMENT_TEMPLATE, "", name))
+        emit(join, &serde_json::to_string(name).unwrap_or_default())
     }
 
     fn max_frame_bytes(&self) -> Option<usize> {
