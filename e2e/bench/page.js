@@ -14,10 +14,14 @@
 //   progress()      [highest flood index seen so far, target seen]
 //   result()        the flood's figures (see below)
 //   toBottom, scroll, jump   the scroll tests (see each)
-//   load            when window.name is `bench-watch:<target>` at the start of
-//                   a document (set it before a reload): performance.now()
-//                   (so from navigation start) when #status was first in the
-//                   DOM (`appAt`) and when `target` was (`targetAt`)
+//   load            when window.name is `bench-watch:<nonce>:<target>` at the
+//                   start of a document (set it before a reload):
+//                   performance.now() (so from navigation start) when #status
+//                   was first in the DOM (`appAt`) and when `target` was
+//                   (`targetAt`; no target: only appAt)
+//   search(query, rowText, countText, timeoutMs)   types `query` into #search
+//                   at once and times until `rowText` is rendered (`rowMs`) and
+//                   #search-count reads `countText` (`countMs`)
 //
 // A flood text is `f<digits>`, alone or followed by a space and anything (the
 // hostile flood pads each frame to 16 KiB that way); its index is the digits.
@@ -41,8 +45,10 @@ function install() {
   // A reload to be timed: window.name survives it, and this runs before the
   // document's own scripts, so the times are from navigation start.
   if (typeof window.name === 'string' && window.name.startsWith('bench-watch:')) {
-    const target = window.name.slice('bench-watch:'.length);
-    const load = (bench.load = { target, appAt: null, targetAt: null });
+    const rest = window.name.slice('bench-watch:'.length);
+    const nonce = rest.slice(0, rest.indexOf(':'));
+    const target = rest.slice(rest.indexOf(':') + 1);
+    const load = (bench.load = { nonce, target, appAt: null, targetAt: null });
     const look = () => {
       const now = performance.now();
       if (load.appAt === null && document.getElementById('status')) load.appAt = now;
@@ -169,6 +175,42 @@ function install() {
   };
 
   bench.progress = () => [bench.seen, bench.last !== null];
+
+  bench.search = (query, rowText, countText, timeoutMs) =>
+    new Promise((resolve) => {
+      const input = document.getElementById('search');
+      if (!input) {
+        resolve({ error: 'no #search' });
+        return;
+      }
+      const count = () => (document.getElementById('search-count')?.textContent ?? '').trim();
+      input.focus();
+      const start = performance.now();
+      let rowMs = null;
+      let countMs = null;
+      let finished = false;
+      const look = () => {
+        if (finished) return;
+        const now = performance.now() - start;
+        if (rowMs === null && bench.has(rowText)) rowMs = now;
+        if (countMs === null && count() === countText) countMs = now;
+        if ((rowMs !== null && countMs !== null) || now > timeoutMs) {
+          finished = true;
+          observer.disconnect();
+          resolve({ rowMs, countMs, count: count() });
+        }
+      };
+      const observer = new MutationObserver(look);
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+      const frame = () => {
+        look();
+        if (!finished) requestAnimationFrame(frame);
+      };
+      input.value = query;
+      input.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: query }));
+      look();
+      requestAnimationFrame(frame);
+    });
 
   /**
    * render: first flood text to target in the DOM (ms); long tasks that

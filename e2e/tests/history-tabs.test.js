@@ -72,7 +72,7 @@ test('two tabs on one server share a history: each message once, in order, after
     assert.deepEqual(await texts(bobChat), order, "Bob's tab, live");
 
     // Ann's tab reloads while Bob's stays; both are open when Carol writes again.
-    await waitForStored(ann.page, ['carol 3']);
+    await waitForStored(ann.page, order);
     await ann.page.reload();
     await annChat.waitForApp();
     await annChat.waitForStatus('open');
@@ -90,7 +90,7 @@ test('two tabs on one server share a history: each message once, in order, after
     carol.close();
   }
 
-  await waitForStored(bob.page, ['carol late', 'ann late']);
+  await waitForStored(bob.page, order);
   for (const [who, { page }, chat] of [['Bob', bob, bobChat], ['Ann', ann, annChat]]) {
     await page.reload();
     await chat.waitForApp();
