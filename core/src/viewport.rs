@@ -341,6 +341,9 @@ pub struct Row {
     pub new_day: bool,
     /// The "new messages" divider goes before it.
     pub divider: bool,
+    /// Its text is in memory; a row whose text is not waits for the
+    /// history to give it back, and is built again then.
+    pub held: bool,
 }
 
 /// The rows for the entries at positions `range`, leaving out discarded
@@ -372,6 +375,7 @@ pub fn rows(
             continues,
             new_day,
             divider,
+            held: entry.held,
         });
         previous = Some((entry, day));
     }
