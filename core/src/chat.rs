@@ -434,18 +434,26 @@ impl Chat {
                 changes.push(Change::Delete(slot.time_ms, slot.uid));
                 continue;
             }
-            match self.at_index(index).filter(|entry| entry.held) {
-                Some(entry) => changes.push(Change::Put(Record {
-                    time_ms: entry.time_ms,
-                    uid: slot.uid,
-                    from: self.name_of(slot).to_owned(),
-                    text: entry.text.to_owned(),
-                    delivery: entry.delivery,
-                })),
+            match self.record(index) {
+                Some(record) => changes.push(Change::Put(record)),
                 None => self.lost += 1,
             }
         }
         changes
+    }
+
+    /// The entry as the history keeps it and exports it: a received one or
+    /// one of the user's own, shown and held.
+    pub fn record(&self, index: usize) -> Option<Record> {
+        let slot = self.slots.get(index)?;
+        let entry = self.at_index(index).filter(|entry| entry.held)?;
+        (slot.author != SYSTEM).then(|| Record {
+            time_ms: entry.time_ms,
+            uid: slot.uid,
+            from: self.name_of(slot).to_owned(),
+            text: entry.text.to_owned(),
+            delivery: entry.delivery,
+        })
     }
 
     /// The name an entry is from: a peer's, or the user's on their own.

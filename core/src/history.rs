@@ -28,6 +28,20 @@ pub struct Record {
     pub delivery: Option<Delivery>,
 }
 
+/// Said when part of the history could not be read back.
+pub const UNREADABLE: &str = "part of the history could not be read; what could be is shown";
+/// Said when the browser refuses to keep the history (a full quota).
+pub const REFUSED: &str =
+    "the browser refused to keep the history; older entries will go to save memory";
+
+/// Shown for an entry whose text went to make room and that the history
+/// does not have.
+pub const NOT_KEPT: &str = "(this entry was not kept)";
+
+/// Said once the history of the server is forgotten.
+pub const FORGOTTEN: &str =
+    "the history of this server is forgotten; from now on it keeps what comes next";
+
 /// The prefix of every history database's name.
 pub const DATABASE_PREFIX: &str = "wschat ";
 
@@ -63,10 +77,12 @@ impl Record {
             Some(Delivery::Uncertain) => 'u',
             Some(Delivery::Delivered) => 'd',
         };
+        // Whole numbers: times are whole milliseconds, uids whole, and
+        // formatting or parsing an f64 would cost the bundle 20 KB.
         format!(
             "{} {} {state} {} {}|{}{}",
-            self.time_ms,
-            self.uid,
+            self.time_ms as u64,
+            self.uid as u64,
             self.from.len(),
             self.text.len(),
             self.from,
@@ -146,8 +162,8 @@ fn read_one(text: &str) -> Option<(Record, &str)> {
     let bar = text.bytes().take(80).position(|byte| byte == b'|')?;
     let (head, rest) = (text.get(..bar)?, text.get(bar + 1..)?);
     let mut fields = head.split(' ');
-    let time_ms = fields.next()?.parse::<f64>().ok()?;
-    let uid = fields.next()?.parse::<f64>().ok()?;
+    let time_ms = fields.next()?.parse::<u64>().ok()? as f64;
+    let uid = fields.next()?.parse::<u64>().ok()? as f64;
     let delivery = match fields.next()? {
         "r" => None,
         "p" => Some(Delivery::Pending),

@@ -243,6 +243,16 @@ impl Viewport {
         self.anchor = self.anchor_at(top);
     }
 
+    /// Brings entry `index` into view, a third of the way down, and stops
+    /// following: a search moves to its match so.
+    pub fn show(&mut self, index: usize) {
+        self.following = false;
+        self.anchor = Anchor {
+            index: index.min(self.len().saturating_sub(1)),
+            delta: -(self.view / 3.0),
+        };
+    }
+
     /// Back to the newest entry, following again.
     pub fn jump_to_end(&mut self) {
         self.following = true;

@@ -12,6 +12,8 @@ use wschat_core::{
 
 use placing::{Parts, View};
 
+use super::search::{copy_lines, paint_highlights};
+
 /// The log's id, and those of the parts the view sizes and moves. The
 /// contract makes `chat-text` unique on the page, so the view finds its
 /// elements by id rather than through `NodeRef`s, which cost about 1 KB
@@ -43,6 +45,16 @@ pub fn Conversation(
     on_discard: Callback<EntryId>,
     /// Called when the user sends an uncertain message again.
     on_resend: Callback<EntryId>,
+    /// An entry to bring into view: a search's match.
+    #[prop(optional)]
+    reveal: Option<RwSignal<Option<usize>>>,
+    /// Text to highlight in the rendered entries: the search's query.
+    #[prop(optional, into)]
+    highlight: Signal<String>,
+    /// Called with rendered entries whose texts are not held, for the
+    /// history to give them back.
+    #[prop(optional)]
+    on_missing: Option<Callback<Vec<usize>>>,
 ) -> impl IntoView {
     let shown = RwSignal::new(Vec::<Row>::new());
     let unread = RwSignal::new(0u64);
@@ -60,6 +72,28 @@ pub fn Conversation(
     Effect::new(move |_| {
         chat.track();
         View::update(&on_change, View::chat_changed);
+    });
+    let on_reveal = Rc::clone(&view);
+    Effect::new(move |_| {
+        let index = reveal.and_then(|reveal| reveal.get());
+        if let (Some(index), Ok(mut view)) = (index, on_reveal.try_borrow_mut()) {
+            view.reveal(index);
+        }
+    });
+    // The rows rendered: highlights painted after the DOM has them, and
+    // texts that went to make room asked of the history.
+    Effect::new(move |_| {
+        let missing: Vec<usize> = shown.with(|rows| {
+            rows.iter()
+                .filter(|row| !row.held)
+                .map(|row| row.index)
+                .collect()
+        });
+        if let (Some(on_missing), false) = (on_missing, missing.is_empty()) {
+            on_missing.run(missing);
+        }
+        let query = highlight.get();
+        request_animation_frame(move || paint_highlights(&query));
     });
     let on_scroll = Rc::clone(&view);
     let on_jump = Rc::clone(&view);
@@ -91,6 +125,7 @@ pub fn Conversation(
                 aria-label="Conversation"
                 tabindex="0"
                 on:scroll=move |_| View::update(&on_scroll, View::scrolled)
+                on:copy=move |event| copy_lines(chat, &event)
             >
                 <div id=TRACK_ID>
                     // The rows come and go as the reader scrolls; only the

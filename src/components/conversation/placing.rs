@@ -141,6 +141,14 @@ impl View {
         }
     }
 
+    /// Brings an entry into view (a search's match).
+    pub(super) fn reveal(&mut self, index: usize) {
+        self.read_view_height();
+        self.viewport.show(index);
+        self.parts.following.set(false);
+        self.render(true);
+    }
+
     pub(super) fn seen_if_visible(&mut self, _: &Rc<RefCell<View>>) {
         self.mark_seen();
     }
