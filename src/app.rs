@@ -6,9 +6,9 @@ use std::rc::Rc;
 
 use crate::{
     browser_json::BrowserJson,
-    components::{Conversation, Message, Name, Search, Settings, SharedHistory, Status},
+    components::{Conversation, Message, Name, Settings, SharedHistory, Status},
     connection::{js_text, Connection, Outputs},
-    history::History,
+    history::{History, Page},
     storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY, TOKEN_KEY},
     tabs,
 };
@@ -18,7 +18,7 @@ use wschat_core::{
     config::{
         self, Loaded, PageOrigin, Parameters, Problem, Source, Sources, META_PREFIX, PARAMETERS,
     },
-    history::{self, Record},
+    history,
     link::{Link, LinkConfig, Status as LinkStatus},
     outbox::{read_saved, Queued, Saved},
     protocol::Codec,
@@ -32,9 +32,10 @@ pub struct Start {
     page_defaults: Vec<(String, String)>,
     loaded: Loaded,
     history: Option<History>,
-    records: Vec<Record>,
-    /// Something in the history could not be read.
-    unreadable: bool,
+    /// The conversation as the history kept it.
+    chat: Chat,
+    /// What the outbox brings back.
+    outbox: Vec<Saved>,
 }
 
 impl Start {
@@ -58,23 +59,44 @@ impl Start {
             "",
         );
         let history = History::open(&name).await;
-        let mut records = Vec::new();
-        let mut unreadable = false;
-        if let Some(history) = &history {
-            loop {
-                let after = records
-                    .last()
-                    .map(|record: &Record| (record.time_ms, record.uid));
-                let Ok((page, broken)) = history.read(after).await else {
-                    unreadable = true;
-                    break;
-                };
-                unreadable |= broken;
-                let full = page.len() == crate::history::PAGE as usize;
-                records.extend(page);
-                if !full || broken {
-                    break;
+        let mut chat = Chat::default();
+        chat.page((js_sys::Math::random() * 1_048_576.0) as u32);
+        chat.keep(history.is_some());
+        let outbox = read_outbox(&mut chat);
+        let mut matched = vec![false; outbox.len()];
+        let mut after = None;
+        while let Some(history) = &history {
+            let Ok(Page {
+                mut records,
+                broken,
+                next,
+            }) = history.read(after).await
+            else {
+                break;
+            };
+            // A message the outbox brings back shows where the outbox puts
+            // it, not also where the history kept it.
+            for (item, matched) in outbox.iter().zip(&mut matched) {
+                let kept = records.iter().rposition(|record| {
+                    record
+                        .delivery
+                        .is_some_and(|delivery| delivery != Delivery::Delivered)
+                        && record.text == item.text
+                });
+                if let (false, Some(index)) = (*matched, kept) {
+                    let record = records.remove(index);
+                    let _ = history.write(vec![Change::Delete(record.time_ms, record.uid)]);
+                    *matched = true;
                 }
+            }
+            chat.apply(ChatEvent::Restored(records));
+            if broken {
+                chat.at(js_sys::Date::now())
+                    .apply(ChatEvent::System(history::UNREADABLE.into()));
+            }
+            after = next;
+            if after.is_none() {
+                break;
             }
         }
         Start {
@@ -82,8 +104,8 @@ impl Start {
             page_defaults,
             loaded,
             history,
-            records,
-            unreadable,
+            chat,
+            outbox,
         }
     }
 }
@@ -103,8 +125,8 @@ pub fn App(
             problems,
         },
         history,
-        mut records,
-        unreadable,
+        chat,
+        outbox,
     } = start;
     // The protocol the settings panel's other fields are checked for when
     // its own protocol field is empty.
@@ -116,41 +138,13 @@ pub fn App(
     .wire
     .protocol;
     let from_url = Parameters::typed(query.iter().map(|(k, v)| (k.as_str(), v.clone())));
-    let chat = RwSignal::new(Chat::default());
+    let chat = RwSignal::new(chat);
     let status = RwSignal::new(LinkStatus::default());
     let name = RwSignal::new(config.name.clone());
 
-    chat.update(|chat| {
-        chat.page((js_sys::Math::random() * 1_048_576.0) as u32);
-        chat.keep(history.is_some());
-    });
-    let saved_outbox = read_outbox(chat);
-    // A message the outbox brings back shows where the outbox puts it,
-    // not also where the history kept it.
-    for item in &saved_outbox {
-        let kept = records.iter().rposition(|record| {
-            record
-                .delivery
-                .is_some_and(|delivery| delivery != Delivery::Delivered)
-                && record.text == item.text
-        });
-        if let Some(record) = kept.map(|index| records.remove(index)) {
-            if let Some(history) = &history {
-                let _ = history.write(vec![Change::Delete(record.time_ms, record.uid)]);
-            }
-        }
-    }
-    chat.update(|chat| {
-        chat.apply(ChatEvent::Restored(records));
-        if unreadable {
-            chat.at(js_sys::Date::now())
-                .apply(ChatEvent::System(history::UNREADABLE.into()));
-        }
-    });
     show_problems(chat, &problems, None);
-    let (restored, uncertain) = restore_outbox(chat, saved_outbox);
+    let (restored, uncertain) = restore_outbox(chat, outbox);
     let history = StoredValue::new_local(history.map(Rc::new));
-    provide_context(history);
     // The history learns what changed, once per conversation update: one
     // transaction per animation frame in a flood. A write the browser
     // refuses (a full quota) ends the history for this page, and says so.
@@ -272,8 +266,6 @@ pub fn App(
             history.set_value(History::open(&name).await.map(Rc::new));
         });
     });
-    let reveal = RwSignal::new(None);
-    let query = RwSignal::new(String::new());
     let on_missing = Callback::new(move |missing: Vec<usize>| recall(history, chat, missing));
 
     view! {
@@ -293,8 +285,7 @@ pub fn App(
                 on_clear
             />
             <Name name on_change=on_name />
-            <Search chat reveal query />
-            <Conversation chat on_discard on_resend reveal highlight=query on_missing />
+            <Conversation chat on_discard on_resend history on_missing />
             <Message name on_send />
         </main>
     }
@@ -338,16 +329,14 @@ fn show_problems(chat: RwSignal<Chat>, problems: &[Problem], source: Option<Sour
 
 /// Messages left in this tab's outbox by an earlier page load. One that
 /// cannot be read is forgotten, with a line that says so.
-fn read_outbox(chat: RwSignal<Chat>) -> Vec<Saved> {
+fn read_outbox(chat: &mut Chat) -> Vec<Saved> {
     let Some(saved) = storage::read(Area::Session, OUTBOX_KEY) else {
         return Vec::new();
     };
     read_saved::<BrowserJson>(&saved).unwrap_or_else(|error| {
         storage::remove(Area::Session, OUTBOX_KEY);
-        chat.update(|chat| {
-            chat.at(js_sys::Date::now())
-                .apply(ChatEvent::System(error.to_string()))
-        });
+        chat.at(js_sys::Date::now())
+            .apply(ChatEvent::System(error.to_string()));
         Vec::new()
     })
 }

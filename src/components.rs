@@ -11,6 +11,6 @@ mod status;
 pub use conversation::Conversation;
 pub use message::Message;
 pub use name::Name;
-pub use search::{Search, SharedHistory};
+pub use search::SharedHistory;
 pub use settings::Settings;
 pub use status::Status;

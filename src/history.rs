@@ -30,8 +30,8 @@ use wschat_core::{
 use crate::tabs::lock_manager;
 
 const STORE: &str = "entries";
-/// Records read in one request.
-pub const PAGE: u32 = 20_000;
+/// Stored records (batches of entries) read in one request.
+const PAGE: u32 = 32;
 /// How long a sibling tab's message is looked for among received ones.
 const SIBLING_WINDOW_MS: f64 = 60_000.0;
 
@@ -44,6 +44,17 @@ pub struct History {
     release: Rc<RefCell<Option<Function>>>,
     channel: Option<BroadcastChannel>,
     _listener: Option<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+/// Records read from the history, and where the next ones start.
+#[derive(Default)]
+pub struct Page {
+    pub records: Vec<Record>,
+    /// Something unreadable was left out.
+    pub broken: bool,
+    /// The key of the last stored record read: the next page comes after
+    /// it. None past the end.
+    pub next: Option<(f64, f64)>,
 }
 
 /// What this tab knows of the others on the same history.
@@ -127,8 +138,14 @@ impl History {
             channel,
             _listener: listener,
         };
-        history.claim_writing();
+        history.claim_writing().await;
         Some(history)
+    }
+
+    /// Whether this tab writes what it receives: it holds the history's
+    /// lock (taken a moment after opening), or the browser has no locks.
+    pub fn is_writer(&self) -> bool {
+        self.state.try_borrow().is_ok_and(|state| state.writer)
     }
 
     /// The database's name, to forget it.
@@ -136,35 +153,58 @@ impl History {
         &self.name
     }
 
-    /// Waits for the history's Web Lock and writes what this tab receives
-    /// once it holds it, until the page goes or the history is closed.
+    /// Takes the history's Web Lock if it is free, so that this tab writes
+    /// what it receives from its first frame on; else waits for it in the
+    /// background. Held until the page goes or the history is closed.
     /// Without Web Locks every tab writes.
-    fn claim_writing(&self) {
-        let state = Rc::clone(&self.state);
-        let release = Rc::clone(&self.release);
+    async fn claim_writing(&self) {
         let Some(locks) = lock_manager() else {
-            if let Ok(mut state) = state.try_borrow_mut() {
+            if let Ok(mut state) = self.state.try_borrow_mut() {
                 state.writer = true;
             }
             return;
         };
-        let on_lock = Closure::once_into_js(move |_: JsValue| -> JsValue {
+        let options = js_sys::Object::new();
+        let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+        let decided = Promise::new(&mut |decided: Function, _| {
+            let hold = self.holder(Some(decided));
+            let _ = locks.request(&self.name, &options, &hold);
+        });
+        let _ = JsFuture::from(decided).await;
+        let writer = self.state.try_borrow().is_ok_and(|state| state.writer);
+        if !writer {
+            let _ = locks.request(&self.name, &js_sys::Object::new(), &self.holder(None));
+        }
+    }
+
+    /// A lock request's callback: with the lock, this tab writes, and keeps
+    /// it until [`History::drop`] lets go. Calls `decided` either way.
+    fn holder(&self, decided: Option<Function>) -> JsValue {
+        let state = Rc::clone(&self.state);
+        let release = Rc::clone(&self.release);
+        Closure::once_into_js(move |lock: JsValue| -> JsValue {
+            let held = !lock.is_null();
             if let Ok(mut state) = state.try_borrow_mut() {
-                state.writer = true;
+                state.writer |= held;
             }
-            // Held until the history is dropped.
+            if let Some(decided) = decided {
+                let _ = decided.call0(&JsValue::NULL);
+            }
+            if !held {
+                return JsValue::UNDEFINED;
+            }
             Promise::new(&mut |resolve, _| {
                 if let Ok(mut release) = release.try_borrow_mut() {
                     *release = Some(resolve);
                 }
             })
             .into()
-        });
-        let _ = locks.request(&self.name, &js_sys::Object::new(), &on_lock);
+        })
     }
 
-    /// Makes the changes in one transaction. Errors are the browser's (a
-    /// full quota); they end writing, as the caller decides.
+    /// Makes the changes in one transaction: the received entries in one
+    /// record (keyed by the first), the user's own one record each, since
+    /// their deliveries change. Errors are the browser's (a full quota).
     pub fn write(&self, changes: Vec<Change>) -> Result<(), JsValue> {
         if changes.is_empty() {
             return Ok(());
@@ -173,22 +213,24 @@ impl History {
         let Ok(mut sharing) = self.state.try_borrow_mut() else {
             return Ok(());
         };
+        let mut batch = String::new();
+        let mut first = None;
         for change in changes {
             match change {
+                Change::Put(record) if record.delivery.is_none() => {
+                    if sharing.writer && !sharing.take_sibling(&record) {
+                        first.get_or_insert((record.time_ms, record.uid));
+                        batch.push_str(&record.encode());
+                    }
+                }
                 Change::Put(record) => {
-                    let mine = record.delivery.is_some();
-                    if !mine && !sharing.writer {
-                        continue;
-                    }
-                    if !mine && sharing.take_sibling(&record) {
-                        continue;
-                    }
-                    // A message just written is pending: the writer hears of it once.
-                    if !sharing.writer && record.delivery == Some(Delivery::Pending) {
-                        if let Some(channel) = &self.channel {
-                            let said = format!("{}\n{}", record.from, record.text);
-                            let _ = channel.post_message(&said.into());
-                        }
+                    // A message just written is pending: the writer hears
+                    // of it once.
+                    if let (false, Some(Delivery::Pending), Some(channel)) =
+                        (sharing.writer, record.delivery, &self.channel)
+                    {
+                        let said = format!("{}\n{}", record.from, record.text);
+                        let _ = channel.post_message(&said.into());
                     }
                     store
                         .put_with_key(&record.encode().into(), &key(record.time_ms, record.uid))?;
@@ -198,13 +240,15 @@ impl History {
                 }
             }
         }
+        if let Some((time_ms, uid)) = first {
+            store.put_with_key(&batch.into(), &key(time_ms, uid))?;
+        }
         Ok(())
     }
 
-    /// Up to [`PAGE`] records after `after` (a record's key; from the first
-    /// when None), oldest first, and whether something unreadable was left
-    /// out.
-    pub async fn read(&self, after: Option<(f64, f64)>) -> Result<(Vec<Record>, bool), JsValue> {
+    /// The records after the one kept under `after` (from the first when
+    /// None), oldest first, a few stored batches at a time.
+    pub async fn read(&self, after: Option<(f64, f64)>) -> Result<Page, JsValue> {
         let store = self.store(IdbTransactionMode::Readonly)?;
         let range = match after {
             Some((time_ms, uid)) => {
@@ -212,19 +256,43 @@ impl History {
             }
             None => JsValue::UNDEFINED,
         };
+        let keys = store.get_all_keys_with_key_and_limit(&range, PAGE)?;
         let values = done(&store.get_all_with_key_and_limit(&range, PAGE)?).await?;
-        let joined = values
+        let mut page = Page::default();
+        for value in values
             .dyn_into::<Array>()
-            .map(|values| String::from(values.join("")))
-            .unwrap_or_default();
-        Ok(read_all(&joined))
+            .iter()
+            .flat_map(|values| values.iter())
+        {
+            let (records, broken) = read_all(&value.as_string().unwrap_or_default());
+            page.broken |= broken;
+            page.records.extend(records);
+        }
+        // Requests of one transaction finish in order: the keys are in.
+        let last = keys
+            .result()?
+            .dyn_into::<Array>()
+            .ok()
+            .map(|keys| keys.at(-1));
+        page.next = last.and_then(|last| {
+            let last = last.dyn_into::<Array>().ok()?;
+            Some((last.get(0).as_f64()?, last.get(1).as_f64()?))
+        });
+        Ok(page)
     }
 
-    /// The record kept under this key.
+    /// The record kept for the entry with this key: alone, or in the batch
+    /// it came in, which has its time.
     pub async fn get(&self, time_ms: f64, uid: f64) -> Option<Record> {
         let store = self.store(IdbTransactionMode::Readonly).ok()?;
-        let value = done(&store.get(&key(time_ms, uid)).ok()?).await.ok()?;
-        read_all(&value.as_string()?).0.pop()
+        let range = IdbKeyRange::bound(&Array::of1(&time_ms.into()), &key(time_ms, uid)).ok()?;
+        let values = done(&store.get_all_with_key(&range).ok()?).await.ok()?;
+        values
+            .dyn_into::<Array>()
+            .ok()?
+            .iter()
+            .flat_map(|value| read_all(&value.as_string().unwrap_or_default()).0)
+            .find(|record| record.time_ms == time_ms && record.uid == uid)
     }
 
     fn store(&self, mode: IdbTransactionMode) -> Result<IdbObjectStore, JsValue> {

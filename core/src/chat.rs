@@ -419,9 +419,9 @@ impl Chat {
     /// ones discarded, to delete. System lines are not kept. An entry whose
     /// text already went is counted in [`Chat::lost`].
     pub fn take_changes(&mut self) -> Vec<Change> {
-        let mut indices = std::mem::take(&mut self.unstored);
-        indices.sort_unstable();
-        indices.dedup();
+        // An entry may be listed twice (added, then its delivery changed):
+        // putting it twice is harmless, and cheaper than sorting.
+        let indices = std::mem::take(&mut self.unstored);
         let mut changes = Vec::with_capacity(indices.len());
         for index in indices {
             let Some(slot) = self.slots.get(index) else {

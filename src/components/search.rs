@@ -1,9 +1,10 @@
-//! Search over the whole history, and its export.
+//! The history's side of the conversation: search beyond what memory
+//! holds, highlights, export, and copying lines.
 
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
-use leptos::{ev, prelude::*, task::spawn_local};
+use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::{JsCast, JsValue};
 
 use wschat_core::{
@@ -16,169 +17,52 @@ use crate::history::History;
 /// The history, where the page has one, shared through the context.
 pub type SharedHistory = StoredValue<Option<Rc<History>>, LocalStorage>;
 
-/// The search box (`#search`, opened by Ctrl+F or Cmd+F; pressed again in
-/// the box, the browser's own find gets it) and `#search-count`, and the
-/// export buttons `#export` and `#export-json`.
-///
-/// Matches come newest first: the held texts at once, then those only the
-/// history holds. Enter moves to the next older match and Shift+Enter
-/// back; Escape closes the box.
-#[component]
-pub fn Search(
-    /// The conversation searched.
-    #[prop(into)]
+/// The matches, newest first, among the entries whose texts are no longer
+/// held: the history's part of a search.
+pub(crate) async fn search_history(
+    history: &History,
     chat: Signal<Chat>,
-    /// Set to the entry to bring into view.
-    reveal: RwSignal<Option<usize>>,
-    /// The query, for the conversation's highlights; empty when closed.
-    query: RwSignal<String>,
-) -> impl IntoView {
-    let history = use_context::<SharedHistory>();
-    let open = RwSignal::new(false);
-    let matches = RwSignal::new(Vec::<usize>::new());
-    let at = RwSignal::new(0usize);
-    // Each query's number: a slower history search of an older query stops.
-    let asked = StoredValue::new(0u64);
-
-    let show = move |index: usize| {
-        at.set(index);
-        reveal.set(matches.with_untracked(|matches| matches.get(index).copied()));
-    };
-    let search = move |text: String| {
-        query.set(text.clone());
-        let number = asked.get_value() + 1;
-        asked.set_value(number);
-        let wanted = Query::new(&text);
-        matches.set(chat.with_untracked(|chat| chat.search(&wanted, usize::MAX)));
-        show(0);
-        let history = history.and_then(|history| history.get_value());
-        if let (Some(history), false) = (history, wanted.is_empty()) {
-            spawn_local(search_history(history, chat, wanted, matches, move || {
-                asked.get_value() == number
-            }));
-        }
-    };
-    let close = move || {
-        open.set(false);
-        query.set(String::new());
-        matches.set(Vec::new());
-        reveal.set(None);
-    };
-
-    // Ctrl+F opens the box; pressed in the open box, it is the browser's.
-    let keys = window_event_listener(ev::keydown, move |event| {
-        let find = (event.ctrl_key() || event.meta_key()) && event.key().eq_ignore_ascii_case("f");
-        let in_box = document()
-            .active_element()
-            .is_some_and(|element| element.id() == "search");
-        if find && !in_box {
-            event.prevent_default();
-            open.set(true);
-            if let Some(input) = document().get_element_by_id("search") {
-                let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
-            }
-        }
-    });
-    on_cleanup(move || keys.remove());
-
-    let on_keydown = move |event: ev::KeyboardEvent| match event.key().as_str() {
-        "Enter" => {
-            event.prevent_default();
-            let count = matches.with_untracked(Vec::len).max(1);
-            let step = if event.shift_key() { count - 1 } else { 1 };
-            show((at.get_untracked() + step) % count);
-        }
-        "Escape" => close(),
-        _ => {}
-    };
-    let count = move || {
-        let total = matches.with(Vec::len);
-        match (query.with(String::is_empty), total) {
-            (true, _) => String::new(),
-            (false, 0) => "no matches".to_owned(),
-            (false, _) => format!("{} of {total}", at.get() + 1),
-        }
-    };
-
-    view! {
-        <div class="tools">
-            <div class="search" hidden=move || !open.get()>
-                <input
-                    id="search"
-                    type="search"
-                    placeholder="Search the conversation"
-                    aria-label="Search the conversation"
-                    prop:value=query
-                    on:input=move |event| search(event_target_value(&event))
-                    on:keydown=on_keydown
-                />
-                <output id="search-count" aria-live="polite">
-                    {count}
-                </output>
-            </div>
-            <button
-                id="export"
-                type="button"
-                on:click=move |_| spawn_local(export(chat, history, false))
-            >
-                {"Export"}
-            </button>
-            <button
-                id="export-json"
-                type="button"
-                on:click=move |_| spawn_local(export(chat, history, true))
-            >
-                {"Export JSON"}
-            </button>
-        </div>
-    }
-}
-
-/// Searches the records of entries whose texts are not held, newest
-/// first, and adds their matches after those found in memory, while
-/// `current` says the query is still the one typed.
-async fn search_history(
-    history: Rc<History>,
-    chat: Signal<Chat>,
-    query: Query,
-    matches: RwSignal<Vec<usize>>,
-    current: impl Fn() -> bool,
-) {
+    query: &Query,
+) -> Vec<usize> {
     // Entries not held are the oldest: a prefix of the conversation.
     let gone: Vec<(usize, (f64, f64))> = chat.with_untracked(|chat| {
         chat.not_held()
             .filter_map(|index| chat.key(index).map(|key| (index, key)))
             .collect()
     });
-    let Some(&(_, newest)) = gone.first() else {
-        return;
-    };
     let mut found = Vec::new();
+    let Some(&(_, newest)) = gone.first() else {
+        return found;
+    };
     let mut after = None;
-    while let Ok((records, _)) = history.read(after).await {
-        if !current() {
-            return;
-        }
-        let Some(last) = records.last() else { break };
-        after = Some((last.time_ms, last.uid));
-        for record in records.iter().filter(|record| query.matches(&record.text)) {
+    while let Ok(page) = history.read(after).await {
+        for record in page
+            .records
+            .iter()
+            .filter(|record| query.matches(&record.text, &lower))
+        {
             let key = (record.time_ms, record.uid);
             if let Some(&(index, _)) = gone.iter().find(|(_, gone)| *gone == key) {
                 found.push(index);
             }
         }
-        if after.is_some_and(|after| after >= newest) {
+        after = page.next;
+        if after.is_none_or(|after| after >= newest) {
             break;
         }
     }
-    found.sort_unstable_by(|a, b| b.cmp(a));
-    matches.update(|matches| matches.extend(found));
+    found.reverse();
+    found
 }
 
 /// Downloads the whole history (or, without one, what the conversation
 /// holds), oldest first: as a transcript, or as JSON Lines. The file is
 /// made of one part per page of records, never one string.
-async fn export(chat: Signal<Chat>, history: Option<SharedHistory>, json: bool) {
+pub(crate) fn export(chat: Signal<Chat>, history: Option<SharedHistory>, json: bool) {
+    spawn_local(export_now(chat, history, json));
+}
+
+async fn export_now(chat: Signal<Chat>, history: Option<SharedHistory>, json: bool) {
     let parts = Array::new();
     let offset = js_sys::Date::new_0().get_timezone_offset();
     let add = |records: &[Record]| {
@@ -196,10 +80,12 @@ async fn export(chat: Signal<Chat>, history: Option<SharedHistory>, json: bool) 
     match history.and_then(|history| history.get_value()) {
         Some(history) => {
             let mut after = None;
-            while let Ok((records, _)) = history.read(after).await {
-                let Some(last) = records.last() else { break };
-                after = Some((last.time_ms, last.uid));
-                add(&records);
+            while let Ok(page) = history.read(after).await {
+                add(&page.records);
+                after = page.next;
+                if after.is_none() {
+                    break;
+                }
             }
         }
         None => chat.with_untracked(|chat| {
@@ -244,7 +130,7 @@ pub(crate) fn paint_highlights(text: &str) {
             Reflect::apply(method.unchecked_ref::<js_sys::Function>(), &registry, args)
         });
     };
-    let query = Query::new(text);
+    let query = Query::new(text, &lower);
     let ranges = Array::new();
     let rows = document()
         .get_element_by_id("chat-rows")
@@ -257,7 +143,7 @@ pub(crate) fn paint_highlights(text: &str) {
             continue;
         };
         let text = span.text_content().unwrap_or_default();
-        let found = query.find_all(&text);
+        let found = query.find_all(&text, &lower);
         if found.is_empty() {
             continue;
         }
@@ -352,4 +238,9 @@ pub(crate) fn copy_lines(chat: Signal<Chat>, event: &web_sys::ClipboardEvent) {
             event.prevent_default();
         }
     }
+}
+
+/// The browser's lower case, which knows every script.
+pub(crate) fn lower(text: &str) -> String {
+    js_sys::JsString::from(text).to_lower_case().into()
 }

@@ -227,7 +227,7 @@ fn a_recalled_text_shows_again_until_newer_recalls_push_it_out() {
 }
 
 #[test]
-fn changes_list_new_entries_and_own_deliveries_once_and_no_system_lines() {
+fn changes_list_new_entries_and_own_deliveries_in_their_latest_state_and_no_system_lines() {
     use crate::history::Record;
     let mut chat = Chat::default();
     chat.page(7);
@@ -250,6 +250,14 @@ fn changes_list_new_entries_and_own_deliveries_once_and_no_system_lines() {
                 text: "hi".into(),
                 delivery: None
             }),
+            Change::Put(Record {
+                time_ms: 1_000.0,
+                uid: uid + 2.0,
+                from: "alice".into(),
+                text: "yo".into(),
+                delivery: Some(Delivery::Sent)
+            }),
+            // Listed again for its delivery: put twice, in its latest state.
             Change::Put(Record {
                 time_ms: 1_000.0,
                 uid: uid + 2.0,
