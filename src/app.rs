@@ -2,43 +2,132 @@
 
 use leptos::{ev, prelude::*};
 
+use std::rc::Rc;
+
 use crate::{
     browser_json::BrowserJson,
-    components::{Conversation, Message, Name, Settings, Status},
-    connection::{Connection, Outputs},
+    components::{Conversation, Message, Name, Settings, SharedHistory, Status},
+    connection::{js_text, Connection, Outputs},
+    history::{History, Page},
     storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY, TOKEN_KEY},
     tabs,
 };
 use wschat_core::{
     backoff::Backoff,
-    chat::{Chat, ChatEvent, Delivery},
+    chat::{Change, Chat, ChatEvent, Delivery},
     config::{
         self, Loaded, PageOrigin, Parameters, Problem, Source, Sources, META_PREFIX, PARAMETERS,
     },
+    history,
     link::{Link, LinkConfig, Status as LinkStatus},
-    outbox::{read_saved, Queued},
+    outbox::{read_saved, Queued, Saved},
     protocol::Codec,
 };
 
+/// What the page starts from: its configuration, read once, and its
+/// history, read before the page is laid out so that the conversation
+/// shows it first, in order.
+pub struct Start {
+    query: Vec<(String, String)>,
+    page_defaults: Vec<(String, String)>,
+    loaded: Loaded,
+    history: Option<History>,
+    /// The conversation as the history kept it.
+    chat: Chat,
+    /// What the outbox brings back.
+    outbox: Vec<Saved>,
+}
+
+impl Start {
+    pub async fn read() -> Start {
+        let query = query_pairs();
+        let page_defaults = page_defaults();
+        let saved_settings = storage::read(Area::Local, SETTINGS_KEY);
+        let saved_name = storage::read(Area::Local, NAME_KEY);
+        let token = take_token();
+        let loaded = config::load::<BrowserJson>(Sources {
+            query: &query,
+            saved_settings: saved_settings.as_deref(),
+            saved_name: saved_name.as_deref(),
+            page: &page_defaults,
+            token: token.as_deref(),
+        });
+        let name = history::key(
+            &loaded.config.server,
+            &loaded.config.name,
+            &page_origin(),
+            "",
+        );
+        let history = History::open(&name).await;
+        let mut chat = Chat::default();
+        chat.page((js_sys::Math::random() * 1_048_576.0) as u32);
+        chat.keep(history.is_some());
+        let outbox = read_outbox(&mut chat);
+        let mut matched = vec![false; outbox.len()];
+        let mut after = None;
+        while let Some(history) = &history {
+            let Ok(Page {
+                mut records,
+                broken,
+                next,
+            }) = history.read(after).await
+            else {
+                break;
+            };
+            // A message the outbox brings back shows where the outbox puts
+            // it, not also where the history kept it.
+            for (item, matched) in outbox.iter().zip(&mut matched) {
+                let kept = records.iter().rposition(|record| {
+                    record
+                        .delivery
+                        .is_some_and(|delivery| delivery != Delivery::Delivered)
+                        && record.text == item.text
+                });
+                if let (false, Some(index)) = (*matched, kept) {
+                    let record = records.remove(index);
+                    let _ = history.write(vec![Change::Delete(record.time_ms, record.uid)]);
+                    *matched = true;
+                }
+            }
+            chat.apply(ChatEvent::Restored(records));
+            if broken {
+                chat.at(js_sys::Date::now())
+                    .apply(ChatEvent::System(history::UNREADABLE.into()));
+            }
+            after = next;
+            if after.is_none() {
+                break;
+            }
+        }
+        Start {
+            query,
+            page_defaults,
+            loaded,
+            history,
+            chat,
+            outbox,
+        }
+    }
+}
+
 /// The whole app.
 #[component]
-pub fn App() -> impl IntoView {
-    let query = query_pairs();
-    let page_defaults = page_defaults();
-    let saved_settings = storage::read(Area::Local, SETTINGS_KEY);
-    let saved_name = storage::read(Area::Local, NAME_KEY);
-    let token = take_token();
-    let Loaded {
-        config,
-        saved,
-        problems,
-    } = config::load::<BrowserJson>(Sources {
-        query: &query,
-        saved_settings: saved_settings.as_deref(),
-        saved_name: saved_name.as_deref(),
-        page: &page_defaults,
-        token: token.as_deref(),
-    });
+pub fn App(
+    /// The configuration and the history it starts from.
+    start: Start,
+) -> impl IntoView {
+    let Start {
+        query,
+        page_defaults,
+        loaded: Loaded {
+            config,
+            saved,
+            problems,
+        },
+        history,
+        chat,
+        outbox,
+    } = start;
     // The protocol the settings panel's other fields are checked for when
     // its own protocol field is empty.
     let default_protocol = config::load::<BrowserJson>(Sources {
@@ -49,12 +138,39 @@ pub fn App() -> impl IntoView {
     .wire
     .protocol;
     let from_url = Parameters::typed(query.iter().map(|(k, v)| (k.as_str(), v.clone())));
-    let chat = RwSignal::new(Chat::default());
+    let chat = RwSignal::new(chat);
     let status = RwSignal::new(LinkStatus::default());
     let name = RwSignal::new(config.name.clone());
 
     show_problems(chat, &problems, None);
-    let (restored, uncertain) = restore_outbox(chat);
+    let (restored, uncertain) = restore_outbox(chat, outbox);
+    let history = StoredValue::new_local(history.map(Rc::new));
+    // The history learns what changed, once per conversation update: one
+    // transaction per animation frame in a flood. A write the browser
+    // refuses (a full quota) ends the history for this page, and says so.
+    Effect::new(move |_| {
+        chat.track();
+        let Some(changes) = chat.try_update_untracked(Chat::take_changes) else {
+            return;
+        };
+        let refused = history.with_value(|history| {
+            history
+                .as_ref()
+                .and_then(|history| history.write(changes).err())
+        });
+        if let Some(error) = refused {
+            history.set_value(None);
+            chat.update(|chat| {
+                chat.keep(false);
+                chat.at(js_sys::Date::now())
+                    .apply(ChatEvent::System(format!(
+                        "{} ({})",
+                        history::REFUSED,
+                        js_text(&error)
+                    )));
+            });
+        }
+    });
 
     let link = Link::new(
         LinkConfig {
@@ -134,6 +250,24 @@ pub fn App() -> impl IntoView {
             .with_value(|connection| connection.reconfigure(codec, config.server, config.echo));
     });
 
+    // Forgetting the history: this page stops writing to it, the browser
+    // deletes it, and a fresh one takes what comes next.
+    let on_clear = Callback::new(move |()| {
+        let name =
+            history.with_value(|history| history.as_ref().map(|history| history.name().to_owned()));
+        let Some(name) = name else { return };
+        history.set_value(None);
+        crate::history::forget(&name);
+        chat.update(|chat| {
+            chat.at(js_sys::Date::now())
+                .apply(ChatEvent::System(history::FORGOTTEN.into()))
+        });
+        leptos::task::spawn_local(async move {
+            history.set_value(History::open(&name).await.map(Rc::new));
+        });
+    });
+    let on_missing = Callback::new(move |missing: Vec<usize>| recall(history, chat, missing));
+
     view! {
         <header>
             // Text in a block: view! writes a wholly static element as markup
@@ -142,12 +276,43 @@ pub fn App() -> impl IntoView {
             <Status status on_reconnect on_disconnect />
         </header>
         <main>
-            <Settings saved from_url default_protocol page_url=page_url() on_save=on_settings />
+            <Settings
+                saved
+                from_url
+                default_protocol
+                page_url=page_url()
+                on_save=on_settings
+                on_clear
+            />
             <Name name on_change=on_name />
-            <Conversation chat on_discard on_resend />
+            <Conversation chat on_discard on_resend history on_missing />
             <Message name on_send />
         </main>
     }
+}
+
+/// Asks the history for the texts of entries that went to make room, and
+/// gives them back to the conversation. One the history does not have
+/// shows as such.
+fn recall(history: SharedHistory, chat: RwSignal<Chat>, missing: Vec<usize>) {
+    let Some(history) = history.get_value() else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let mut found = Vec::with_capacity(missing.len());
+        for index in missing {
+            let Some((time_ms, uid)) = chat.with_untracked(|chat| chat.key(index)) else {
+                continue;
+            };
+            let text = history.get(time_ms, uid).await.map(|record| record.text);
+            found.push((index, text.unwrap_or_else(|| history::NOT_KEPT.to_owned())));
+        }
+        chat.update(|chat| {
+            for (index, text) in found {
+                chat.recall(index, &text);
+            }
+        });
+    });
 }
 
 /// Shows each problem (only those from `source`, if given) as a system line.
@@ -162,43 +327,45 @@ fn show_problems(chat: RwSignal<Chat>, problems: &[Problem], source: Option<Sour
     });
 }
 
-/// Messages left in this tab's outbox by an earlier page load, shown again:
-/// queued ones as pending, uncertain ones as uncertain.
-fn restore_outbox(chat: RwSignal<Chat>) -> (Vec<Queued>, Vec<Queued>) {
+/// Messages left in this tab's outbox by an earlier page load. One that
+/// cannot be read is forgotten, with a line that says so.
+fn read_outbox(chat: &mut Chat) -> Vec<Saved> {
+    let Some(saved) = storage::read(Area::Session, OUTBOX_KEY) else {
+        return Vec::new();
+    };
+    read_saved::<BrowserJson>(&saved).unwrap_or_else(|error| {
+        storage::remove(Area::Session, OUTBOX_KEY);
+        chat.at(js_sys::Date::now())
+            .apply(ChatEvent::System(error.to_string()));
+        Vec::new()
+    })
+}
+
+/// The outbox's messages shown again: queued ones as pending, uncertain
+/// ones as uncertain.
+fn restore_outbox(chat: RwSignal<Chat>, items: Vec<Saved>) -> (Vec<Queued>, Vec<Queued>) {
     let mut queued = Vec::new();
     let mut uncertain = Vec::new();
-    let Some(saved) = storage::read(Area::Session, OUTBOX_KEY) else {
-        return (queued, uncertain);
-    };
-    match read_saved::<BrowserJson>(&saved) {
-        Ok(items) => chat.update(|chat| {
-            chat.at(js_sys::Date::now());
-            for item in items {
-                let id = chat.write(&item.text);
-                let message = Queued {
+    chat.update(|chat| {
+        chat.at(js_sys::Date::now());
+        for item in items {
+            let id = chat.write_as(&item.name, &item.text);
+            let message = Queued {
+                id,
+                name: item.name,
+                text: item.text,
+            };
+            if item.uncertain {
+                chat.apply(ChatEvent::Delivery {
                     id,
-                    name: item.name,
-                    text: item.text,
-                };
-                if item.uncertain {
-                    chat.apply(ChatEvent::Delivery {
-                        id,
-                        delivery: Delivery::Uncertain,
-                    });
-                    uncertain.push(message);
-                } else {
-                    queued.push(message);
-                }
+                    delivery: Delivery::Uncertain,
+                });
+                uncertain.push(message);
+            } else {
+                queued.push(message);
             }
-        }),
-        Err(error) => {
-            storage::remove(Area::Session, OUTBOX_KEY);
-            chat.update(|chat| {
-                chat.at(js_sys::Date::now())
-                    .apply(ChatEvent::System(error.to_string()))
-            });
         }
-    }
+    });
     (queued, uncertain)
 }
 

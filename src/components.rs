@@ -4,11 +4,13 @@
 mod conversation;
 mod message;
 mod name;
+mod search;
 mod settings;
 mod status;
 
 pub use conversation::Conversation;
 pub use message::Message;
 pub use name::Name;
+pub use search::SharedHistory;
 pub use settings::Settings;
 pub use status::Status;

@@ -251,7 +251,7 @@ fn handle(event: Event, link: &mut Link, driver: &mut Browser) {
             let Some(id) = driver
                 .outputs
                 .chat
-                .try_update(|chat| chat.at(js_sys::Date::now()).write(&text))
+                .try_update(|chat| chat.at(js_sys::Date::now()).write_as(&name, &text))
             else {
                 return;
             };
@@ -449,7 +449,7 @@ impl Driver for Browser {
 }
 
 /// A thrown JavaScript value, in words.
-fn js_text(value: &JsValue) -> String {
+pub(crate) fn js_text(value: &JsValue) -> String {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         return String::from(error.message());
     }

@@ -15,12 +15,14 @@ pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod connection;
 #[cfg(target_arch = "wasm32")]
+pub mod history;
+#[cfg(target_arch = "wasm32")]
 pub mod storage;
 #[cfg(target_arch = "wasm32")]
 mod tabs;
 
 #[cfg(target_arch = "wasm32")]
-pub use app::App;
+pub use app::{App, Start};
 
 /// Talc instead of Rust's default dlmalloc: about 0.6 KB gzip smaller.
 #[cfg(target_arch = "wasm32")]

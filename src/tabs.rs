@@ -38,11 +38,11 @@ const ANSWER_WAIT: Duration = Duration::from_millis(300);
 extern "C" {
     /// The Web Locks API's `navigator.locks`.
     #[derive(Clone)]
-    type LockManager;
+    pub(crate) type LockManager;
 
     /// `locks.request(name, options, callback)`.
     #[wasm_bindgen(method, catch)]
-    fn request(
+    pub(crate) fn request(
         this: &LockManager,
         name: &str,
         options: &JsValue,
@@ -90,7 +90,7 @@ pub fn claim(decided: impl FnOnce(Owner) + 'static) -> Option<TabOwner> {
     }
 }
 
-fn lock_manager() -> Option<LockManager> {
+pub(crate) fn lock_manager() -> Option<LockManager> {
     let navigator = web_sys::window()?.navigator();
     let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
     locks.is_object().then(|| locks.unchecked_into())

@@ -2,15 +2,23 @@
 //! delivery states.
 //!
 //! This is a pure model. The connection feeds it [`ChatEvent`]s in batches
-//! and the `Conversation` component renders a window of its entries. It
-//! keeps everything (there is no cap), so it stores entries compactly: the
-//! texts live in one arena string, senders are interned, and an entry is a
-//! small fixed-size slot. An [`EntryId`] is the entry's position, so finding
-//! one is indexing, and ids are never reused.
+//! and the `Conversation` component renders a window of its entries. Every
+//! entry of the page's life keeps a small fixed-size slot, so an
+//! [`EntryId`] is the entry's position, finding one is indexing, and ids
+//! are never reused. Texts live in an arena of chunks that holds at most
+//! [`HELD_TEXT`] bytes: past it the oldest chunks go, and their entries
+//! are shown again once the history gives their texts back
+//! ([`Chat::recall`]). Senders are interned.
+
+mod arena;
+pub mod search;
 
 use std::{ops::Range, sync::Arc};
 
-use crate::protocol::byte_count;
+use crate::{history::Record, protocol::byte_count};
+
+pub use arena::HELD_TEXT;
+use arena::{Arena, Place};
 
 /// Longest text shown for one entry, in bytes. Longer texts are cut, with a
 /// note of their full size, so that one huge frame cannot freeze the page.
@@ -64,7 +72,11 @@ impl Delivery {
 pub struct Entry<'a> {
     pub id: EntryId,
     pub author: Author<'a>,
+    /// Empty while the text is not held (see [`Entry::held`]).
     pub text: &'a str,
+    /// Whether the text is in memory: false for an old entry whose text
+    /// went to make room and has not been recalled.
+    pub held: bool,
     /// When it was written or received, in milliseconds since the Unix epoch.
     pub time_ms: f64,
     /// Set on the user's own messages only.
@@ -102,11 +114,20 @@ impl<'a> Entry<'a> {
 }
 
 /// Something that changes the conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ChatEvent {
-    Received { sender: String, text: String },
+    Received {
+        sender: String,
+        text: String,
+    },
     System(String),
-    Delivery { id: EntryId, delivery: Delivery },
+    /// Entries kept by an earlier page, oldest first, shown before any
+    /// entry of this page.
+    Restored(Vec<Record>),
+    Delivery {
+        id: EntryId,
+        delivery: Delivery,
+    },
     Discard(EntryId),
 }
 
@@ -114,9 +135,17 @@ pub enum ChatEvent {
 #[derive(Debug, Clone, Default)]
 pub struct Chat {
     slots: Vec<Slot>,
-    /// Every entry's text, one after another.
-    texts: String,
+    /// The texts held in memory.
+    texts: Arena,
+    /// Texts given back by the history for entries the arena let go, most
+    /// recent last; at most [`RECALLED`].
+    recalled: Vec<(usize, Box<str>)>,
     senders: Senders,
+    /// Entries to put in the history, or to take out of it (discarded):
+    /// new ones and own ones whose delivery changed.
+    unstored: Vec<usize>,
+    /// Entries that went to make room with no history to recall them from.
+    lost: usize,
     /// Entries not discarded.
     live: usize,
     /// Received entries ever added; the view counts unread ones with it.
@@ -125,18 +154,28 @@ pub struct Chat {
     discarded: Vec<EntryId>,
     /// The time given to entries added now.
     now_ms: f64,
+    /// This page load's part of each entry's uid.
+    page: f64,
+    /// Whether a history keeps the texts that go to make room.
+    kept: bool,
 }
 
-/// One entry, compactly: its text is a range of [`Chat::texts`].
+/// One entry, compactly: its text is a place in [`Chat::texts`].
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    start: usize,
-    len: usize,
+    place: Place,
     time_ms: f64,
-    /// [`ME`], [`SYSTEM`], or a peer's name in [`Senders`] plus [`PEERS`].
+    /// Its key in the history beside its time: unique among the entries
+    /// of one time, across tabs and page loads.
+    uid: f64,
+    /// [`ME`], [`SYSTEM`], or a name in [`Senders`] plus [`PEERS`]: a
+    /// peer's, or the user's on their own messages.
     author: u32,
     state: State,
 }
+
+/// How many recalled texts are kept: a few screens' worth.
+const RECALLED: usize = 512;
 
 /// A slot's delivery, or that it was discarded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +237,24 @@ impl Chat {
         self
     }
 
+    /// Names this page load, so that its entries' history keys differ from
+    /// those of every other page load (a random number, at most 20 bits).
+    pub fn page(&mut self, page: u32) {
+        self.page = f64::from(page & 0xF_FFFF) * 4_294_967_296.0;
+    }
+
+    /// Says whether texts that go to make room can be recalled from a
+    /// history. Without one, each time some go a system line says how many.
+    pub fn keep(&mut self, kept: bool) {
+        self.kept = kept;
+    }
+
+    /// Sets how many bytes of text may be held (for tests; the default is
+    /// [`HELD_TEXT`]).
+    pub fn hold(&mut self, bytes: usize) {
+        self.texts.limit(bytes);
+    }
+
     /// How many entries were ever added: ids run from 0 to this.
     pub fn end(&self) -> usize {
         self.slots.len()
@@ -215,6 +272,16 @@ impl Chat {
     /// How many received entries were ever added.
     pub fn received_count(&self) -> u64 {
         self.received
+    }
+
+    /// Bytes of text held in memory.
+    pub fn held_bytes(&self) -> usize {
+        self.texts.held()
+    }
+
+    /// Entries whose texts went with no history to recall them from.
+    pub fn lost(&self) -> usize {
+        self.lost
     }
 
     /// Ids discarded so far, oldest first.
@@ -237,17 +304,23 @@ impl Chat {
             State::Discarded => return None,
         };
         let author = match slot.author {
-            ME => Author::Me,
             SYSTEM => Author::System,
+            _ if delivery.is_some() => Author::Me,
+            ME => Author::Me,
             peer => Author::Peer(self.senders.get(peer - PEERS)),
         };
+        let text = self.texts.get(slot.place).or_else(|| {
+            self.recalled
+                .iter()
+                .rev()
+                .find(|(at, _)| *at == index)
+                .map(|(_, text)| &**text)
+        });
         Some(Entry {
             id: EntryId(index as u64),
             author,
-            text: self
-                .texts
-                .get(slot.start..slot.start + slot.len)
-                .unwrap_or_default(),
+            text: text.unwrap_or_default(),
+            held: text.is_some(),
             time_ms: slot.time_ms,
             delivery,
         })
@@ -273,7 +346,17 @@ impl Chat {
 
     /// Adds the user's own message, pending, and returns its id.
     pub fn write(&mut self, text: &str) -> EntryId {
-        self.push(ME, text, State::Mine(Delivery::Pending))
+        self.write_as("", text)
+    }
+
+    /// Adds the user's own message, written under `name`, pending.
+    pub fn write_as(&mut self, name: &str, text: &str) -> EntryId {
+        let author = if name.is_empty() {
+            ME
+        } else {
+            self.author(name)
+        };
+        self.push(author, text, State::Mine(Delivery::Pending))
     }
 
     /// Applies a batch of events in one go.
@@ -286,16 +369,18 @@ impl Chat {
     pub fn apply(&mut self, event: ChatEvent) {
         match event {
             ChatEvent::Received { sender, text } => {
-                let author = PEERS.saturating_add(self.senders.intern(&sender));
+                let author = self.author(&sender);
                 self.push(author, &text, State::Plain);
                 self.received += 1;
             }
             ChatEvent::System(text) => {
                 self.push(SYSTEM, &text, State::Plain);
             }
+            ChatEvent::Restored(records) => self.restore(records),
             ChatEvent::Delivery { id, delivery } => {
                 if let Some(slot) = self.mine_mut(id) {
                     slot.state = State::Mine(delivery);
+                    self.unstored.push(id.0 as usize);
                 }
             }
             ChatEvent::Discard(id) => {
@@ -303,9 +388,102 @@ impl Chat {
                     slot.state = State::Discarded;
                     self.live -= 1;
                     self.discarded.push(id);
+                    self.unstored.push(id.0 as usize);
                 }
             }
         }
+    }
+
+    /// Gives back the text of an entry that went to make room, read from
+    /// the history; kept while it is among the [`RECALLED`] latest.
+    pub fn recall(&mut self, index: usize, text: &str) {
+        let gone = self
+            .slots
+            .get(index)
+            .is_some_and(|slot| self.texts.get(slot.place).is_none());
+        if gone {
+            if self.recalled.len() == RECALLED {
+                self.recalled.remove(0);
+            }
+            self.recalled.push((index, shown_text(text).into()));
+        }
+    }
+
+    /// The history key of an entry: its time and its uid.
+    pub fn key(&self, index: usize) -> Option<(f64, f64)> {
+        self.slots.get(index).map(|slot| (slot.time_ms, slot.uid))
+    }
+
+    /// What the history must learn since it was last asked, oldest first:
+    /// entries to put (new ones, own ones whose delivery changed) and own
+    /// ones discarded, to delete. System lines are not kept. An entry whose
+    /// text already went is counted in [`Chat::lost`].
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        // An entry may be listed twice (added, then its delivery changed):
+        // putting it twice is harmless, and cheaper than sorting.
+        let indices = std::mem::take(&mut self.unstored);
+        let mut changes = Vec::with_capacity(indices.len());
+        for index in indices {
+            let Some(slot) = self.slots.get(index) else {
+                continue;
+            };
+            if slot.author == SYSTEM {
+                continue;
+            }
+            if slot.state == State::Discarded {
+                changes.push(Change::Delete(slot.time_ms, slot.uid));
+                continue;
+            }
+            match self.record(index) {
+                Some(record) => changes.push(Change::Put(record)),
+                None => self.lost += 1,
+            }
+        }
+        changes
+    }
+
+    /// The entry as the history keeps it and exports it: a received one or
+    /// one of the user's own, shown and held.
+    pub fn record(&self, index: usize) -> Option<Record> {
+        let slot = self.slots.get(index)?;
+        let entry = self.at_index(index).filter(|entry| entry.held)?;
+        (slot.author != SYSTEM).then(|| Record {
+            time_ms: entry.time_ms,
+            uid: slot.uid,
+            from: self.name_of(slot).to_owned(),
+            text: entry.text.to_owned(),
+            delivery: entry.delivery,
+        })
+    }
+
+    /// The name an entry is from: a peer's, or the user's on their own.
+    fn name_of(&self, slot: &Slot) -> &str {
+        match slot.author {
+            ME | SYSTEM => "",
+            name => self.senders.get(name - PEERS),
+        }
+    }
+
+    /// Adds entries kept by an earlier page, as they were kept. They are
+    /// already in the history, so they are not put again.
+    fn restore(&mut self, records: Vec<Record>) {
+        let before = self.unstored.len();
+        for record in records {
+            let author = self.author(&record.from);
+            // Restored entries were seen before: they count as read.
+            let state = record.delivery.map_or(State::Plain, State::Mine);
+            let time = std::mem::replace(&mut self.now_ms, record.time_ms);
+            let index = self.push(author, &record.text, state).0 as usize;
+            self.now_ms = time;
+            if let Some(slot) = self.slots.get_mut(index) {
+                slot.uid = record.uid;
+            }
+        }
+        self.unstored.truncate(before);
+    }
+
+    fn author(&mut self, name: &str) -> u32 {
+        PEERS.saturating_add(self.senders.intern(name))
     }
 
     /// The slot of one of the user's messages that is still shown.
@@ -317,19 +495,46 @@ impl Chat {
     }
 
     fn push(&mut self, author: u32, text: &str, state: State) -> EntryId {
-        let id = EntryId(self.slots.len() as u64);
-        let start = self.texts.len();
-        push_shown(&mut self.texts, text);
+        let index = self.slots.len();
+        let room = text.len().min(MAX_SHOWN + 64);
+        let (place, gone) = self.texts.push(room, |out| push_shown(out, text));
         self.slots.push(Slot {
-            start,
-            len: self.texts.len() - start,
+            place,
             time_ms: self.now_ms,
+            uid: self.page + index as f64,
             author,
             state,
         });
         self.live += 1;
-        id
+        if author != SYSTEM {
+            self.unstored.push(index);
+        }
+        if gone > 0 && !self.kept {
+            self.lost += gone;
+            let line = format!(
+                "{gone} older entries were let go to save memory ({} in all); they cannot be shown again",
+                self.lost
+            );
+            let (place, _) = self.texts.push(line.len(), |out| out.push_str(&line));
+            self.slots.push(Slot {
+                place,
+                time_ms: self.now_ms,
+                uid: 0.0,
+                author: SYSTEM,
+                state: State::Plain,
+            });
+            self.live += 1;
+        }
+        EntryId(index as u64)
     }
+}
+
+/// A change the history must make.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Put(Record),
+    /// Delete the entry with this time and uid.
+    Delete(f64, f64),
 }
 
 /// Appends the text as shown: cut at [`MAX_SHOWN`] bytes, on a character

@@ -11,6 +11,7 @@ pub mod backoff;
 pub mod chat;
 pub mod clock;
 pub mod config;
+pub mod history;
 pub mod json_value;
 pub mod ledger;
 pub mod link;

@@ -243,6 +243,16 @@ impl Viewport {
         self.anchor = self.anchor_at(top);
     }
 
+    /// Brings entry `index` into view, a third of the way down, and stops
+    /// following: a search moves to its match so.
+    pub fn show(&mut self, index: usize) {
+        self.following = false;
+        self.anchor = Anchor {
+            index: index.min(self.len().saturating_sub(1)),
+            delta: -(self.view / 3.0),
+        };
+    }
+
     /// Back to the newest entry, following again.
     pub fn jump_to_end(&mut self) {
         self.following = true;
@@ -341,6 +351,9 @@ pub struct Row {
     pub new_day: bool,
     /// The "new messages" divider goes before it.
     pub divider: bool,
+    /// Its text is in memory; a row whose text is not waits for the
+    /// history to give it back, and is built again then.
+    pub held: bool,
 }
 
 /// The rows for the entries at positions `range`, leaving out discarded
@@ -372,6 +385,7 @@ pub fn rows(
             continues,
             new_day,
             divider,
+            held: entry.held,
         });
         previous = Some((entry, day));
     }

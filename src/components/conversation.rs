@@ -3,6 +3,7 @@ mod placing;
 use std::{cell::RefCell, rc::Rc};
 
 use leptos::{ev, prelude::*};
+use wasm_bindgen::JsCast;
 
 use wschat_core::{
     chat::{Author, Chat, Delivery, Entry, EntryId},
@@ -12,6 +13,8 @@ use wschat_core::{
 
 use placing::{Parts, View};
 
+use super::search::{copy_lines, export, SharedHistory};
+
 /// The log's id, and those of the parts the view sizes and moves. The
 /// contract makes `chat-text` unique on the page, so the view finds its
 /// elements by id rather than through `NodeRef`s, which cost about 1 KB
@@ -20,6 +23,8 @@ const LOG_ID: &str = "chat-text";
 const TRACK_ID: &str = "chat-track";
 const ROWS_ID: &str = "chat-rows";
 const ANNOUNCER_ID: &str = "chat-announce";
+const SEARCH_ID: &str = "search";
+const COUNT_ID: &str = "search-count";
 
 /// The conversation: `#chat-text`, a log for assistive technology, that
 /// renders only the window of entries in and near the viewport.
@@ -43,6 +48,13 @@ pub fn Conversation(
     on_discard: Callback<EntryId>,
     /// Called when the user sends an uncertain message again.
     on_resend: Callback<EntryId>,
+    /// The history, searched and exported with the conversation.
+    #[prop(optional)]
+    history: Option<SharedHistory>,
+    /// Called with rendered entries whose texts are not held, for the
+    /// history to give them back.
+    #[prop(optional)]
+    on_missing: Option<Callback<Vec<usize>>>,
 ) -> impl IntoView {
     let shown = RwSignal::new(Vec::<Row>::new());
     let unread = RwSignal::new(0u64);
@@ -52,6 +64,8 @@ pub fn Conversation(
         shown,
         unread,
         following,
+        history,
+        on_missing,
     })));
     // The page's own title, to put the unread count before.
     view.borrow_mut().title = document().title();
@@ -61,6 +75,40 @@ pub fn Conversation(
         chat.track();
         View::update(&on_change, View::chat_changed);
     });
+    // Ctrl+F (Cmd+F) opens the search; pressed in the open box, it is the
+    // browser's own find.
+    let keys = window_event_listener(ev::keydown, move |event| {
+        let find = (event.ctrl_key() || event.meta_key()) && event.key().eq_ignore_ascii_case("f");
+        let search = document().get_element_by_id(SEARCH_ID);
+        let in_box = document().active_element() == search;
+        if let (true, false, Some(search)) = (find, in_box, search) {
+            event.prevent_default();
+            if let Some(tools) = search.parent_element() {
+                let _ = tools.remove_attribute("hidden");
+            }
+            let _ = search.unchecked_into::<web_sys::HtmlElement>().focus();
+        }
+    });
+    let on_find = Rc::clone(&view);
+    let on_search_key = Rc::clone(&view);
+    let on_search_keys = move |event: ev::KeyboardEvent| {
+        let key = event.key();
+        let Ok(mut view) = on_search_key.try_borrow_mut() else {
+            return;
+        };
+        if key == "Enter" {
+            event.prevent_default();
+            view.step(event.shift_key());
+        } else if key == "Escape" {
+            if let Some(search) = document().get_element_by_id(SEARCH_ID) {
+                let _ = js_sys::Reflect::set(&search, &"value".into(), &"".into());
+                if let Some(tools) = search.parent_element() {
+                    let _ = tools.set_attribute("hidden", "");
+                }
+            }
+            view.find(&on_search_key, String::new());
+        }
+    };
     let on_scroll = Rc::clone(&view);
     let on_jump = Rc::clone(&view);
     let on_visible = Rc::clone(&view);
@@ -71,6 +119,7 @@ pub fn Conversation(
     let on_leave = send_wrapper::SendWrapper::new(Rc::clone(&view));
     on_cleanup(move || {
         visibility.remove();
+        keys.remove();
         if let Ok(mut view) = on_leave.try_borrow_mut() {
             view.stop_observing();
         }
@@ -83,6 +132,29 @@ pub fn Conversation(
     };
 
     view! {
+        <div class="tools">
+            <div class="search" hidden>
+                <input
+                    id=SEARCH_ID
+                    type="search"
+                    placeholder="Search the conversation"
+                    aria-label="Search the conversation"
+                    on:input=move |event| {
+                        if let Ok(mut view) = on_find.try_borrow_mut() {
+                            view.find(&on_find, event_target_value(&event));
+                        }
+                    }
+                    on:keydown=on_search_keys
+                />
+                <output id=COUNT_ID aria-live="polite"></output>
+            </div>
+            <button id="export" type="button" on:click=move |_| export(chat, history, false)>
+                {"Export"}
+            </button>
+            <button id="export-json" type="button" on:click=move |_| export(chat, history, true)>
+                {"Export JSON"}
+            </button>
+        </div>
         <div class="log-frame">
             <div
                 id=LOG_ID
@@ -91,6 +163,7 @@ pub fn Conversation(
                 aria-label="Conversation"
                 tabindex="0"
                 on:scroll=move |_| View::update(&on_scroll, View::scrolled)
+                on:copy=move |event| copy_lines(chat, &event)
             >
                 <div id=TRACK_ID>
                     // The rows come and go as the reader scrolls; only the

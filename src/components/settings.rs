@@ -106,6 +106,9 @@ pub fn Settings(
     page_url: String,
     /// Called with valid settings when the user saves them.
     on_save: Callback<Parameters>,
+    /// Called when the user confirms forgetting this server's history.
+    #[prop(optional)]
+    on_clear: Option<Callback<()>>,
 ) -> impl IntoView {
     let panel = Panel {
         share: share_url(&page_url, &saved, &from_url),
@@ -171,8 +174,33 @@ pub fn Settings(
         }
     };
 
-    // The form's `submit` and every field's `input` bubble up to the panel.
-    view! { <details id="settings" on:submit=save on:input=changed use:build_panel=panel></details> }
+    let clicked = move |click: ev::MouseEvent| {
+        let clear = click
+            .target()
+            .and_then(|target| target.dyn_into::<Element>().ok())
+            .is_some_and(|target| target.id() == "clear-history");
+        if clear
+            && window()
+                .confirm_with_message("Forget the whole history of this server?")
+                .unwrap_or(false)
+        {
+            if let Some(on_clear) = on_clear {
+                on_clear.run(());
+            }
+        }
+    };
+
+    // The form's `submit`, every field's `input` and the buttons' clicks
+    // bubble up to the panel.
+    view! {
+        <details
+            id="settings"
+            on:submit=save
+            on:input=changed
+            on:click=clicked
+            use:build_panel=panel
+        ></details>
+    }
 }
 
 /// What the panel's controls show when it is built.
@@ -279,6 +307,12 @@ fn build_panel(details: Element, panel: Panel) {
         "small",
         &[("id", "settings-saved"), ("role", "status")],
         "",
+    );
+    add(
+        &form,
+        "button",
+        &[("id", "clear-history"), ("type", "button")],
+        "Forget this server's history",
     );
     let note = add(
         &form,

@@ -120,7 +120,7 @@ fn the_whole_conversation_is_kept() {
     // Names are stored once, and texts in one arena: about 2 bytes of
     // text per entry here, not a String each.
     assert_eq!(chat.senders.names.len(), 2);
-    assert_eq!(chat.texts.len(), "keep me".len() + 2_000_000);
+    assert_eq!(chat.held_bytes(), "keep me".len() + 2_000_000);
 }
 
 #[test]
@@ -159,4 +159,155 @@ fn messages_are_checked_for_name_emptiness_and_length() {
         Err(Unsendable::TooLong(MAX_MESSAGE_CHARS + 1))
     );
     assert_eq!(check_message("a", &"é".repeat(MAX_MESSAGE_CHARS)), Ok(()));
+}
+
+fn flood(chat: &mut Chat, count: usize, size: usize) {
+    for index in 0..count {
+        let mut text = format!("{index} ");
+        text.push_str(&"x".repeat(size.saturating_sub(text.len())));
+        chat.apply(received("bot", &text));
+    }
+}
+
+#[test]
+fn held_text_stays_under_its_limit_whatever_arrives() {
+    // The bug of issue 16: 2 GiB of 16 KiB messages overflowed the one
+    // arena string. Here the limit is 4 chunks, so 40 MiB are plenty.
+    let mut chat = Chat::default();
+    chat.hold(4 << 20);
+    chat.keep(true);
+    flood(&mut chat, 2_560, MAX_SHOWN);
+    assert!(chat.held_bytes() <= 4 << 20);
+    assert_eq!(
+        chat.end(),
+        2_560,
+        "ids stay, with no line when a history keeps them"
+    );
+    let newest = chat
+        .at_index(2_559)
+        .map(|entry| (entry.held, entry.text.len()));
+    assert_eq!(newest, Some((true, MAX_SHOWN)));
+    let oldest = chat.at_index(0).map(|entry| (entry.held, entry.text));
+    assert_eq!(oldest, Some((false, "")));
+}
+
+#[test]
+fn without_a_history_a_line_says_how_many_entries_went() {
+    let mut chat = Chat::default();
+    chat.hold(2 << 20);
+    flood(&mut chat, 400, MAX_SHOWN);
+    assert!(chat.lost() > 0);
+    let lines: Vec<String> = chat
+        .entries()
+        .iter()
+        .filter(|entry| entry.author == Author::System)
+        .map(|entry| entry.text.to_owned())
+        .collect();
+    let last = lines.last().cloned().unwrap_or_default();
+    assert!(
+        last.contains(&format!("({} in all)", chat.lost())),
+        "{last}"
+    );
+}
+
+#[test]
+fn a_recalled_text_shows_again_until_newer_recalls_push_it_out() {
+    let mut chat = Chat::default();
+    chat.hold(1 << 20);
+    chat.keep(true);
+    flood(&mut chat, 200, MAX_SHOWN);
+    chat.recall(0, "0 back");
+    assert_eq!(
+        chat.at_index(0).map(|e| (e.held, e.text)),
+        Some((true, "0 back"))
+    );
+    // A held entry is not recalled over.
+    chat.recall(199, "other");
+    assert_ne!(chat.at_index(199).map(|e| e.text), Some("other"));
+}
+
+#[test]
+fn changes_list_new_entries_and_own_deliveries_in_their_latest_state_and_no_system_lines() {
+    use crate::history::Record;
+    let mut chat = Chat::default();
+    chat.page(7);
+    chat.at(1_000.0).apply(received("bob", "hi"));
+    chat.apply(ChatEvent::System("connected".into()));
+    let mine = chat.write_as("alice", "yo");
+    chat.apply(ChatEvent::Delivery {
+        id: mine,
+        delivery: Delivery::Sent,
+    });
+    let changes = chat.take_changes();
+    let uid = 7.0 * 4_294_967_296.0;
+    assert_eq!(
+        changes,
+        vec![
+            Change::Put(Record {
+                time_ms: 1_000.0,
+                uid,
+                from: "bob".into(),
+                text: "hi".into(),
+                delivery: None
+            }),
+            Change::Put(Record {
+                time_ms: 1_000.0,
+                uid: uid + 2.0,
+                from: "alice".into(),
+                text: "yo".into(),
+                delivery: Some(Delivery::Sent)
+            }),
+            // Listed again for its delivery: put twice, in its latest state.
+            Change::Put(Record {
+                time_ms: 1_000.0,
+                uid: uid + 2.0,
+                from: "alice".into(),
+                text: "yo".into(),
+                delivery: Some(Delivery::Sent)
+            }),
+        ]
+    );
+    assert!(chat.take_changes().is_empty());
+    chat.apply(ChatEvent::Discard(mine));
+    assert_eq!(
+        chat.take_changes(),
+        vec![Change::Delete(1_000.0, uid + 2.0)]
+    );
+}
+
+#[test]
+fn restored_entries_keep_their_times_and_states_and_are_not_put_again() {
+    use crate::history::Record;
+    let mut chat = Chat::default();
+    chat.at(9_000.0).apply(ChatEvent::Restored(vec![
+        Record {
+            time_ms: 1.0,
+            uid: 5.0,
+            from: "bob".into(),
+            text: "old".into(),
+            delivery: None,
+        },
+        Record {
+            time_ms: 2.0,
+            uid: 6.0,
+            from: "alice".into(),
+            text: "mine".into(),
+            delivery: Some(Delivery::Delivered),
+        },
+    ]));
+    assert!(chat.take_changes().is_empty());
+    assert_eq!(chat.received_count(), 0, "restored entries are read");
+    let shown: Vec<_> = chat
+        .entries()
+        .iter()
+        .map(|e| (e.time_ms, e.author, e.text, e.delivery))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (1.0, Author::Peer("bob"), "old", None),
+            (2.0, Author::Me, "mine", Some(Delivery::Delivered)),
+        ]
+    );
+    assert_eq!(chat.key(1), Some((2.0, 6.0)));
 }

@@ -7,16 +7,19 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{HtmlElement, ResizeObserver};
 
 use wschat_core::{
-    chat::{Author, Chat, Entry},
+    chat::{search::Query, Author, Chat, Entry},
     viewport::{rows, Placement, Row, Viewport},
 };
 
-use super::{local_day, ANNOUNCER_ID, LOG_ID, ROWS_ID, TRACK_ID};
+use super::{
+    super::search::{lower, paint_highlights, search_history, SharedHistory},
+    local_day, ANNOUNCER_ID, COUNT_ID, LOG_ID, ROWS_ID, TRACK_ID,
+};
 
 /// New entries announced one by one up to this many per update; more are
 /// announced as a count.
@@ -24,13 +27,26 @@ const ANNOUNCE_EACH: usize = 3;
 /// Announcements kept in the announcer.
 const ANNOUNCE_KEPT: u32 = 8;
 
-/// The signals the view writes.
+/// The signals the view writes, and where it asks for what it lacks.
 #[derive(Clone, Copy)]
 pub(super) struct Parts {
     pub(super) chat: Signal<Chat>,
     pub(super) shown: RwSignal<Vec<Row>>,
     pub(super) unread: RwSignal<u64>,
     pub(super) following: RwSignal<bool>,
+    pub(super) history: Option<SharedHistory>,
+    pub(super) on_missing: Option<Callback<Vec<usize>>>,
+}
+
+/// The search: its query, the matching entries (newest first), the one in
+/// view, and the query's number, so a slower history search of an older
+/// query is dropped.
+#[derive(Default)]
+pub(super) struct Found {
+    query: String,
+    matches: Vec<usize>,
+    at: usize,
+    asked: u64,
 }
 
 /// The view's state beside the pure viewport: what it has caught up with,
@@ -51,6 +67,7 @@ pub(super) struct View {
     placed_scroll: Option<f64>,
     /// The page's title without the unread count.
     pub(super) title: String,
+    found: Found,
 }
 
 impl View {
@@ -65,6 +82,7 @@ impl View {
             observer: None,
             placed_scroll: None,
             title: String::new(),
+            found: Found::default(),
         }
     }
 
@@ -139,6 +157,70 @@ impl View {
         if let Some(log) = element(LOG_ID) {
             let _ = log.focus();
         }
+    }
+
+    /// Searches for `text` as it is typed: the held texts at once, newest
+    /// first, then the history's for entries whose texts went.
+    pub(super) fn find(&mut self, me: &Rc<RefCell<View>>, text: String) {
+        let query = Query::new(&text, &lower);
+        if query.is_empty() {
+            paint_highlights("");
+        }
+        let found = &mut self.found;
+        found.asked += 1;
+        found.query = text;
+        found.at = 0;
+        found.matches = self
+            .parts
+            .chat
+            .with_untracked(|chat| chat.search(&query, usize::MAX, &lower));
+        let history = self.parts.history.and_then(|history| history.get_value());
+        if let (Some(history), false) = (history, query.is_empty()) {
+            let asked = found.asked;
+            let me = Rc::downgrade(me);
+            spawn_local(async move {
+                let chat = match me.upgrade() {
+                    Some(view) => view.borrow().parts.chat,
+                    None => return,
+                };
+                let older = search_history(&history, chat, &query).await;
+                if let Some(view) = me.upgrade() {
+                    if let Ok(mut view) = view.try_borrow_mut() {
+                        if view.found.asked == asked {
+                            view.found.matches.extend(older);
+                            view.show_match();
+                        }
+                    }
+                }
+            });
+        }
+        self.show_match();
+    }
+
+    /// Moves to the next older match, or back to the newer one.
+    pub(super) fn step(&mut self, back: bool) {
+        let count = self.found.matches.len().max(1);
+        self.found.at = (self.found.at + if back { count - 1 } else { 1 }) % count;
+        self.show_match();
+    }
+
+    /// Brings the current match into view, and says where it is.
+    fn show_match(&mut self) {
+        let found = &self.found;
+        let count = match (found.query.is_empty(), found.matches.len()) {
+            (true, _) => String::new(),
+            (false, 0) => "no matches".to_owned(),
+            (false, total) => format!("{} of {total}", found.at + 1),
+        };
+        if let Some(element) = element(COUNT_ID) {
+            element.set_text_content(Some(&count));
+        }
+        if let Some(&index) = found.matches.get(found.at) {
+            self.read_view_height();
+            self.viewport.show(index);
+            self.parts.following.set(false);
+        }
+        self.render(true);
     }
 
     pub(super) fn seen_if_visible(&mut self, _: &Rc<RefCell<View>>) {
@@ -224,8 +306,22 @@ impl View {
         let chat = self.parts.chat;
         let new_rows = chat.with_untracked(|chat| rows(chat, placed, self.divider, local_day));
         let changed = force_rows || self.parts.shown.with_untracked(|shown| *shown != new_rows);
-        if changed {
-            self.parts.shown.set(new_rows);
+        if !changed {
+            return;
+        }
+        let missing: Vec<usize> = new_rows
+            .iter()
+            .filter(|row| !row.held)
+            .map(|row| row.index)
+            .collect();
+        self.parts.shown.set(new_rows);
+        if let (Some(on_missing), false) = (self.parts.on_missing, missing.is_empty()) {
+            on_missing.run(missing);
+        }
+        // Highlights go on the rows once the browser has them.
+        if !self.found.query.is_empty() {
+            let query = self.found.query.clone();
+            request_animation_frame(move || paint_highlights(&query));
         }
     }
 

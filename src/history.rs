@@ -1,0 +1,339 @@
+//! The history in IndexedDB: one database per history (named by
+//! `history::key`, never by a token), one object store of records keyed
+//! by `[time, uid]`, each record the compact line `Record::encode` writes.
+//!
+//! Writes go in one transaction per conversation update (one per
+//! animation frame in a flood). Reading back joins many records into one
+//! string in the browser and parses it in Rust, so a long history crosses
+//! into wasm in a few calls.
+//!
+//! Several tabs on one history: the tab holding the history's Web Lock
+//! writes what it receives; the others write only their own messages, and
+//! tell the writer over a BroadcastChannel, so that it does not write the
+//! copy the server sends it a second time.
+
+use std::{cell::RefCell, rc::Rc};
+
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    BroadcastChannel, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbOpenDbRequest, IdbRequest,
+    IdbTransactionMode, MessageEvent,
+};
+
+use wschat_core::{
+    chat::{Change, Delivery},
+    history::{read_all, Record},
+};
+
+use crate::tabs::lock_manager;
+
+const STORE: &str = "entries";
+/// Stored records (batches of entries) read in one request.
+const PAGE: u32 = 32;
+/// How long a sibling tab's message is looked for among received ones.
+const SIBLING_WINDOW_MS: f64 = 60_000.0;
+
+/// An open history.
+pub struct History {
+    db: IdbDatabase,
+    name: String,
+    state: Rc<RefCell<Sharing>>,
+    /// Lets go of the history's lock, once this tab holds it.
+    release: Rc<RefCell<Option<Function>>>,
+    channel: Option<BroadcastChannel>,
+    _listener: Option<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+/// Records read from the history, and where the next ones start.
+#[derive(Default)]
+pub struct Page {
+    pub records: Vec<Record>,
+    /// Something unreadable was left out.
+    pub broken: bool,
+    /// The key of the last stored record read: the next page comes after
+    /// it. None past the end.
+    pub next: Option<(f64, f64)>,
+}
+
+/// What this tab knows of the others on the same history.
+#[derive(Default)]
+struct Sharing {
+    /// Whether this tab holds the history's lock, and so writes what it
+    /// receives.
+    writer: bool,
+    /// Own messages of other tabs: (sender, text, when told).
+    siblings: Vec<(String, String, f64)>,
+}
+
+impl Drop for History {
+    fn drop(&mut self) {
+        if let Some(release) = self
+            .release
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut release| release.take())
+        {
+            let _ = release.call0(&JsValue::NULL);
+        }
+        if let Some(channel) = &self.channel {
+            channel.set_onmessage(None);
+            channel.close();
+        }
+        self.db.close();
+    }
+}
+
+impl History {
+    /// Opens the history named `name`, creating it the first time. None
+    /// where the browser has no IndexedDB (some private modes) or refuses.
+    pub async fn open(name: &str) -> Option<History> {
+        let factory = web_sys::window()?.indexed_db().ok()??;
+        let request: IdbOpenDbRequest = factory.open_with_u32(name, 1).ok()?;
+        let upgrade = Closure::once_into_js(move |event: web_sys::Event| {
+            let db = event
+                .target()
+                .and_then(|target| target.dyn_into::<IdbRequest>().ok())
+                .and_then(|request| request.result().ok())
+                .and_then(|db| db.dyn_into::<IdbDatabase>().ok());
+            if let Some(db) = db {
+                let _ = db.create_object_store(STORE);
+            }
+        });
+        request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+        let db = done(&request).await.ok()?.dyn_into::<IdbDatabase>().ok()?;
+        // Another tab forgetting this history waits until every tab has
+        // closed it: close at once when asked.
+        if let Some(close) = Reflect::get(&db, &JsValue::from_str("close"))
+            .ok()
+            .and_then(|close| close.dyn_into::<Function>().ok())
+        {
+            db.set_onversionchange(Some(&close.bind0(&db)));
+        }
+        let state = Rc::new(RefCell::new(Sharing::default()));
+        let channel = BroadcastChannel::new(name).ok();
+        let listener = channel.as_ref().map(|channel| {
+            let state = Rc::clone(&state);
+            let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let said = event.data().as_string().unwrap_or_default();
+                if let (Some((from, text)), Ok(mut state)) =
+                    (said.split_once('\n'), state.try_borrow_mut())
+                {
+                    let now = js_sys::Date::now();
+                    state
+                        .siblings
+                        .retain(|sibling| now - sibling.2 < SIBLING_WINDOW_MS);
+                    state.siblings.push((from.into(), text.into(), now));
+                }
+            });
+            channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+            listener
+        });
+        let history = History {
+            db,
+            name: name.to_owned(),
+            state,
+            release: Rc::default(),
+            channel,
+            _listener: listener,
+        };
+        history.claim_writing().await;
+        Some(history)
+    }
+
+    /// Whether this tab writes what it receives: it holds the history's
+    /// lock (taken a moment after opening), or the browser has no locks.
+    pub fn is_writer(&self) -> bool {
+        self.state.try_borrow().is_ok_and(|state| state.writer)
+    }
+
+    /// The database's name, to forget it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Takes the history's Web Lock if it is free, so that this tab writes
+    /// what it receives from its first frame on; else waits for it in the
+    /// background. Held until the page goes or the history is closed.
+    /// Without Web Locks every tab writes.
+    async fn claim_writing(&self) {
+        let Some(locks) = lock_manager() else {
+            if let Ok(mut state) = self.state.try_borrow_mut() {
+                state.writer = true;
+            }
+            return;
+        };
+        let options = js_sys::Object::new();
+        let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+        let decided = Promise::new(&mut |decided: Function, _| {
+            let hold = self.holder(Some(decided));
+            let _ = locks.request(&self.name, &options, &hold);
+        });
+        let _ = JsFuture::from(decided).await;
+        let writer = self.state.try_borrow().is_ok_and(|state| state.writer);
+        if !writer {
+            let _ = locks.request(&self.name, &js_sys::Object::new(), &self.holder(None));
+        }
+    }
+
+    /// A lock request's callback: with the lock, this tab writes, and keeps
+    /// it until [`History::drop`] lets go. Calls `decided` either way.
+    fn holder(&self, decided: Option<Function>) -> JsValue {
+        let state = Rc::clone(&self.state);
+        let release = Rc::clone(&self.release);
+        Closure::once_into_js(move |lock: JsValue| -> JsValue {
+            let held = !lock.is_null();
+            if let Ok(mut state) = state.try_borrow_mut() {
+                state.writer |= held;
+            }
+            if let Some(decided) = decided {
+                let _ = decided.call0(&JsValue::NULL);
+            }
+            if !held {
+                return JsValue::UNDEFINED;
+            }
+            Promise::new(&mut |resolve, _| {
+                if let Ok(mut release) = release.try_borrow_mut() {
+                    *release = Some(resolve);
+                }
+            })
+            .into()
+        })
+    }
+
+    /// Makes the changes in one transaction: the received entries in one
+    /// record (keyed by the first), the user's own one record each, since
+    /// their deliveries change. Errors are the browser's (a full quota).
+    pub fn write(&self, changes: Vec<Change>) -> Result<(), JsValue> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let store = self.store(IdbTransactionMode::Readwrite)?;
+        let Ok(mut sharing) = self.state.try_borrow_mut() else {
+            return Ok(());
+        };
+        let mut batch = String::new();
+        let mut first = None;
+        for change in changes {
+            match change {
+                Change::Put(record) if record.delivery.is_none() => {
+                    if sharing.writer && !sharing.take_sibling(&record) {
+                        first.get_or_insert((record.time_ms, record.uid));
+                        batch.push_str(&record.encode());
+                    }
+                }
+                Change::Put(record) => {
+                    // A message just written is pending: the writer hears
+                    // of it once.
+                    if let (false, Some(Delivery::Pending), Some(channel)) =
+                        (sharing.writer, record.delivery, &self.channel)
+                    {
+                        let said = format!("{}\n{}", record.from, record.text);
+                        let _ = channel.post_message(&said.into());
+                    }
+                    store
+                        .put_with_key(&record.encode().into(), &key(record.time_ms, record.uid))?;
+                }
+                Change::Delete(time_ms, uid) => {
+                    store.delete(&key(time_ms, uid))?;
+                }
+            }
+        }
+        if let Some((time_ms, uid)) = first {
+            store.put_with_key(&batch.into(), &key(time_ms, uid))?;
+        }
+        Ok(())
+    }
+
+    /// The records after the one kept under `after` (from the first when
+    /// None), oldest first, a few stored batches at a time.
+    pub async fn read(&self, after: Option<(f64, f64)>) -> Result<Page, JsValue> {
+        let store = self.store(IdbTransactionMode::Readonly)?;
+        let range = match after {
+            Some((time_ms, uid)) => {
+                IdbKeyRange::lower_bound_with_open(&key(time_ms, uid), true)?.into()
+            }
+            None => JsValue::UNDEFINED,
+        };
+        let keys = store.get_all_keys_with_key_and_limit(&range, PAGE)?;
+        let values = done(&store.get_all_with_key_and_limit(&range, PAGE)?).await?;
+        let mut page = Page::default();
+        for value in values
+            .dyn_into::<Array>()
+            .iter()
+            .flat_map(|values| values.iter())
+        {
+            let (records, broken) = read_all(&value.as_string().unwrap_or_default());
+            page.broken |= broken;
+            page.records.extend(records);
+        }
+        // Requests of one transaction finish in order: the keys are in.
+        let last = keys
+            .result()?
+            .dyn_into::<Array>()
+            .ok()
+            .map(|keys| keys.at(-1));
+        page.next = last.and_then(|last| {
+            let last = last.dyn_into::<Array>().ok()?;
+            Some((last.get(0).as_f64()?, last.get(1).as_f64()?))
+        });
+        Ok(page)
+    }
+
+    /// The record kept for the entry with this key: alone, or in the batch
+    /// it came in, which has its time.
+    pub async fn get(&self, time_ms: f64, uid: f64) -> Option<Record> {
+        let store = self.store(IdbTransactionMode::Readonly).ok()?;
+        let range = IdbKeyRange::bound(&Array::of1(&time_ms.into()), &key(time_ms, uid)).ok()?;
+        let values = done(&store.get_all_with_key(&range).ok()?).await.ok()?;
+        values
+            .dyn_into::<Array>()
+            .ok()?
+            .iter()
+            .flat_map(|value| read_all(&value.as_string().unwrap_or_default()).0)
+            .find(|record| record.time_ms == time_ms && record.uid == uid)
+    }
+
+    fn store(&self, mode: IdbTransactionMode) -> Result<IdbObjectStore, JsValue> {
+        self.db
+            .transaction_with_str_and_mode(STORE, mode)?
+            .object_store(STORE)
+    }
+}
+
+impl Sharing {
+    /// Whether a received record is the server's copy of a message another
+    /// tab wrote, and kept: then it is forgotten here.
+    fn take_sibling(&mut self, record: &Record) -> bool {
+        let found = self
+            .siblings
+            .iter()
+            .position(|(from, text, _)| *from == record.from && *text == record.text);
+        found.map(|index| self.siblings.remove(index)).is_some()
+    }
+}
+
+/// Forgets the history named `name`.
+pub fn forget(name: &str) {
+    if let Some(factory) = web_sys::window().and_then(|window| window.indexed_db().ok().flatten()) {
+        let _ = factory.delete_database(name);
+    }
+}
+
+fn key(time_ms: f64, uid: f64) -> JsValue {
+    Array::of2(&time_ms.into(), &uid.into()).into()
+}
+
+/// The request's result once it succeeds, or its error.
+async fn done(request: &IdbRequest) -> Result<JsValue, JsValue> {
+    let promise = Promise::new(&mut |resolve: Function, reject: Function| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    JsFuture::from(promise).await?;
+    let result = request.result();
+    request.set_onsuccess(None);
+    request.set_onerror(None);
+    result
+}
