@@ -76,7 +76,7 @@ test('two tabs on one server share a history: each message once, in order, after
     await ann.page.reload();
     await annChat.waitForApp();
     await annChat.waitForStatus('open');
-    await waitForRendered(ann.page, 'carol 3', { timeout: WAIT_MS });
+    await annChat.waitForEntry('carol 3', { timeout: WAIT_MS });
     const annReloaded = await texts(annChat);
     assert.deepEqual(annReloaded, order, `Ann's tab after its reload, once each and in order:\n${annReloaded.join('\n')}`);
 
@@ -94,7 +94,7 @@ test('two tabs on one server share a history: each message once, in order, after
   for (const [who, { page }, chat] of [['Bob', bob, bobChat], ['Ann', ann, annChat]]) {
     await page.reload();
     await chat.waitForApp();
-    await waitForRendered(page, 'ann late', { timeout: WAIT_MS });
+    await chat.waitForEntry('ann late', { timeout: WAIT_MS });
     const entries = (await chat.entries()).filter((e) => e.kind !== 'system');
     const seen = entries.map((e) => e.text);
     const twice = seen.filter((text, i) => seen.indexOf(text) !== i);

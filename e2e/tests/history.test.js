@@ -147,7 +147,7 @@ test('another server has its own history, and #clear-history forgets the current
   await waitForStored(other.page, ['mine on /other']);
   await other.page.reload();
   await otherChat.waitForApp();
-  await waitForRendered(other.page, 'mine on /other', { timeout: WAIT_MS });
+  await otherChat.waitForEntry('mine on /other', { timeout: WAIT_MS });
   let texts = (await otherChat.entries()).map((e) => e.text);
   assert.ok(!texts.includes('c0') && !texts.includes('mine on /ws'), `/other shows /ws's history:\n${texts.join('\n')}`);
   await other.page.close();
@@ -185,7 +185,7 @@ test('another server has its own history, and #clear-history forgets the current
   // Only the current server's history went.
   const last = await browser.pageIn(context);
   const lastChat = await openChat(last.page, { name: 'alice', server: otherServer });
-  await waitForRendered(last.page, 'mine on /other', { timeout: WAIT_MS });
+  await lastChat.waitForEntry('mine on /other', { timeout: WAIT_MS });
   await lastChat.waitForStatus('open');
 
   for (const list of [errors, other.errors, back.errors, last.errors]) assert.deepEqual(list, []);
