@@ -86,7 +86,13 @@ test('a message delivered well before a reload does not come back as uncertain (
   await page.reload();
   await ann.waitForApp();
   const entries = await ann.entries();
-  assert.ok(!entries.some((e) => e.kind === 'sent'), `it came back:\n${summarize(entries)}`);
+  // The history (issue 16) brings it back as it was, sent; never from the
+  // outbox, as pending or uncertain.
+  const back = entries.filter((e) => e.kind === 'sent');
+  assert.ok(
+    back.length <= 1 && back.every((e) => e.text === 'delivered long before' && (e.state === 'sent' || e.state === 'delivered')),
+    `it came back from the outbox:\n${summarize(entries)}`,
+  );
   assert.equal(await page.evaluate(() => sessionStorage.getItem('wschat.outbox')), null);
   assert.deepEqual(errors, []);
 });
@@ -132,7 +138,9 @@ test('storage that throws on write: a system line, no older saved form left, the
     const sockets = openedSoFar(relay);
     await page.reload();
     await ann.waitForApp();
-    assert.ok(!(await ann.entries()).some((e) => e.kind === 'sent'));
+    // The history (issue 16) may show them again as sent; nothing waits to go out.
+    const again = (await ann.entries()).filter((e) => e.kind === 'sent');
+    assert.ok(again.every((e) => e.state === 'sent' || e.state === 'delivered'), `something waits to be sent again:\n${summarize(again)}`);
     await waitForClosed(relay, sockets);
     await sendMarker(ann, 'marker after the storage test');
     for (const text of ['stored first', 'not stored', 'not stored either']) {
