@@ -64,40 +64,37 @@ impl Start {
         chat.keep(history.is_some());
         let outbox = read_outbox(&mut chat);
         let mut matched = vec![false; outbox.len()];
-        let mut after = None;
-        while let Some(history) = &history {
-            let Ok(Page {
-                mut records,
-                broken,
-                next,
-            }) = history.read(after).await
-            else {
-                break;
-            };
-            // A message the outbox brings back shows where the outbox puts
-            // it, not also where the history kept it.
-            for (item, matched) in outbox.iter().zip(&mut matched) {
-                let kept = records.iter().rposition(|record| {
-                    record
-                        .delivery
-                        .is_some_and(|delivery| delivery != Delivery::Delivered)
-                        && record.text == item.text
-                });
-                if let (false, Some(index)) = (*matched, kept) {
-                    let record = records.remove(index);
-                    let _ = history.write(vec![Change::Delete(record.time_ms, record.uid)]);
-                    *matched = true;
-                }
-            }
-            chat.apply(ChatEvent::Restored(records));
-            if broken {
-                chat.at(js_sys::Date::now())
-                    .apply(ChatEvent::System(history::UNREADABLE.into()));
-            }
-            after = next;
-            if after.is_none() {
-                break;
-            }
+        if let Some(history) = &history {
+            history
+                .scan(None, &mut |page| {
+                    let Page {
+                        mut records,
+                        broken,
+                        ..
+                    } = page;
+                    // A message the outbox brings back shows where the
+                    // outbox puts it, not also where the history kept it.
+                    for (item, matched) in outbox.iter().zip(&mut matched) {
+                        let kept = records.iter().rposition(|record| {
+                            record
+                                .delivery
+                                .is_some_and(|delivery| delivery != Delivery::Delivered)
+                                && record.text == item.text
+                        });
+                        if let (false, Some(index)) = (*matched, kept) {
+                            let record = records.remove(index);
+                            let _ = history.write(vec![Change::Delete(record.time_ms, record.uid)]);
+                            *matched = true;
+                        }
+                    }
+                    chat.apply(ChatEvent::Restored(records));
+                    if broken {
+                        chat.at(js_sys::Date::now())
+                            .apply(ChatEvent::System(history::UNREADABLE.into()));
+                    }
+                    true
+                })
+                .await;
         }
         Start {
             query,
@@ -298,18 +295,33 @@ fn recall(history: SharedHistory, chat: RwSignal<Chat>, missing: Vec<usize>) {
     let Some(history) = history.get_value() else {
         return;
     };
+    let keys: Vec<(usize, (f64, f64))> = chat.with_untracked(|chat| {
+        missing
+            .iter()
+            .filter_map(|&index| chat.key(index).map(|key| (index, key)))
+            .collect()
+    });
+    let (Some(&(_, first)), Some(&(_, last))) = (keys.first(), keys.last()) else {
+        return;
+    };
     leptos::task::spawn_local(async move {
-        let mut found = Vec::with_capacity(missing.len());
-        for index in missing {
-            let Some((time_ms, uid)) = chat.with_untracked(|chat| chat.key(index)) else {
-                continue;
-            };
-            let text = history.get(time_ms, uid).await.map(|record| record.text);
-            found.push((index, text.unwrap_or_else(|| history::NOT_KEPT.to_owned())));
-        }
+        let mut found: Vec<(usize, String)> = Vec::with_capacity(keys.len());
+        // From just before the first: a batch is keyed by its time.
+        history
+            .scan(Some((first.0 - 1.0, 0.0)), &mut |page| {
+                for record in page.records {
+                    let key = (record.time_ms, record.uid);
+                    if let Some(&(index, _)) = keys.iter().find(|(_, wanted)| *wanted == key) {
+                        found.push((index, record.text));
+                    }
+                }
+                page.next.is_some_and(|next| next <= last)
+            })
+            .await;
         chat.update(|chat| {
-            for (index, text) in found {
-                chat.recall(index, &text);
+            for &(index, _) in &keys {
+                let text = found.iter().find(|(at, _)| *at == index);
+                chat.recall(index, text.map_or(history::NOT_KEPT, |(_, text)| text));
             }
         });
     });

@@ -281,18 +281,16 @@ impl History {
         Ok(page)
     }
 
-    /// The record kept for the entry with this key: alone, or in the batch
-    /// it came in, which has its time.
-    pub async fn get(&self, time_ms: f64, uid: f64) -> Option<Record> {
-        let store = self.store(IdbTransactionMode::Readonly).ok()?;
-        let range = IdbKeyRange::bound(&Array::of1(&time_ms.into()), &key(time_ms, uid)).ok()?;
-        let values = done(&store.get_all_with_key(&range).ok()?).await.ok()?;
-        values
-            .dyn_into::<Array>()
-            .ok()?
-            .iter()
-            .flat_map(|value| read_all(&value.as_string().unwrap_or_default()).0)
-            .find(|record| record.time_ms == time_ms && record.uid == uid)
+    /// Reads the records after the one kept under `after` (from the first
+    /// when None), page by page, oldest first, while `each` asks for more.
+    /// One loop for every reader, so the bundle holds one.
+    pub async fn scan(&self, mut after: Option<(f64, f64)>, each: &mut dyn FnMut(Page) -> bool) {
+        while let Ok(page) = self.read(after).await {
+            after = page.next;
+            if !each(page) || after.is_none() {
+                break;
+            }
+        }
     }
 
     fn store(&self, mode: IdbTransactionMode) -> Result<IdbObjectStore, JsValue> {
