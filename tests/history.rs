@@ -80,7 +80,7 @@ async fn records_written_are_read_back_in_order_and_deleted_ones_go() {
             Change::Put(carol.clone()),
         ])
         .unwrap();
-    let page = history.read(None).await.unwrap();
+    let page = history.read(None, 32).await.unwrap();
     assert!(!page.broken);
     let texts: Vec<&str> = page
         .records
@@ -96,7 +96,7 @@ async fn records_written_are_read_back_in_order_and_deleted_ones_go() {
         "found in its batch"
     );
     assert!(history
-        .read(Some((3.0, 1.0)))
+        .read(Some((3.0, 1.0)), 32)
         .await
         .unwrap()
         .records
@@ -104,7 +104,7 @@ async fn records_written_are_read_back_in_order_and_deleted_ones_go() {
 
     history.write(vec![Change::Delete(3.0, 1.0)]).unwrap();
     let texts: Vec<String> = history
-        .read(None)
+        .read(None, 32)
         .await
         .unwrap()
         .records

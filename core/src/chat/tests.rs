@@ -311,3 +311,13 @@ fn restored_entries_keep_their_times_and_states_and_are_not_put_again() {
     );
     assert_eq!(chat.key(1), Some((2.0, 6.0)));
 }
+
+#[test]
+fn a_slot_stays_small_for_a_million_entries() {
+    // 1,000,000 entries must fit the issue 16 memory target with room.
+    assert!(
+        std::mem::size_of::<Slot>() <= 24,
+        "{}",
+        std::mem::size_of::<Slot>()
+    );
+}
