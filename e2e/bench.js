@@ -1,26 +1,47 @@
 #!/usr/bin/env node
 'use strict';
-// The flood benchmark (issue 8). A benchmark, not a test: it prints figures
-// and PASS/FAIL per target, and exits 0 whenever it could measure.
+// The benchmark of issues 8 and 16. A benchmark, not a test: it prints each
+// figure beside its target and a ratio to a baseline measured in the same
+// run, PASS/FAIL per target, and exits 0 whenever it could measure.
 //
-//   node e2e/bench.js [--sizes 10000,100000,1000000] [--scroll-frames 600]
-//                     [--dom-limit 1000] [--stall-s 60] [--repeat 3]
-//                     [--network-check] [--network-check-size 10000]
+//   node e2e/bench.js [--only floods,reload,search,hostile] [--sizes 10000,100000,1000000]
+//                     [--reload-size 100000] [--search-size 1000000]
+//                     [--hostile-frames 262144] [--hostile-frame-bytes 16384] ...
+//                     (--help lists every option)
 //
 // It serves the release build (dist/, or $WSCHAT_DIST) on the reference relay
-// (servers/relay.js), and for each size floods N frames
-// `{"name":"flood","msg":"f<i>"}` from a Node `ws` client through the relay,
-// which forwards them as binary frames. The same flood goes, on a fresh page
-// each, first to the floor (bench/floor.html: decode each frame, keep it,
-// touch the DOM once per task), then to the app at /?name=bench.
+// (servers/relay.js). The app runs with its history on (the default); each
+// app page starts from an empty history (its origin's storage is cleared).
 //
-// Everything is timed inside the page (bench/page.js): render time runs from
-// the first flood text to the last (`f<N-1>`) being in #chat-text, seen by a
-// MutationObserver installed before the flood; long tasks come from a
-// `longtask` PerformanceObserver. After the flood: DOM elements, the JS heap
-// and the wasm memory after a forced GC. On the app it then jumps to the top
-// (the first entry, f0, must show: all kept), and for 100,000 frames scrolls
-// from the bottom to the top first, counting frames over 50 ms.
+// floods: for each size, N frames `{"name":"flood","msg":"f<i>"}` from a
+// Node `ws` client through the relay, which forwards them as binary frames.
+// The same flood goes, on a fresh page each, first to the floor
+// (bench/floor.html: decode each frame, keep it, touch the DOM once per
+// task; the baseline), then to the app at /?name=bench. Render time runs
+// from the first flood text to the last (`f<N-1>`) being in #chat-text, seen
+// by a MutationObserver installed before the flood (bench/page.js); long
+// tasks come from a `longtask` PerformanceObserver. After the flood: DOM
+// elements, the JS heap and the wasm memory after a forced GC. On the app it
+// then jumps to the top (the first entry, f0, must show: all kept), and for
+// 100,000 frames scrolls from the bottom to the top first.
+//
+// reload: a history of --reload-size entries; the time from navigation start
+// to the newest entry rendered on a reload, minus the time to the app's first
+// render (#status in the DOM) on a reload with an empty history (the
+// baseline, same tab); then a jump to the top must reach the first entry.
+//
+// search: in --search-size entries (the flood's page when that size is
+// flooded too), the time from typing `f0` (found only in the first entry)
+// into #search to its row being rendered, median of --search-repeat; the
+// baseline is the same search for the newest entry, already rendered (until
+// #search-count reads `1 of 1`).
+//
+// hostile: --hostile-frames frames of --hostile-frame-bytes (by default 4 GiB
+// of 16 KiB frames), each `f<i> xxx...`, paced, through the relay: the page
+// alive at the end, wasm memory at most 256 MiB, the newest entry shown, the
+// input takes text, and the first entry comes back at the top or a system
+// line says how many were dropped. The baseline is the floor keeping nothing
+// (?keep=0) on the same flood.
 //
 // Chromium is driven over a bare DevTools connection (lib/cdp.js) that never
 // enables the Network domain: Playwright enables it, and Chromium then
@@ -28,18 +49,18 @@
 // --network-check measures the floor that way too, once with Network enabled
 // over the same connection and once under Playwright, and prints all three.
 //
-// The flooder keeps at most about two seconds of frames (by the rate the page
-// shows them) ahead of what the page has shown. Without that, a million
-// frames queue up in the relay, its pings wait behind them, and the relay
-// drops the page as dead after 10 to 20 s.
+// The flooder (lib/flood.js) keeps at most about two seconds of frames (by
+// the rate the page shows them) ahead of what the page has shown. Without
+// that, a million frames queue up in the relay, its pings wait behind them,
+// and the relay drops the page as dead after 10 to 20 s.
 
 const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
-const WebSocket = require('ws');
 const { launchCdpBrowser } = require('./lib/cdp');
+const { pacedFlood, paddedFrame } = require('./lib/flood');
 const { startRelay, distDir } = require('./lib/servers');
 const { INIT_SCRIPT } = require('./bench/page');
 
@@ -52,6 +73,14 @@ const { values } = parseArgs({
     'network-check': { type: 'boolean', default: false },
     'network-check-size': { type: 'string', default: '10000' },
     repeat: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    'reload-size': { type: 'string', default: '100000' },
+    'reload-repeat': { type: 'string', default: '3' },
+    'search-size': { type: 'string', default: '1000000' },
+    'search-repeat': { type: 'string', default: '5' },
+    'hostile-frames': { type: 'string', default: '262144' },
+    'hostile-frame-bytes': { type: 'string', default: '16384' },
+    'hostile-floor': { type: 'string', default: 'yes' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -64,8 +93,29 @@ if (values.help) {
   --repeat N               rounds of floor and app per size below 1,000,000, the median shown (default 3);
                            a million-frame flood runs once
   --network-check          also time the floor with Network enabled, and under Playwright
-  --network-check-size N   frames for that check (default 10000)`);
+  --network-check-size N   frames for that check (default 10000)
+  --only LIST              parts to run, comma-separated: floods, reload, search, hostile (default all;
+                           floods alone when --sizes is given without --only)
+  --reload-size N          entries in the history that a reload shows (default 100000)
+  --reload-repeat N        timed reloads each, empty and with the history, the median shown (default 3)
+  --search-size N          entries searched (default 1000000; the floods' page when --sizes has it)
+  --search-repeat N        searches timed, the median shown (default 5)
+  --hostile-frames N       frames of the hostile flood (default 262144: 4 GiB of 16 KiB)
+  --hostile-frame-bytes N  bytes per hostile frame (default 16384)
+  --hostile-floor yes|no   flood the floor (keeping nothing) first, as the baseline (default yes)
+Quick: --only floods --sizes 10000,100000, or --only reload,search,hostile --reload-size 10000
+--search-size 20000 --hostile-frames 16384.`);
   process.exit(0);
+}
+const PARTS = ['floods', 'reload', 'search', 'hostile'];
+// --sizes alone (`--sizes 10000,100000`) stays the quick flood run it always was.
+const onlyList = values.only ?? (process.argv.some((a) => a === '--sizes' || a.startsWith('--sizes=')) ? 'floods' : PARTS.join(','));
+const ONLY = new Set(onlyList.split(',').map((p) => p.trim()).filter(Boolean));
+for (const part of ONLY) {
+  if (!PARTS.includes(part)) {
+    console.error(`--only takes ${PARTS.join(', ')}; got ${part}`);
+    process.exit(2);
+  }
 }
 const SIZES = values.sizes.split(',').map((s) => Number(s.replace(/_/g, '')));
 const SCROLL_FRAMES = Number(values['scroll-frames']);
@@ -73,7 +123,17 @@ const DOM_LIMIT = Number(values['dom-limit']);
 const STALL_MS = Number(values['stall-s']) * 1000;
 const CHECK_SIZE = Number(values['network-check-size']);
 const REPEAT = Number(values.repeat);
-for (const [name, list] of [['--sizes', SIZES], ['--scroll-frames', [SCROLL_FRAMES]], ['--dom-limit', [DOM_LIMIT]], ['--stall-s', [STALL_MS]], ['--network-check-size', [CHECK_SIZE]], ['--repeat', [REPEAT]]]) {
+const int = (name) => Number(values[name].replace(/_/g, ''));
+const RELOAD_SIZE = int('reload-size');
+const RELOAD_REPEAT = int('reload-repeat');
+const SEARCH_SIZE = int('search-size');
+const SEARCH_REPEAT = int('search-repeat');
+const HOSTILE_FRAMES = int('hostile-frames');
+const HOSTILE_BYTES = int('hostile-frame-bytes');
+const HOSTILE_FLOOR = values['hostile-floor'] !== 'no';
+for (const [name, list] of [['--sizes', SIZES], ['--scroll-frames', [SCROLL_FRAMES]], ['--dom-limit', [DOM_LIMIT]], ['--stall-s', [STALL_MS]], ['--network-check-size', [CHECK_SIZE]], ['--repeat', [REPEAT]],
+  ['--reload-size', [RELOAD_SIZE]], ['--reload-repeat', [RELOAD_REPEAT]], ['--search-size', [SEARCH_SIZE]], ['--search-repeat', [SEARCH_REPEAT]],
+  ['--hostile-frames', [HOSTILE_FRAMES]], ['--hostile-frame-bytes', [HOSTILE_BYTES]]]) {
   if (!list.every((n) => Number.isInteger(n) && n > 0)) {
     console.error(`${name} takes positive integers`);
     process.exit(2);
@@ -84,17 +144,17 @@ for (const [name, list] of [['--sizes', SIZES], ['--scroll-frames', [SCROLL_FRAM
 const SCROLL_SIZE = 100_000;
 /** Floods this large run once, whatever --repeat says. */
 const ONCE_FROM = 1_000_000;
-const WASM_LIMIT = 150 * 1024 * 1024;
+const MIB = 1024 * 1024;
+const WASM_LIMIT = 128 * MIB;
 const TARGETS = {
-  10_000: { ratio: 1.5 },
+  10_000: { ratio: 1.3 },
   100_000: { ratio: 1.2 },
 };
-const CHUNK = 500;
-const HIGH_WATER = 1 << 20;
-const POLL_MS = 100;
-const AHEAD_S = 2;
-const MIN_AHEAD = 5_000;
-const MAX_AHEAD = 200_000;
+const RELOAD_LIMIT_MS = 300;
+const SEARCH_LIMIT_MS = 150;
+const HOSTILE_WASM_LIMIT = 256 * MIB;
+/** A system line that says entries were dropped, and how many. */
+const DROPPED = /\d.*\b(dropped|discarded|removed|lost)\b|\b(dropped|discarded|removed|lost)\b.*\d/i;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (n) => n.toLocaleString('en-US');
@@ -123,87 +183,39 @@ function startFloorServer() {
 }
 
 /**
- * Floods `n` frames through the relay into `page` (already armed) and waits
- * until the page shows the last one. Gives up when the page shows nothing
- * new for STALL_MS. Resolves with {completed, sendMs, why}.
+ * Floods `n` frames through the relay into `page` (already armed), paced by
+ * what it shows (lib/flood.js), and waits until the page shows the last one.
+ * Gives up when the page shows nothing new for STALL_MS. Resolves with
+ * {completed, sendMs, why}.
  */
-async function flood(wsUrl, n, page) {
-  const socket = new WebSocket(wsUrl, { perMessageDeflate: false });
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  socket.on('error', () => {});
+function flood(wsUrl, n, page, options = {}) {
+  return pacedFlood(wsUrl, n, { progress: () => page.eval('__bench.progress()'), stallMs: STALL_MS, ...options });
+}
 
-  const start = Date.now();
-  let seen = -1;
-  let firstSeenAt = null;
-  let done = false;
-  let failure = null;
-  let lastProgress = Date.now();
-  let sendMs = null;
+/** Options for a flood of big frames: about 2 s ahead, between 4 and 64 MiB. */
+function bigFrames(bytes) {
+  const frames = (mib) => Math.max(1, Math.round((mib * MIB) / bytes));
+  return { frame: paddedFrame(bytes), minAhead: frames(4), maxAhead: frames(64), initialAhead: frames(8), chunk: Math.max(1, Math.min(500, frames(1))), highWater: 4 * MIB };
+}
 
-  const ahead = () => {
-    if (firstSeenAt === null || seen < 1000) return 10_000;
-    const rate = (seen + 1) / Math.max(1, Date.now() - firstSeenAt); // frames per ms
-    return Math.min(MAX_AHEAD, Math.max(MIN_AHEAD, Math.round(rate * AHEAD_S * 1000)));
-  };
-
-  const poll = (async () => {
-    while (!done && !failure) {
-      try {
-        const [index, last] = await page.eval('__bench.progress()');
-        if (index > seen) {
-          if (firstSeenAt === null) firstSeenAt = Date.now();
-          seen = index;
-          lastProgress = Date.now();
-        }
-        if (last) done = true;
-      } catch (error) {
-        failure = `cannot read the page: ${error.message}`;
-      }
-      if (!done && Date.now() - lastProgress > STALL_MS) {
-        failure = `stalled: nothing new shown for ${STALL_MS / 1000} s (last seen f${seen})`;
-      }
-      if (!done) await sleep(POLL_MS);
-    }
-  })();
-
-  let sent = 0;
-  while (sent < n && !failure) {
-    const limit = Math.min(n, seen + 1 + ahead());
-    if (sent >= limit) {
-      await sleep(5);
-      continue;
-    }
-    const end = Math.min(limit, sent + CHUNK);
-    let written;
-    for (; sent < end; sent += 1) {
-      const frame = JSON.stringify({ name: 'flood', msg: `f${sent}` });
-      if (sent === end - 1) written = new Promise((resolve) => socket.send(frame, resolve));
-      else socket.send(frame);
-    }
-    if (sent === n) written.then(() => (sendMs = Date.now() - start));
-    if (socket.bufferedAmount >= HIGH_WATER) await written;
-    else await new Promise(setImmediate);
-  }
-  await poll;
-  socket.close();
-  return { completed: done, sendMs, why: failure };
+/** Forgets everything the app's origin stored (its history), so that a page starts empty. */
+function clearOrigin(page, origin) {
+  return page.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
 }
 
 /**
  * One fresh page: opens `url`, waits for `ready`, arms the observers, floods
  * `n` frames and returns the page (still open) with the flood's figures.
  */
-async function measure(openPage, { url, ready, n, wsUrl, memory = true }) {
+async function measure(openPage, { url, ready, n, wsUrl, memory = true, clear = null, floodOptions = {} }) {
   const page = await openPage();
+  if (clear) await clearOrigin(page, clear);
   await page.addInitScript(INIT_SCRIPT);
   await page.goto(url, ready);
   await sleep(500); // let the first render and the `connected` line settle
   const target = `f${n - 1}`;
   await page.eval(`__bench.arm(${JSON.stringify(target)})`);
-  const { completed, sendMs, why } = await flood(wsUrl, n, page);
+  const { completed, sendMs, why } = await flood(wsUrl, n, page, floodOptions);
   await sleep(300); // long task entries arrive a moment late
   const result = await page.eval('__bench.result()');
   result.completed = completed;
@@ -232,8 +244,13 @@ async function runFloor(browser, floor, relay, n) {
   return result;
 }
 
-async function runApp(browser, relay, n) {
-  const { page, result } = await measure(browser.newPage, { url: `${relay.url}/?name=bench`, ready: APP_READY, n, wsUrl: `${relay.wsUrl}/ws` });
+/**
+ * The app on a fresh page with an empty history: the flood, then (at
+ * SCROLL_SIZE) the scroll to the top, the jump to the top, and `after(page)`
+ * (the search, on the flood's page) before the page closes.
+ */
+async function runApp(browser, relay, n, after = null) {
+  const { page, result } = await measure(browser.newPage, { url: `${relay.url}/?name=bench`, ready: APP_READY, n, wsUrl: `${relay.wsUrl}/ws`, clear: relay.url });
   if (result.completed) {
     if (n === SCROLL_SIZE) {
       await page.eval(`__bench.toBottom("f${n - 1}", 10000)`);
@@ -242,11 +259,170 @@ async function runApp(browser, relay, n) {
     }
     const back = await page.eval(`__bench.toBottom("f${n - 1}", 10000)`);
     await sleep(300);
-    result.jump = await page.eval('__bench.jump("f0", 5000)');
+    result.jump = await page.eval('__bench.jump("f0", 15000)');
     result.jump.fromBottom = back;
+    if (after) await after(page);
   }
   await page.close();
   return result;
+}
+
+/** A key pressed as a user does (CDP Input, which needs no domain enabled); modifiers 2 = Ctrl. */
+async function press(page, key, { code, keyCode, modifiers = 0 } = {}) {
+  const common = { key, code, windowsVirtualKeyCode: keyCode, nativeVirtualKeyCode: keyCode, modifiers };
+  await page.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...common });
+  await page.send('Input.dispatchKeyEvent', { type: 'keyUp', ...common });
+}
+const ctrlF = (page) => press(page, 'f', { code: 'KeyF', keyCode: 70, modifiers: 2 });
+const escape = (page) => press(page, 'Escape', { code: 'Escape', keyCode: 27 });
+
+/**
+ * On a page that holds `n` flood entries, at the bottom: opens the search
+ * with Ctrl+F, and times `f0` (only in the first entry) from being typed to
+ * its row rendered, SEARCH_REPEAT times, each from the bottom with the
+ * search closed and emptied; the baseline is `f<n-1>`, the newest, until
+ * #search-count reads `1 of 1`.
+ */
+async function searchOn(page, n) {
+  const newest = `f${n - 1}`;
+  const once = async (query, rowText) => {
+    await escape(page);
+    await page.eval(`__bench.toBottom(${JSON.stringify(newest)}, 10000)`);
+    await page.waitFor(`!__bench.has("f0")`, 30_000);
+    await page.eval("document.getElementById('chat-text').focus()");
+    await ctrlF(page);
+    // Opened (the specs check that it takes the focus; here it is only timed).
+    await page.waitFor("(() => { const s = document.getElementById('search'); return !!s && s.getClientRects().length > 0; })()", 10_000);
+    await page.eval("document.getElementById('search').focus()");
+    await page.eval(
+      "(() => { const s = document.getElementById('search'); s.value = ''; s.dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'deleteContentBackward'})); })()",
+    );
+    await sleep(300);
+    return page.eval(`__bench.search(${JSON.stringify(query)}, ${JSON.stringify(rowText)}, '1 of 1', 10000)`);
+  };
+  const firsts = [];
+  const newests = [];
+  try {
+    await page.waitFor("!!document.getElementById('chat-text')", 10_000);
+    for (let i = 0; i < SEARCH_REPEAT; i += 1) {
+      process.stderr.write(`[bench] search ${i + 1}/${SEARCH_REPEAT}\n`);
+      firsts.push(await once('f0', 'f0'));
+      newests.push(await once(newest, newest));
+    }
+  } catch (error) {
+    return { n, error: error.message, firsts, newests };
+  }
+  await escape(page);
+  return { n, firsts, newests };
+}
+
+/** The median of numbers (the lower middle one of an even count); null if any is null. */
+function medianOf(list) {
+  if (list.length === 0 || list.some((x) => x === null || x === undefined)) return null;
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** The search on a fresh page of its own: an empty history, a flood of `n`, then searchOn. */
+async function runSearch(browser, relay, n) {
+  const { page, result } = await measure(browser.newPage, { url: `${relay.url}/?name=bench`, ready: APP_READY, n, wsUrl: `${relay.wsUrl}/ws`, clear: relay.url, memory: false });
+  try {
+    if (!result.completed) return { n, error: `the flood of ${fmt(n)} did not complete: ${result.why}`, firsts: [], newests: [] };
+    return await searchOn(page, n);
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * One tab: reloads with an empty history (the baseline: navigation start to
+ * #status in the DOM), then a flood of `n` entries, then reloads until the
+ * newest entry (f<n-1>) is rendered (the first one untimed: it shows the
+ * history was stored), then a jump to the top for f0.
+ */
+async function runReload(browser, relay, n) {
+  const page = await browser.newPage();
+  const url = `${relay.url}/?name=bench`;
+  let nonce = 0;
+  const reload = async (target) => {
+    nonce += 1;
+    await page.eval(`window.name = ${JSON.stringify(`bench-watch:${nonce}:${target}`)}`);
+    await page.send('Page.reload', { ignoreCache: false });
+    const done = target ? '__bench.load.targetAt !== null' : '__bench.load.appAt !== null';
+    await page.waitFor(`window.__bench && __bench.load && __bench.load.nonce === '${nonce}' && ${done}`, 120_000);
+    const load = await page.eval('__bench.load');
+    await page.waitFor(APP_READY, 30_000);
+    await sleep(500);
+    return load;
+  };
+  try {
+    await clearOrigin(page, relay.url);
+    await page.addInitScript(INIT_SCRIPT);
+    await page.goto(url, APP_READY);
+    await reload(''); // warm: the wasm compiled and cached as for the timed ones
+    const empty = [];
+    for (let i = 0; i < RELOAD_REPEAT; i += 1) empty.push((await reload('')).appAt);
+    process.stderr.write(`[bench] reload: empty history ${empty.map(ms).join(', ')} ms; flooding ${fmt(n)}...\n`);
+
+    await sleep(500);
+    await page.eval(`__bench.arm("f${n - 1}")`);
+    const flooded = await flood(`${relay.wsUrl}/ws`, n, page);
+    if (!flooded.completed) return { n, empty, error: `the flood did not complete: ${flooded.why}` };
+    await sleep(1000);
+    const newest = `f${n - 1}`;
+    await reload(newest); // untimed: the history is stored
+    const full = [];
+    for (let i = 0; i < RELOAD_REPEAT; i += 1) full.push(await reload(newest));
+    process.stderr.write(`[bench] reload: ${fmt(n)} entries ${full.map((l) => ms(l.targetAt)).join(', ')} ms\n`);
+    const jump = await page.eval('__bench.jump("f0", 30000)');
+    return { n, empty, full, jump };
+  } catch (error) {
+    return { n, error: error.message };
+  } finally {
+    await page.close();
+  }
+}
+
+/** What the page says about entries it dropped: system lines rendered now that say so. */
+const DROP_LINES = `[...document.querySelectorAll('#chat-text .entry')].filter((e) => e.firstElementChild && e.firstElementChild.classList.contains('system')).map((e) => e.querySelector('.text') ? e.querySelector('.text').textContent : e.textContent).filter((t) => ${DROPPED}.test(t))`;
+
+/**
+ * The hostile flood: HOSTILE_FRAMES frames of HOSTILE_BYTES, first to the
+ * floor keeping nothing (the baseline), then to the app with an empty
+ * history; then what the page still does.
+ */
+async function runHostile(browser, floor, relay) {
+  const n = HOSTILE_FRAMES;
+  const floodOptions = bigFrames(HOSTILE_BYTES);
+  const wsUrl = `${relay.wsUrl}/ws`;
+  const out = { n, bytes: n * HOSTILE_BYTES };
+  if (HOSTILE_FLOOR) {
+    process.stderr.write(`[bench] hostile: floor (keeping nothing)... `);
+    const { page, result } = await measure(browser.newPage, { url: `${floorUrl(floor, relay)}&keep=0`, ready: FLOOR_READY, n, wsUrl, floodOptions, memory: false });
+    await page.close();
+    out.floor = result;
+    process.stderr.write(`${result.completed ? `${ms(result.render)} ms` : `incomplete: ${result.why}`}\n`);
+  }
+  process.stderr.write(`[bench] hostile: app... `);
+  const { page, result } = await measure(browser.newPage, { url: `${relay.url}/?name=bench`, ready: APP_READY, n, wsUrl, floodOptions, clear: relay.url });
+  out.app = result;
+  process.stderr.write(`${result.completed ? `${ms(result.render)} ms` : `incomplete: ${result.why}`}\n`);
+  try {
+    out.alive = (await page.eval('6 * 7')) === 42;
+    out.newest = await page.eval(`__bench.has("f${n - 1}")`);
+    out.wasmBytes = await page.eval('__bench.wasm && __bench.wasm.memory ? __bench.wasm.memory.buffer.byteLength : null');
+    await page.eval("document.getElementById('message').focus()");
+    await page.send('Input.insertText', { text: 'still here' });
+    out.input = await page.eval("document.getElementById('message').value");
+    out.dropLines = await page.eval(DROP_LINES);
+    out.jump = await page.eval('__bench.jump("f0", 60000)');
+    out.dropLines.push(...(await page.eval(DROP_LINES)));
+  } catch (error) {
+    out.alive = false;
+    out.error = error.message;
+  }
+  await page.close();
+  return out;
 }
 
 function pad(cells, widths) {
@@ -279,48 +455,102 @@ function verdict(pass) {
   return pass === null ? 'n/a ' : pass ? 'PASS' : 'FAIL';
 }
 
-function printTargets(results) {
+/** Each target of issues 8 and 16 measured in this run: PASS/FAIL, the target, the figure beside it. */
+function printTargets(results, { reload, search, hostile }) {
   const lines = [];
   const add = (name, pass, figure) => lines.push([verdict(pass), name, figure]);
-  for (const n of [10_000, 100_000]) {
-    const got = results.get(n);
-    const limit = TARGETS[n].ratio;
-    if (!got) {
-      add(`${fmt(n)}: render at most ${limit}x the floor`, null, 'not measured (--sizes)');
-      add(`${fmt(n)}: no task over 50 ms during the flood`, null, 'not measured (--sizes)');
-      continue;
+  if (ONLY.has('floods')) {
+    for (const n of [10_000, 100_000]) {
+      const got = results.get(n);
+      const limit = TARGETS[n].ratio;
+      if (!got) {
+        add(`${fmt(n)}: render at most ${limit}x the floor`, null, 'not measured (--sizes)');
+        add(`${fmt(n)}: no task over 50 ms during the flood`, null, 'not measured (--sizes)');
+        continue;
+      }
+      const { app, floor, ratio } = got;
+      add(
+        `${fmt(n)}: render at most ${limit}x the floor`,
+        app.completed && ratio <= limit,
+        app.completed ? `${ms(app.render)} ms, floor ${ms(floor.render)} ms: ${ratio.toFixed(2)}x` : `incomplete: ${app.why}`,
+      );
+      add(
+        `${fmt(n)}: no task over 50 ms during the flood`,
+        app.completed && app.longtasks.count === 0,
+        app.longtasks.count ? `${app.longtasks.count} long tasks, longest ${ms(app.longtasks.longest)} ms` : 'none',
+      );
     }
-    const { app, ratio } = got;
-    add(`${fmt(n)}: render at most ${limit}x the floor`, app.completed && ratio <= limit, app.completed ? `${ratio.toFixed(2)}x` : `incomplete: ${app.why}`);
-    add(
-      `${fmt(n)}: no task over 50 ms during the flood`,
-      app.completed && app.longtasks.count === 0,
-      app.longtasks.count ? `${app.longtasks.count} long tasks, longest ${ms(app.longtasks.longest)} ms` : 'none',
-    );
+    const million = results.get(1_000_000);
+    if (!million) {
+      add(`1,000,000: completes, all kept, DOM bounded, wasm <= ${mb(WASM_LIMIT)} MiB`, null, 'not measured (--sizes)');
+    } else {
+      const { app, floor, ratio } = million;
+      add('1,000,000: completes (f999999 shown)', app.completed, app.completed ? `${ms(app.render)} ms, floor ${ms(floor.render)} ms: ${ratio.toFixed(2)}x` : `no: ${app.why}`);
+      const kept = app.completed && app.jump?.reached;
+      add(
+        '1,000,000: all kept (f0 shows after a jump to the top)',
+        kept,
+        !app.completed ? 'not measured' : kept ? `f0 after ${ms(app.jump.ms)} ms` : `no: the first flood entry shown is ${app.jump?.firstShown ?? 'none'}`,
+      );
+      add(`1,000,000: DOM bounded (at most ${fmt(DOM_LIMIT)} elements)`, app.dom <= DOM_LIMIT, `${fmt(app.dom)} elements`);
+      add(`1,000,000: wasm memory at most ${mb(WASM_LIMIT)} MiB`, app.wasmBytes !== null && app.wasmBytes <= WASM_LIMIT, `${mb(app.wasmBytes)} MiB`);
+    }
+    const scrolled = results.get(SCROLL_SIZE)?.app.scroll;
+    if (!scrolled) {
+      add(`scroll ${fmt(SCROLL_SIZE)} to the first entry: no frame over 50 ms`, null, 'not measured');
+    } else {
+      add(
+        `scroll ${fmt(SCROLL_SIZE)} to the first entry: no frame over 50 ms`,
+        scrolled.reached && scrolled.over50 === 0,
+        `${scrolled.over50} of ${scrolled.frames} frames over 50 ms, longest ${ms(scrolled.longest)} ms; f0 ${scrolled.reached ? 'reached' : `not reached (first flood entry shown: ${scrolled.firstShown ?? 'none'})`}`,
+      );
+    }
   }
-  const million = results.get(1_000_000);
-  if (!million) {
-    add('1,000,000: completes, all kept, DOM bounded, wasm <= 150 MB', null, 'not measured (--sizes)');
-  } else {
-    const { app } = million;
-    add('1,000,000: completes (f999999 shown)', app.completed, app.completed ? `${ms(app.render)} ms` : `no: ${app.why}`);
-    const kept = app.completed && app.jump?.reached;
-    add(
-      '1,000,000: all kept (f0 shows after a jump to the top)',
-      kept,
-      !app.completed ? 'not measured' : kept ? `f0 after ${ms(app.jump.ms)} ms` : `no: the first flood entry shown is ${app.jump?.firstShown ?? 'none'}`,
-    );
-    add(`1,000,000: DOM bounded (at most ${fmt(DOM_LIMIT)} elements)`, app.dom <= DOM_LIMIT, `${fmt(app.dom)} elements`);
-    add('1,000,000: wasm memory at most 150 MB', app.wasmBytes !== null && app.wasmBytes <= WASM_LIMIT, `${mb(app.wasmBytes)} MB`);
+  if (reload) {
+    const name = `reload with ${fmt(reload.n)} entries: newest rendered at most ${RELOAD_LIMIT_MS} ms later than an empty history`;
+    if (reload.error) {
+      add(name, false, `not measured: ${reload.error}`);
+    } else {
+      const base = medianOf(reload.empty);
+      const full = medianOf(reload.full.map((l) => l.targetAt));
+      const extra = full - base;
+      add(name, extra <= RELOAD_LIMIT_MS, `+${ms(extra)} ms: ${ms(full)} ms against ${ms(base)} ms empty (${(full / base).toFixed(2)}x)`);
+      add(
+        `reload with ${fmt(reload.n)} entries: a jump to the top reaches the first`,
+        reload.jump.reached,
+        reload.jump.reached ? `f0 after ${ms(reload.jump.ms)} ms` : `no: the first flood entry shown is ${reload.jump.firstShown ?? 'none'}`,
+      );
+    }
   }
-  const scrolled = results.get(SCROLL_SIZE)?.app.scroll;
-  if (!scrolled) {
-    add(`scroll ${fmt(SCROLL_SIZE)} to the first entry: no frame over 50 ms`, null, 'not measured');
-  } else {
+  if (search) {
+    const name = `search ${fmt(search.n)} for the first entry: row rendered within ${SEARCH_LIMIT_MS} ms (median of ${SEARCH_REPEAT})`;
+    const row = medianOf(search.firsts.map((r) => r.rowMs));
+    const base = medianOf(search.newests.map((r) => r.countMs));
+    if (search.error || row === null) {
+      const why = search.error || `not found in ${search.firsts.map((r) => (r.rowMs === null ? `10 s (count ${JSON.stringify(r.count ?? r.error)})` : `${ms(r.rowMs)} ms`)).join(', ')}`;
+      add(name, false, why);
+    } else {
+      add(name, row <= SEARCH_LIMIT_MS, `${ms(row)} ms; the newest entry's ${base === null ? 'count never showed' : `${ms(base)} ms (${(row / Math.max(base, 0.1)).toFixed(1)}x)`}`);
+    }
+  }
+  if (hostile) {
+    const { app } = hostile;
+    const size = `${fmt(hostile.n)} x ${fmt(HOSTILE_BYTES)} B (${(hostile.bytes / MIB / 1024).toFixed(2)} GiB)`;
+    const floorMs = hostile.floor?.completed ? hostile.floor.render : null;
     add(
-      `scroll ${fmt(SCROLL_SIZE)} to the first entry: no frame over 50 ms`,
-      scrolled.reached && scrolled.over50 === 0,
-      `${scrolled.over50} of ${scrolled.frames} frames over 50 ms, longest ${ms(scrolled.longest)} ms; f0 ${scrolled.reached ? 'reached' : `not reached (first flood entry shown: ${scrolled.firstShown ?? 'none'})`}`,
+      `hostile ${size}: completes, the page alive`,
+      app.completed && hostile.alive,
+      `${app.completed ? `${ms(app.render)} ms` : `incomplete: ${app.why}`}${floorMs ? `, floor ${ms(floorMs)} ms${app.completed ? `: ${(app.render / floorMs).toFixed(2)}x` : ''}` : ''}; ${hostile.alive ? 'alive' : `dead${hostile.error ? `: ${hostile.error}` : ''}`}`,
+    );
+    add(`hostile: wasm memory at most ${mb(HOSTILE_WASM_LIMIT)} MiB`, hostile.wasmBytes != null && hostile.wasmBytes <= HOSTILE_WASM_LIMIT, `${mb(hostile.wasmBytes)} MiB`);
+    add('hostile: the newest entry shows', !!hostile.newest, hostile.newest ? 'yes' : 'no');
+    add('hostile: the message input takes text', hostile.input === 'still here', JSON.stringify(hostile.input ?? null));
+    const kept = !!hostile.jump?.reached;
+    const told = (hostile.dropLines ?? []).length > 0;
+    add(
+      'hostile: every entry kept, or the page says how many it dropped',
+      kept || told,
+      kept ? 'f0 shows after a jump to the top' : told ? `"${hostile.dropLines[0]}"` : `neither: the top shows ${hostile.jump?.firstShown ?? 'nothing'}`,
     );
   }
   const width = Math.max(...lines.map((l) => l[1].length));
@@ -345,6 +575,37 @@ function printScrolls(results) {
       );
     }
   }
+}
+
+/** The figures of the reload, search and hostile parts, each run listed. */
+function printParts({ reload, search, hostile }) {
+  if (reload) {
+    if (reload.error) console.log(`reload ${fmt(reload.n)}: ${reload.error}`);
+    else {
+      console.log(
+        `reload: empty history, navigation to #status ${reload.empty.map(ms).join(', ')} ms; ` +
+          `${fmt(reload.n)} entries, navigation to f${reload.n - 1} rendered ${reload.full.map((l) => ms(l.targetAt)).join(', ')} ms ` +
+          `(#status at ${reload.full.map((l) => ms(l.appAt)).join(', ')} ms); jump to the top: ${reload.jump.reached ? `f0 after ${ms(reload.jump.ms)} ms` : `f0 not reached, first shown ${reload.jump.firstShown ?? 'none'}`}`,
+      );
+    }
+  }
+  if (search) {
+    const list = (runs, key) => runs.map((r) => (r[key] === null || r[key] === undefined ? 'never' : ms(r[key]))).join(', ');
+    console.log(
+      `search ${fmt(search.n)}: f0 (the first) row rendered ${list(search.firsts, 'rowMs')} ms, count ${list(search.firsts, 'countMs')} ms; ` +
+        `f${search.n - 1} (the newest) count ${list(search.newests, 'countMs')} ms${search.error ? `; stopped: ${search.error}` : ''}`,
+    );
+  }
+  if (hostile) {
+    const { app } = hostile;
+    console.log(
+      `hostile: ${fmt(hostile.n)} frames of ${fmt(HOSTILE_BYTES)} B; app ${app.completed ? `${ms(app.render)} ms` : `incomplete (${app.why})`}, ` +
+        `long tasks ${app.longtasks.count} (longest ${ms(app.longtasks.longest)} ms), JS heap ${mb(app.heapUsed)} MiB, wasm ${mb(hostile.wasmBytes)} MiB, DOM ${fmt(app.dom ?? 0)} elements; ` +
+        `floor ${hostile.floor ? (hostile.floor.completed ? `${ms(hostile.floor.render)} ms` : `incomplete (${hostile.floor.why})`) : 'not run'}; ` +
+        `drop lines: ${(hostile.dropLines ?? []).join(' | ') || 'none'}`,
+    );
+  }
+  if (reload || search || hostile) console.log('');
 }
 
 /** The floor measured three ways: CDP without Network, CDP with it, Playwright. */
@@ -405,19 +666,26 @@ async function main() {
   const floor = await startFloorServer();
   const browser = await launchCdpBrowser();
   try {
-    console.log('wschat flood benchmark');
+    console.log(`wschat benchmark: ${PARTS.filter((p) => ONLY.has(p)).join(', ')}`);
     console.log(
       `  ${browser.version}, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     );
     console.log(`  app: ${dist} on servers/relay.js ${relay.url}; floor: bench/floor.html on the same relay`);
-    console.log(
-      `  sizes: ${SIZES.map(fmt).join(', ')}; each size floods the floor, then the app, each on a fresh page` +
-        (REPEAT > 1 && SIZES.some((n) => n < ONCE_FROM) ? `; ${REPEAT} rounds below ${fmt(ONCE_FROM)} frames, the median run shown` : ''),
-    );
+    if (ONLY.has('floods')) {
+      console.log(
+        `  floods: ${SIZES.map(fmt).join(', ')}; each size floods the floor, then the app (history on, starting empty), each on a fresh page` +
+          (REPEAT > 1 && SIZES.some((n) => n < ONCE_FROM) ? `; ${REPEAT} rounds below ${fmt(ONCE_FROM)} frames, the median run shown` : ''),
+      );
+    }
+    if (ONLY.has('reload')) console.log(`  reload: ${fmt(RELOAD_SIZE)} entries, ${RELOAD_REPEAT} timed reloads each way`);
+    if (ONLY.has('search')) console.log(`  search: ${fmt(SEARCH_SIZE)} entries, median of ${SEARCH_REPEAT}`);
+    if (ONLY.has('hostile')) console.log(`  hostile: ${fmt(HOSTILE_FRAMES)} frames of ${fmt(HOSTILE_BYTES)} B${HOSTILE_FLOOR ? ', the floor (keeping nothing) first' : ''}`);
     console.log('');
 
     const results = new Map();
-    for (const n of SIZES) {
+    let search = null;
+    const searchHere = ONLY.has('search') && ONLY.has('floods') && SIZES.includes(SEARCH_SIZE);
+    for (const n of ONLY.has('floods') ? SIZES : []) {
       const floors = [];
       const apps = [];
       const rounds = n < ONCE_FROM ? REPEAT : 1;
@@ -427,7 +695,9 @@ async function main() {
         process.stderr.write(`[bench] ${fmt(n)} frames${which}: floor... `);
         const floorResult = await runFloor(browser, floor, relay, n);
         process.stderr.write(`${ms(floorResult.render)} ms; app... `);
-        const app = await runApp(browser, relay, n);
+        // The search runs on the flood's page at its size, once.
+        const after = searchHere && n === SEARCH_SIZE && !search ? async (page) => (search = await searchOn(page, n)) : null;
+        const app = await runApp(browser, relay, n, after);
         process.stderr.write(`${app.completed ? `${ms(app.render)} ms` : 'incomplete'} (${Math.round((Date.now() - started) / 1000)} s)\n`);
         for (const r of [floorResult, app]) {
           if (r.visibility !== 'visible') console.log(`warning: a page was ${r.visibility} during its flood`);
@@ -441,23 +711,29 @@ async function main() {
       const ratio = app.completed ? app.render / floorResult.render : null;
       results.set(n, { floor: floorResult, app, ratio, floors, apps });
     }
+    const reload = ONLY.has('reload') ? await runReload(browser, relay, RELOAD_SIZE) : null;
+    if (ONLY.has('search') && !search) search = await runSearch(browser, relay, SEARCH_SIZE);
+    const hostile = ONLY.has('hostile') ? await runHostile(browser, floor, relay) : null;
 
-    const rows = [];
-    for (const [n, { floor: f, app, ratio }] of results) {
-      rows.push({ n, kind: 'floor', r: f, ratio: null });
-      rows.push({ n, kind: 'app', r: app, ratio });
+    if (results.size > 0) {
+      const rows = [];
+      for (const [n, { floor: f, app, ratio }] of results) {
+        rows.push({ n, kind: 'floor', r: f, ratio: null });
+        rows.push({ n, kind: 'app', r: app, ratio });
+      }
+      printTable(rows);
+      for (const [n, { floors, apps }] of results) {
+        if (floors.length < 2) continue;
+        const list = (runs) => runs.map((r) => (r.completed ? ms(r.render) : 'incomplete')).join(', ');
+        console.log(`  ${fmt(n)} rounds, render ms: floor ${list(floors)}; app ${list(apps)}`);
+      }
+      console.log('');
+      for (const [n, { app }] of results) if (!app.completed) console.log(`app ${fmt(n)}: ${app.why}`);
+      printScrolls(results);
+      console.log('');
     }
-    printTable(rows);
-    for (const [n, { floors, apps }] of results) {
-      if (floors.length < 2) continue;
-      const list = (runs) => runs.map((r) => (r.completed ? ms(r.render) : 'incomplete')).join(', ');
-      console.log(`  ${fmt(n)} rounds, render ms: floor ${list(floors)}; app ${list(apps)}`);
-    }
-    console.log('');
-    for (const [n, { app }] of results) if (!app.completed) console.log(`app ${fmt(n)}: ${app.why}`);
-    printScrolls(results);
-    console.log('');
-    printTargets(results);
+    printParts({ reload, search, hostile });
+    printTargets(results, { reload, search, hostile });
 
     if (values['network-check']) await networkCheck(browser, floor, relay);
 

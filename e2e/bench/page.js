@@ -14,6 +14,17 @@
 //   progress()      [highest flood index seen so far, target seen]
 //   result()        the flood's figures (see below)
 //   toBottom, scroll, jump   the scroll tests (see each)
+//   load            when window.name is `bench-watch:<nonce>:<target>` at the
+//                   start of a document (set it before a reload):
+//                   performance.now() (so from navigation start) when #status
+//                   was first in the DOM (`appAt`) and when `target` was
+//                   (`targetAt`; no target: only appAt)
+//   search(query, rowText, countText, timeoutMs)   types `query` into #search
+//                   at once and times until `rowText` is rendered (`rowMs`) and
+//                   #search-count reads `countText` (`countMs`)
+//
+// A flood text is `f<digits>`, alone or followed by a space and anything (the
+// hostile flood pads each frame to 16 KiB that way); its index is the digits.
 
 function install() {
   const bench = (window.__bench = { longtasks: [], wasm: null, longtaskError: null });
@@ -30,6 +41,25 @@ function install() {
   }
 
   const log = () => document.getElementById('chat-text');
+
+  // A reload to be timed: window.name survives it, and this runs before the
+  // document's own scripts, so the times are from navigation start.
+  if (typeof window.name === 'string' && window.name.startsWith('bench-watch:')) {
+    const rest = window.name.slice('bench-watch:'.length);
+    const nonce = rest.slice(0, rest.indexOf(':'));
+    const target = rest.slice(rest.indexOf(':') + 1);
+    const load = (bench.load = { nonce, target, appAt: null, targetAt: null });
+    const look = () => {
+      const now = performance.now();
+      if (load.appAt === null && document.getElementById('status')) load.appAt = now;
+      if (target && load.targetAt === null && log() && bench.has(target)) load.targetAt = now;
+      return load.appAt !== null && (!target || load.targetAt !== null);
+    };
+    const watcher = new MutationObserver(() => {
+      if (look()) watcher.disconnect();
+    });
+    watcher.observe(document, { childList: true, subtree: true, characterData: true });
+  }
   /**
    * The element that scrolls the conversation: #chat-text itself, or else
    * the first element inside it that scrolls (a virtualised view may scroll
@@ -48,19 +78,44 @@ function install() {
     }
     return root;
   };
-  const FLOOD = /^f\d+$/;
   const F = 102; // 'f'
+  /** The index of a flood text (`f12`, `f12 xxx...`), or -1. */
+  const floodIndex = (text) => {
+    if (text.charCodeAt(0) !== F) return -1;
+    let i = 1;
+    let index = 0;
+    for (; i < text.length && i < 12; i += 1) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      index = index * 10 + (c - 48);
+    }
+    if (i === 1 || (i < text.length && text.charCodeAt(i) !== 32)) return -1;
+    return index;
+  };
+  bench.floodIndex = floodIndex;
 
-  /** Whether an element of class `text` in the log holds exactly `text`. */
+  /**
+   * Whether an element of class `text` in the log holds `text`: exactly, or,
+   * for a flood label `f<i>`, the flood text of index i (padded or not).
+   */
   bench.has = (text) => {
-    const spans = log().getElementsByClassName('text');
-    for (let i = 0; i < spans.length; i += 1) if (spans[i].textContent === text) return true;
+    const root = log();
+    if (!root) return false;
+    const wanted = floodIndex(text);
+    const spans = root.getElementsByClassName('text');
+    for (let i = 0; i < spans.length; i += 1) {
+      const shown = spans[i].textContent;
+      if (shown === text || (wanted >= 0 && floodIndex(shown) === wanted)) return true;
+    }
     return false;
   };
-  /** The first flood text in the log, in document order. */
+  /** The first flood text in the log, in document order, as its label `f<i>`. */
   bench.firstShown = () => {
     const spans = log().getElementsByClassName('text');
-    for (let i = 0; i < spans.length; i += 1) if (FLOOD.test(spans[i].textContent)) return spans[i].textContent;
+    for (let i = 0; i < spans.length; i += 1) {
+      const index = floodIndex(spans[i].textContent);
+      if (index >= 0) return `f${index}`;
+    }
     return null;
   };
   const summarize = (tasks) => {
@@ -81,13 +136,15 @@ function install() {
     bench.seen = -1;
     bench.renders = 0;
     bench.armedAt = performance.now();
+    const targetIndex = floodIndex(target);
     let now = 0;
-    let lastText = null;
+    let lastIndex = -1;
     const check = (text) => {
-      if (text.charCodeAt(0) !== F) return;
-      lastText = text;
-      if (bench.first === null && FLOOD.test(text)) bench.first = now;
-      if (text === target && bench.last === null) bench.last = now;
+      const index = floodIndex(text);
+      if (index < 0) return;
+      lastIndex = index;
+      if (bench.first === null) bench.first = now;
+      if (index === targetIndex && bench.last === null) bench.last = now;
     };
     const visit = (node) => {
       if (node.nodeType === Node.TEXT_NODE) {
@@ -110,17 +167,50 @@ function install() {
         if (record.type === 'characterData') visit(record.target);
         else for (const node of record.addedNodes) visit(node);
       }
-      if (lastText !== null) {
-        const index = Number(lastText.slice(1));
-        if (index > bench.seen) bench.seen = index;
-        lastText = null;
-      }
+      if (lastIndex > bench.seen) bench.seen = lastIndex;
+      lastIndex = -1;
       if (bench.last !== null) observer.disconnect();
     });
     observer.observe(log(), { childList: true, subtree: true, characterData: true });
   };
 
   bench.progress = () => [bench.seen, bench.last !== null];
+
+  bench.search = (query, rowText, countText, timeoutMs) =>
+    new Promise((resolve) => {
+      const input = document.getElementById('search');
+      if (!input) {
+        resolve({ error: 'no #search' });
+        return;
+      }
+      const count = () => (document.getElementById('search-count')?.textContent ?? '').trim();
+      input.focus();
+      const start = performance.now();
+      let rowMs = null;
+      let countMs = null;
+      let finished = false;
+      const look = () => {
+        if (finished) return;
+        const now = performance.now() - start;
+        if (rowMs === null && bench.has(rowText)) rowMs = now;
+        if (countMs === null && count() === countText) countMs = now;
+        if ((rowMs !== null && countMs !== null) || now > timeoutMs) {
+          finished = true;
+          observer.disconnect();
+          resolve({ rowMs, countMs, count: count() });
+        }
+      };
+      const observer = new MutationObserver(look);
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+      const frame = () => {
+        look();
+        if (!finished) requestAnimationFrame(frame);
+      };
+      input.value = query;
+      input.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: query }));
+      look();
+      requestAnimationFrame(frame);
+    });
 
   /**
    * render: first flood text to target in the DOM (ms); long tasks that

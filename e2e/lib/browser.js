@@ -49,7 +49,9 @@ function watchErrors(page, { allow = [] } = {}) {
  * context (so its own localStorage) and an `errors` array from watchErrors;
  * contexts are closed after each test.
  *
- * options: `viewport`, and `allow` (patterns of expected console errors).
+ * options: `viewport`, `allow` (patterns of expected console errors), and
+ * `context` (more options for browser.newContext, such as `timezoneId`).
+ * `pageIn(context)` opens another tab of a context, sharing its storage.
  */
 function useBrowser() {
   let browser;
@@ -70,9 +72,16 @@ function useBrowser() {
     get browser() {
       return browser;
     },
-    async newPage({ viewport = { width: 1000, height: 700 }, allow = [] } = {}) {
-      const context = await browser.newContext({ viewport });
+    async newPage({ viewport = { width: 1000, height: 700 }, allow = [], context: contextOptions = {} } = {}) {
+      const context = await browser.newContext({ viewport, ...contextOptions });
       contexts.add(context);
+      return this.pageIn(context, { allow });
+    },
+    /**
+     * Another page (a tab) of `context`, which shares its storage (for
+     * example a page's `page.context()`), with its own `errors`.
+     */
+    async pageIn(context, { allow = [] } = {}) {
       const page = await context.newPage();
       // Generous: a loaded machine slows every step, and a wait that
       // succeeds returns as soon as its condition holds.

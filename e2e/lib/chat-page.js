@@ -46,10 +46,11 @@ class ChatPage {
   }
 
   /**
-   * The whole conversation: `{id, kind, sender, text, state}` per entry, in
+   * The whole conversation: `{id, kind, sender, text, state, time}` per entry, in
    * order, where kind is `sent`, `received` or `system` (the class of the
    * entry's first span), sender is that span's text and state the entry's
-   * `data-state` (sent entries only; null otherwise).
+   * `data-state` (sent entries only; null otherwise); time is the `datetime` of
+   * the row's `time` element.
    *
    * The page renders only a window of a long conversation. When some of it
    * is not rendered, this scrolls the log through it, a viewport at a time,
@@ -77,6 +78,7 @@ class ChatPage {
             sender: label ? label.textContent : null,
             text: entry.querySelector('.text')?.textContent ?? null,
             state: entry.dataset.state ?? null,
+            time: entry.parentElement?.querySelector('time')?.getAttribute('datetime') ?? null,
           });
         }
       };
