@@ -165,7 +165,10 @@ fn events_show_by_the_contract_rules() {
     );
     assert_eq!(
         decode(r#"42["stats",{"users":3}]"#),
-        vec![chat("stats", r#"{"users":3}"#)]
+        vec![Inbound::Event {
+            sender: "server".to_owned(),
+            text: "stats · users: 3".to_owned()
+        }]
     );
     assert_eq!(decode(r#"42["count",7]"#), vec![chat("count", "7")]);
     assert_eq!(
@@ -184,7 +187,13 @@ fn events_show_by_the_contract_rules() {
 
 #[test]
 fn an_event_without_arguments_shows_with_empty_text() {
-    assert_eq!(decode(r#"42["typing"]"#), vec![chat("typing", "")]);
+    assert_eq!(decode(r#"42["refresh"]"#), vec![chat("refresh", "")]);
+}
+
+#[test]
+fn a_typing_event_without_arguments_shows_nothing() {
+    assert_eq!(decode(r#"42["typing"]"#), vec![]);
+    assert_eq!(decode(r#"42["stop typing"]"#), vec![]);
 }
 
 #[test]
