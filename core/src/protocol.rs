@@ -34,10 +34,6 @@ pub enum Frame {
 pub enum Inbound {
     /// A chat message from someone.
     Chat { sender: Sender, text: String },
-    /// Something that happened, in words (`user joined · numUsers: 2`):
-    /// an event or object that carries no text. Shown as received from
-    /// `sender`, and never taken for an echo.
-    Event { sender: String, text: String },
     /// `sender` started (`true`) or stopped typing: no line, a notice
     /// beside the message input.
     Typing { sender: String, typing: bool },

@@ -1,70 +1,66 @@
 //! Who is typing, and how that reads beside the message input: `bob is
-//! typing…`, `bob and carol are typing…`. A notice lasts [`TYPING_MS`]
-//! unless its sender stops typing or sends a line first. The shell owns a
-//! [`Typists`] and one timer for [`Typists::next_due`].
+//! typing…`, `bob and carol are typing…`. The shell shows [`Typists::words`]
+//! and forgets everyone once [`TYPING_FOR`] passes without a notice; a
+//! `stop typing` notice, or a line from the typist, ends theirs before.
 
-/// How long a typing notice shows without another one, in milliseconds.
-pub const TYPING_MS: f64 = 5_000.0;
-/// How many typists are kept; a server that names more replaces the one
-/// whose notice ends first.
+use std::time::Duration;
+
+/// How long typing notices show after the last one.
+pub const TYPING_FOR: Duration = Duration::from_secs(5);
+/// How many typists are named; a server that names more replaces the one
+/// named first.
 pub const MAX_TYPISTS: usize = 8;
+/// How many bytes of a typist's name are shown, at most.
+pub const MAX_NAME_BYTES: usize = 64;
 
-/// How many characters of a typist's name are shown.
-pub const MAX_NAME_CHARS: usize = 64;
-
-/// The people typing now, each with when their notice ends.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The people typing now, in the order they started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Typists {
-    typing: Vec<(String, f64)>,
+    names: Vec<String>,
 }
 
 impl Typists {
-    /// `name` is typing at `now_ms`: shown until [`TYPING_MS`] later.
-    pub fn start(&mut self, mut name: String, now_ms: f64) {
-        if let Some((cut, _)) = name.char_indices().nth(MAX_NAME_CHARS) {
-            name.truncate(cut);
+    /// `name` is typing. Returns whether that changed who is shown.
+    pub fn start(&mut self, mut name: String) -> bool {
+        let mut cut = name.len().min(MAX_NAME_BYTES);
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
         }
-        let until = now_ms + TYPING_MS;
-        if let Some(typist) = self.typing.iter_mut().find(|(known, _)| *known == name) {
-            typist.1 = until;
-            return;
+        name.truncate(cut);
+        if self.names.contains(&name) {
+            return false;
         }
-        if self.typing.len() == MAX_TYPISTS {
-            self.remove_first_due();
+        if self.names.len() == MAX_TYPISTS {
+            self.names.remove(0);
         }
-        self.typing.push((name, until));
+        self.names.push(name);
+        true
     }
 
     /// `name` stopped typing, or sent a line. Returns whether that changed
-    /// anything.
+    /// who is shown.
     pub fn stop(&mut self, name: &str) -> bool {
-        let before = self.typing.len();
-        self.typing.retain(|(known, _)| known != name);
-        self.typing.len() != before
+        let Some(index) = self.names.iter().position(|known| known == name) else {
+            return false;
+        };
+        self.names.remove(index);
+        true
     }
 
-    /// Forgets the notices that ended by `now_ms`. Returns whether that
-    /// changed anything.
-    pub fn expire(&mut self, now_ms: f64) -> bool {
-        let before = self.typing.len();
-        self.typing.retain(|(_, until)| *until > now_ms);
-        self.typing.len() != before
-    }
-
-    /// When the first notice ends, if any shows.
-    pub fn next_due(&self) -> Option<f64> {
-        self.typing.iter().map(|(_, until)| *until).reduce(f64::min)
+    /// Nobody is typing any more: their notices are too old.
+    pub fn clear(&mut self) {
+        self.names.clear();
     }
 
     pub fn is_empty(&self) -> bool {
-        self.typing.is_empty()
+        self.names.is_empty()
     }
 
     /// What the page shows: empty when nobody types.
     pub fn words(&self) -> String {
         let mut words = String::new();
-        let count = self.typing.len();
-        for (index, (name, _)) in self.typing.iter().enumerate() {
+        let count = self.names.len();
+        for (index, name) in self.names.iter().enumerate() {
             if index > 0 {
                 words.push_str(if index + 1 == count { " and " } else { ", " });
             }
@@ -77,18 +73,6 @@ impl Typists {
         }
         words
     }
-
-    fn remove_first_due(&mut self) {
-        let first = self
-            .typing
-            .iter()
-            .enumerate()
-            .min_by(|(_, a), (_, b)| a.1.total_cmp(&b.1))
-            .map(|(index, _)| index);
-        if let Some(index) = first {
-            self.typing.remove(index);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -99,49 +83,39 @@ mod tests {
     fn one_two_and_three_typists_read_as_a_sentence() {
         let mut typists = Typists::default();
         assert_eq!(typists.words(), "");
-        typists.start("bob".into(), 0.0);
+        assert!(typists.start("bob".into()));
         assert_eq!(typists.words(), "bob is typing…");
-        typists.start("carol".into(), 0.0);
+        assert!(typists.start("carol".into()));
         assert_eq!(typists.words(), "bob and carol are typing…");
-        typists.start("dan".into(), 0.0);
+        assert!(typists.start("dan".into()));
         assert_eq!(typists.words(), "bob, carol and dan are typing…");
-    }
-
-    #[test]
-    fn a_notice_ends_after_five_seconds_unless_renewed() {
-        let mut typists = Typists::default();
-        typists.start("bob".into(), 1_000.0);
-        typists.start("carol".into(), 2_000.0);
-        assert_eq!(typists.next_due(), Some(6_000.0));
-        assert!(!typists.expire(5_999.0));
-        typists.start("bob".into(), 5_999.0);
-        assert!(typists.expire(7_000.0));
-        assert_eq!(typists.words(), "bob is typing…");
-        assert_eq!(typists.next_due(), Some(10_999.0));
-        assert!(typists.expire(10_999.0));
-        assert!(typists.is_empty());
-        assert_eq!(typists.next_due(), None);
+        assert!(!typists.start("carol".into()), "already shown");
     }
 
     #[test]
     fn stopping_or_sending_clears_only_that_typist() {
         let mut typists = Typists::default();
-        typists.start("bob".into(), 0.0);
-        typists.start("carol".into(), 0.0);
+        typists.start("bob".into());
+        typists.start("carol".into());
         assert!(typists.stop("bob"));
         assert!(!typists.stop("bob"));
         assert_eq!(typists.words(), "carol is typing…");
+        typists.clear();
+        assert!(typists.is_empty());
+        assert_eq!(typists.words(), "");
     }
 
     #[test]
-    fn a_flood_of_names_keeps_a_bounded_list() {
+    fn a_flood_of_names_keeps_a_short_line() {
         let mut typists = Typists::default();
         for n in 0..10_000 {
-            typists.start(format!("u{n}"), n as f64);
+            typists.start(format!("u{n}"));
         }
-        assert_eq!(typists.typing.len(), MAX_TYPISTS);
+        assert_eq!(typists.names.len(), MAX_TYPISTS);
         assert!(typists.words().starts_with("u9992, u9993"));
-        typists.start("é".repeat(1_000), 0.0);
-        assert!(typists.words().contains(&format!("{} ", "é".repeat(64))));
+        typists.start("é".repeat(1_000));
+        assert!(typists
+            .words()
+            .contains(&format!("and {} are", "é".repeat(32))));
     }
 }

@@ -256,7 +256,9 @@ fn links_are_http_or_https_only_in_order_and_leave_the_text_unchanged() {
                 "{inside:?} in {text:?}"
             );
             assert!(
-                !inside.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"')),
+                !inside.contains(|c: char| c.is_ascii_whitespace()
+                    || c.is_ascii_control()
+                    || matches!(c, '<' | '>' | '"')),
                 "{inside:?}"
             );
             rebuilt.push_str(before);

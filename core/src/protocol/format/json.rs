@@ -21,8 +21,8 @@ use crate::{
 pub const SENDER_FIELDS: [&str; 6] = ["name", "user", "username", "from", "author", "sender"];
 /// Field names that carry the text, in order of preference.
 pub const TEXT_FIELDS: [&str; 6] = ["msg", "message", "text", "body", "content", "data"];
-/// Field names that carry an event's name, in order of preference.
-pub const EVENT_FIELDS: [&str; 3] = ["type", "event", "action"];
+/// The field that names an event, as Socket.IO's event name does.
+pub const EVENT_FIELD: &str = "type";
 /// The event that says someone is typing, and the one that says they
 /// stopped: the socket.io chat demo's names.
 pub const TYPING: &str = "typing";
@@ -121,12 +121,7 @@ pub fn push_json<J: JsonValue>(json: &str, fallback: Option<&str>, out: &mut Vec
 pub fn push_value<J: JsonValue>(value: &J, fallback: Option<&str>, out: &mut Vec<Inbound>) -> bool {
     let from = fallback.unwrap_or(SERVER);
     let Some(items) = value.items() else {
-        let Some(inbound) = object_inbound(value, from) else {
-            return false;
-        };
-        // A typing notice that names nobody adds nothing.
-        out.extend(inbound);
-        return true;
+        return push_object(value, from, out);
     };
     let chats: Option<Vec<Inbound>> = items.iter().map(|item| object_chat(item, from)).collect();
     match chats {
@@ -138,42 +133,46 @@ pub fn push_value<J: JsonValue>(value: &J, fallback: Option<&str>, out: &mut Vec
     }
 }
 
-/// What a lone object says: a chat line if it has a text, a typing notice
-/// if it is named `typing` or `stop typing` (`None` inside when it names
-/// nobody), else an event in words. `None` for what is not an object, or
-/// an object that says nothing at all.
-fn object_inbound<J: JsonValue>(object: &J, from: &str) -> Option<Option<Inbound>> {
+/// Reads a lone object: a chat line if it has a text; a typing notice if
+/// it or its Socket.IO event is named `typing` or `stop typing` (nothing,
+/// if it names nobody); else an event in words. False, and nothing pushed,
+/// for what is not an object, or an object that says nothing at all.
+fn push_object<J: JsonValue>(object: &J, from: &str, out: &mut Vec<Inbound>) -> bool {
     if !object.is_object() {
-        return None;
+        return false;
     }
     let sender = first_member(object, &SENDER_FIELDS);
-    // The event's name: a field of the object's, else the Socket.IO
-    // event that carried it.
-    let field = first_member(object, &EVENT_FIELDS);
-    let event = match &field {
-        Some((_, name)) => Some(name.as_str()),
-        None => (from != SERVER).then_some(from),
-    };
+    // The event's name: the object's `type`, else the Socket.IO event
+    // that carried it.
+    let kind = object.member(EVENT_FIELD).and_then(|kind| kind.string());
+    let event = kind.as_deref().or((from != SERVER).then_some(from));
     if let Some(typing) = event.and_then(typing) {
-        return Some(sender.map(|(_, sender)| Inbound::Typing { sender, typing }));
+        if let Some((_, sender)) = sender {
+            out.push(Inbound::Typing { sender, typing });
+        }
+        return true;
     }
-    if let Some(chat) = object_chat(object, from) {
-        return Some(Some(chat));
-    }
-    let mut text = String::new();
-    if let Some(event) = event {
-        text.push_str(event);
-    }
-    let skip = [
-        sender.as_ref().map_or("", |(field, _)| *field),
-        field.as_ref().map_or("", |(field, _)| *field),
-    ];
-    words::members(object, &skip, &mut text);
-    if text.is_empty() {
-        return None;
-    }
-    let sender = sender.map_or_else(|| SERVER.to_owned(), |(_, sender)| sender);
-    Some(Some(Inbound::Event { sender, text }))
+    let (text, event) = match first_member(object, &TEXT_FIELDS) {
+        Some((_, text)) => (text, false),
+        None => {
+            let mut text = event.unwrap_or_default().to_owned();
+            let skip = [sender.as_ref().map_or("", |(field, _)| *field), EVENT_FIELD];
+            words::members(object, &skip, &mut text);
+            if text.is_empty() {
+                return false;
+            }
+            (text, true)
+        }
+    };
+    let sender = match sender {
+        Some((_, name)) => Sender::Named(name),
+        // Named, even as `server`: an unnamed line may be this tab's echo,
+        // and an event's words are no message of the user's.
+        None if event => Sender::Named(SERVER.to_owned()),
+        None => Sender::Unnamed(from.to_owned()),
+    };
+    out.push(Inbound::Chat { sender, text });
+    true
 }
 
 /// The chat message in an object, if it has a text: from its sender field,
@@ -408,10 +407,7 @@ mod tests {
 
     #[test]
     fn an_object_without_a_text_is_an_event_in_words() {
-        let event = |sender: &str, text: &str| Inbound::Event {
-            sender: sender.to_owned(),
-            text: text.to_owned(),
-        };
+        let event = chat;
         assert_eq!(
             decode(text(r#"{"type":"join","user":"bob","room":"lobby"}"#)),
             vec![event("bob", "join · room: lobby")]
@@ -421,8 +417,8 @@ mod tests {
             vec![event("server", "unknown: shape · n: 1")]
         );
         assert_eq!(
-            decode(text(r#"{"event":"tick","at":[1,{"x":null}]}"#)),
-            vec![event("server", "tick · at: [1, {x: null}]")]
+            decode(text(r#"{"type":"tick","at":[1,{"x":null}]}"#)),
+            vec![event("server", r#"tick · at: [1,{"x":null}]"#)]
         );
     }
 

@@ -1,14 +1,13 @@
 //! What an object that carries no text says, in words: `numUsers: 2`,
-//! never its JSON. Nested values are written as far as [`MAX_DEPTH`] and
-//! [`MAX_PARTS`] allow, so any value gives a bounded, readable line.
+//! never its JSON. A nested value is written as compact JSON, cut short:
+//! any object gives a bounded line.
 
 use crate::json_value::JsonValue;
 
-/// How deep nested objects and arrays are written; deeper is `…`.
-pub const MAX_DEPTH: usize = 2;
-/// How many members or items of one object or array are written; the
-/// rest is `…`.
+/// How many members of an object are written; the rest is `…`.
 pub const MAX_PARTS: usize = 12;
+/// How many characters of one value are written; the rest is `…`.
+pub const MAX_VALUE_CHARS: usize = 80;
 /// What joins the parts of an event's line.
 pub const SEPARATOR: &str = " · ";
 
@@ -32,7 +31,7 @@ pub fn members<J: JsonValue>(object: &J, skip: &[&str], out: &mut String) {
         separate(out, SEPARATOR);
         out.push_str(&name);
         out.push_str(": ");
-        value_words(&value, 1, out);
+        value_words(&value, out);
     }
 }
 
@@ -43,44 +42,17 @@ pub fn separate(out: &mut String, separator: &str) {
     }
 }
 
-/// A value in words: a string as it is, a number, `true` or `null` as
-/// JSON writes it, an array as `[a, b]`, an object as `{name: value}`.
-fn value_words<J: JsonValue>(value: &J, depth: usize, out: &mut String) {
-    if let Some(text) = value.string() {
-        return out.push_str(&text);
-    }
-    let (open, close, parts) = if let Some(items) = value.items() {
-        let parts: Vec<(Option<String>, J)> = items.into_iter().map(|item| (None, item)).collect();
-        ('[', ']', parts)
-    } else if let Some(entries) = value.entries() {
-        let parts = entries
-            .into_iter()
-            .map(|(name, value)| (Some(name), value))
-            .collect();
-        ('{', '}', parts)
-    } else {
-        return out.push_str(&value.to_json());
-    };
-    out.push(open);
-    if depth > MAX_DEPTH && !parts.is_empty() {
-        out.push('…');
-    } else {
-        for (index, (name, part)) in parts.iter().enumerate() {
-            if index > 0 {
-                out.push_str(", ");
-            }
-            if index == MAX_PARTS {
-                out.push('…');
-                break;
-            }
-            if let Some(name) = name {
-                out.push_str(name);
-                out.push_str(": ");
-            }
-            value_words(part, depth + 1, out);
+/// A value in words: a string as it is, anything else as JSON writes it,
+/// cut after [`MAX_VALUE_CHARS`] characters.
+fn value_words<J: JsonValue>(value: &J, out: &mut String) {
+    let text = value.string().unwrap_or_else(|| value.to_json());
+    match text.char_indices().nth(MAX_VALUE_CHARS) {
+        Some((cut, _)) => {
+            out.push_str(text.get(..cut).unwrap_or_default());
+            out.push('…');
         }
+        None => out.push_str(&text),
     }
-    out.push(close);
 }
 
 #[cfg(test)]
@@ -109,31 +81,27 @@ mod tests {
     }
 
     #[test]
-    fn nested_values_read_as_words_as_deep_as_the_limit() {
+    fn nested_values_are_compact_json_cut_short() {
         assert_eq!(
             words(r#"{"a":[1,"two",{"b":[3,[4]]}],"c":{}}"#, &[]),
-            "a: [1, two, {b: […]}] · c: {}"
+            r#"a: [1,"two",{"b":[3,[4]]}] · c: {}"#
+        );
+        let long = format!(
+            r#"{{"a":"{}","b":[{}0]}}"#,
+            "é".repeat(100),
+            "0,".repeat(100)
+        );
+        assert_eq!(
+            words(&long, &[]),
+            format!("a: {}… · b: [{}…", "é".repeat(80), "0,".repeat(39) + "0")
         );
     }
 
     #[test]
-    fn long_objects_and_arrays_are_cut_with_an_ellipsis() {
-        let array: Vec<String> = (0..20).map(|n| n.to_string()).collect();
+    fn many_members_are_cut_with_an_ellipsis() {
         let object: Vec<String> = (0..20).map(|n| format!(r#""k{n}":{n}"#)).collect();
-        let line = words(
-            &format!(r#"{{"a":[{}],{}}}"#, array.join(","), object.join(",")),
-            &[],
-        );
-        assert!(line.starts_with("a: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …] · k0: 0"));
-        assert!(line.ends_with("k10: 10 · …"), "{line}");
-    }
-
-    #[test]
-    fn a_deeply_nested_value_gives_a_short_line() {
-        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-        // serde_json refuses past 128 levels; the browser's reader does not.
-        let nested = format!(r#"{{"a":{}}}"#, "[".repeat(100) + &"]".repeat(100));
-        assert_eq!(words(&nested, &[]), "a: [[[…]]]");
-        assert!(<serde_json::Value as JsonValue>::parse(&deep).is_none());
+        let line = words(&format!("{{{}}}", object.join(",")), &[]);
+        assert!(line.starts_with("k0: 0 · k1: 1"), "{line}");
+        assert!(line.ends_with("k11: 11 · …"), "{line}");
     }
 }

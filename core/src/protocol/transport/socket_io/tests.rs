@@ -165,10 +165,7 @@ fn events_show_by_the_contract_rules() {
     );
     assert_eq!(
         decode(r#"42["stats",{"users":3}]"#),
-        vec![Inbound::Event {
-            sender: "server".to_owned(),
-            text: "stats · users: 3".to_owned()
-        }]
+        vec![named("server", "stats · users: 3")]
     );
     assert_eq!(decode(r#"42["count",7]"#), vec![chat("count", "7")]);
     assert_eq!(
