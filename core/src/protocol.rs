@@ -286,6 +286,16 @@ pub(crate) fn binary_to_text(bytes: Vec<u8>) -> Result<String, Inbound> {
     })
 }
 
+/// The start of a text, for messages about it: its first 80 characters,
+/// then `…` if there were more.
+pub(crate) fn preview(text: &str) -> String {
+    const LIMIT: usize = 80;
+    match text.char_indices().nth(LIMIT) {
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
+        None => text.to_owned(),
+    }
+}
+
 /// "1 byte", "3 bytes".
 pub fn byte_count(n: usize) -> String {
     if n == 1 {

@@ -27,14 +27,14 @@ impl Typists {
             cut -= 1;
         }
         name.truncate(cut);
-        if self.names.contains(&name) {
-            return false;
-        }
+        // Known already: moved to the end, and shown as it was until the
+        // next change.
+        let known = self.stop(&name);
         if self.names.len() == MAX_TYPISTS {
             self.names.remove(0);
         }
         self.names.push(name);
-        true
+        !known
     }
 
     /// `name` stopped typing, or sent a line. Returns whether that changed

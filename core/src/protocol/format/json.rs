@@ -141,47 +141,59 @@ fn push_object<J: JsonValue>(object: &J, from: &str, out: &mut Vec<Inbound>) -> 
     if !object.is_object() {
         return false;
     }
-    let sender = first_member(object, &SENDER_FIELDS);
+    let sender = first_string(object, &SENDER_FIELDS);
     // The event's name: the object's `type`, else the Socket.IO event
     // that carried it.
     let kind = object.member(EVENT_FIELD).and_then(|kind| kind.string());
     let event = kind.as_deref().or((from != SERVER).then_some(from));
     if let Some(typing) = event.and_then(typing) {
-        if let Some((_, sender)) = sender {
+        if let Some(sender) = sender {
             out.push(Inbound::Typing { sender, typing });
         }
         return true;
     }
-    let (text, event) = match first_member(object, &TEXT_FIELDS) {
-        Some((_, text)) => (text, false),
-        None => {
-            let mut text = event.unwrap_or_default().to_owned();
-            let skip = [sender.as_ref().map_or("", |(field, _)| *field), EVENT_FIELD];
-            words::members(object, &skip, &mut text);
-            if text.is_empty() {
-                return false;
-            }
-            (text, true)
-        }
-    };
-    let sender = match sender {
-        Some((_, name)) => Sender::Named(name),
+    let text = first_string(object, &TEXT_FIELDS);
+    let sender = match (sender, &text) {
+        (Some(name), _) => Sender::Named(name),
+        (None, Some(_)) => Sender::Unnamed(from.to_owned()),
         // Named, even as `server`: an unnamed line may be this tab's echo,
         // and an event's words are no message of the user's.
-        None if event => Sender::Named(SERVER.to_owned()),
-        None => Sender::Unnamed(from.to_owned()),
+        (None, None) => Sender::Named(SERVER.to_owned()),
+    };
+    let text = match text {
+        Some(text) => text,
+        None => {
+            // The sender fields are who, not what: never in the words.
+            let mut words = event.unwrap_or_default().to_owned();
+            words::members(object, &SKIPPED, &mut words);
+            if words.is_empty() {
+                return false;
+            }
+            words
+        }
     };
     out.push(Inbound::Chat { sender, text });
     true
 }
 
+/// The fields an event's words leave out: who sent it, and its name.
+const SKIPPED: [&str; 7] = [
+    "name",
+    "user",
+    "username",
+    "from",
+    "author",
+    "sender",
+    EVENT_FIELD,
+];
+
 /// The chat message in an object, if it has a text: from its sender field,
 /// else unnamed, from `from`. A field of another type is passed over for
 /// the next name.
 fn object_chat<J: JsonValue>(object: &J, from: &str) -> Option<Inbound> {
-    let text = first_member(object, &TEXT_FIELDS)?.1;
-    let sender = match first_member(object, &SENDER_FIELDS) {
-        Some((_, name)) => Sender::Named(name),
+    let text = first_string(object, &TEXT_FIELDS)?;
+    let sender = match first_string(object, &SENDER_FIELDS) {
+        Some(name) => Sender::Named(name),
         None => Sender::Unnamed(from.to_owned()),
     };
     Some(Inbound::Chat { sender, text })
@@ -197,15 +209,11 @@ fn typing(event: &str) -> Option<bool> {
     }
 }
 
-/// The first of the named members that holds a string, and its name.
-fn first_member<J: JsonValue>(
-    object: &J,
-    names: &[&'static str],
-) -> Option<(&'static str, String)> {
-    names.iter().find_map(|name| {
-        let value = object.member(name)?.string()?;
-        Some((*name, value))
-    })
+/// The first of the named members that holds a string.
+fn first_string<J: JsonValue>(object: &J, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|name| object.member(name).and_then(|value| value.string()))
 }
 
 #[cfg(test)]

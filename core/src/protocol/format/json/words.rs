@@ -2,17 +2,17 @@
 //! never its JSON. A nested value is written as compact JSON, cut short:
 //! any object gives a bounded line.
 
-use crate::json_value::JsonValue;
+use crate::{json_value::JsonValue, protocol::preview};
 
 /// How many members of an object are written; the rest is `…`.
 pub const MAX_PARTS: usize = 12;
-/// How many characters of one value are written; the rest is `…`.
-pub const MAX_VALUE_CHARS: usize = 80;
 /// What joins the parts of an event's line.
 pub const SEPARATOR: &str = " · ";
 
 /// Writes an object's members as `name: value`, joined by [`SEPARATOR`],
-/// passing over those in `skip` (the sender and the event's name).
+/// passing over those named in `skip` (the sender and event fields). A
+/// value is a string as it is, anything else as JSON writes it, cut after
+/// 80 characters.
 pub fn members<J: JsonValue>(object: &J, skip: &[&str], out: &mut String) {
     let Some(entries) = object.entries() else {
         return;
@@ -22,36 +22,18 @@ pub fn members<J: JsonValue>(object: &J, skip: &[&str], out: &mut String) {
         if skip.contains(&name.as_str()) {
             continue;
         }
+        if !out.is_empty() {
+            out.push_str(SEPARATOR);
+        }
         if count == MAX_PARTS {
-            separate(out, SEPARATOR);
             out.push('…');
             break;
         }
         count += 1;
-        separate(out, SEPARATOR);
         out.push_str(&name);
         out.push_str(": ");
-        value_words(&value, out);
-    }
-}
-
-/// Adds `separator` unless `out` is empty.
-pub fn separate(out: &mut String, separator: &str) {
-    if !out.is_empty() {
-        out.push_str(separator);
-    }
-}
-
-/// A value in words: a string as it is, anything else as JSON writes it,
-/// cut after [`MAX_VALUE_CHARS`] characters.
-fn value_words<J: JsonValue>(value: &J, out: &mut String) {
-    let text = value.string().unwrap_or_else(|| value.to_json());
-    match text.char_indices().nth(MAX_VALUE_CHARS) {
-        Some((cut, _)) => {
-            out.push_str(text.get(..cut).unwrap_or_default());
-            out.push('…');
-        }
-        None => out.push_str(&text),
+        let text = value.string().unwrap_or_else(|| value.to_json());
+        out.push_str(&preview(&text));
     }
 }
 
