@@ -147,6 +147,10 @@ pub fn App(
     // refuses (a full quota) ends the history for this page, and says so.
     Effect::new(move |_| {
         chat.track();
+        // While a history opens, the changes wait in the conversation.
+        if history.with_value(Option::is_none) {
+            return;
+        }
         let Some(changes) = chat.try_update_untracked(Chat::take_changes) else {
             return;
         };
@@ -242,6 +246,15 @@ pub fn App(
             token: storage::read(Area::Session, TOKEN_KEY).as_deref(),
         });
         show_problems(chat, &problems, Some(Source::Saved));
+        // Another server has its own history: what comes from now on goes there.
+        let name = history::key(&config.server, &config.name, &page_origin(), "");
+        if history.with_value(|history| {
+            history
+                .as_ref()
+                .is_some_and(|history| history.name() != name)
+        }) {
+            switch_history(history, chat, name, None);
+        }
         let codec = Codec::new(&config.wire);
         connection
             .with_value(|connection| connection.reconfigure(codec, config.server, config.echo));
@@ -252,16 +265,9 @@ pub fn App(
     let on_clear = Callback::new(move |()| {
         let name =
             history.with_value(|history| history.as_ref().map(|history| history.name().to_owned()));
-        let Some(name) = name else { return };
-        history.set_value(None);
-        crate::history::forget(&name);
-        chat.update(|chat| {
-            chat.at(js_sys::Date::now())
-                .apply(ChatEvent::System(history::FORGOTTEN.into()))
-        });
-        leptos::task::spawn_local(async move {
-            history.set_value(History::open(&name).await.map(Rc::new));
-        });
+        if let Some(name) = name {
+            switch_history(history, chat, name, Some(history::FORGOTTEN));
+        }
     });
     let on_missing = Callback::new(move |missing: Vec<usize>| recall(history, chat, missing));
 
@@ -286,6 +292,32 @@ pub fn App(
             <Message name on_send />
         </main>
     }
+}
+
+/// Closes the history this page writes to and opens the one named `name`
+/// (forgetting it first when `forgotten` says so). Changes made meanwhile
+/// wait in the conversation; without IndexedDB, the page goes on without.
+fn switch_history(
+    history: SharedHistory,
+    chat: RwSignal<Chat>,
+    name: String,
+    forgotten: Option<&'static str>,
+) {
+    history.set_value(None);
+    if let Some(line) = forgotten {
+        crate::history::forget(&name);
+        chat.update(|chat| {
+            chat.at(js_sys::Date::now())
+                .apply(ChatEvent::System(line.into()))
+        });
+    }
+    leptos::task::spawn_local(async move {
+        let opened = History::open(&name).await;
+        if opened.is_none() {
+            chat.update(|chat| chat.keep(false));
+        }
+        history.set_value(opened.map(Rc::new));
+    });
 }
 
 /// Asks the history for the texts of entries that went to make room, and

@@ -250,6 +250,10 @@ impl Chat {
     /// history. Without one, each time some go a system line says how many.
     pub fn keep(&mut self, kept: bool) {
         self.kept = kept;
+        if !kept {
+            // Nothing will ask for the changes: none is listed.
+            self.unstored = Vec::new();
+        }
     }
 
     /// Sets how many bytes of text may be held (for tests; the default is
@@ -383,7 +387,7 @@ impl Chat {
             ChatEvent::Delivery { id, delivery } => {
                 if let Some(slot) = self.mine_mut(id) {
                     slot.state = State::Mine(delivery);
-                    self.unstored.push(id.0 as usize);
+                    self.note_change(id);
                 }
             }
             ChatEvent::Discard(id) => {
@@ -391,7 +395,7 @@ impl Chat {
                     slot.state = State::Discarded;
                     self.live -= 1;
                     self.discarded.push(id);
-                    self.unstored.push(id.0 as usize);
+                    self.note_change(id);
                 }
             }
         }
@@ -470,6 +474,12 @@ impl Chat {
         })
     }
 
+    fn note_change(&mut self, id: EntryId) {
+        if self.kept {
+            self.unstored.push(id.0 as usize);
+        }
+    }
+
     /// The name an entry is from: a peer's, or the user's on their own.
     fn name_of(&self, slot: &Slot) -> &str {
         match slot.author {
@@ -518,7 +528,7 @@ impl Chat {
             state,
         });
         self.live += 1;
-        if author != SYSTEM {
+        if author != SYSTEM && self.kept {
             self.unstored.push(index);
         }
         if gone > 0 && !self.kept {
