@@ -64,40 +64,37 @@ impl Start {
         chat.keep(history.is_some());
         let outbox = read_outbox(&mut chat);
         let mut matched = vec![false; outbox.len()];
-        let mut after = None;
-        while let Some(history) = &history {
-            let Ok(Page {
-                mut records,
-                broken,
-                next,
-            }) = history.read(after).await
-            else {
-                break;
-            };
-            // A message the outbox brings back shows where the outbox puts
-            // it, not also where the history kept it.
-            for (item, matched) in outbox.iter().zip(&mut matched) {
-                let kept = records.iter().rposition(|record| {
-                    record
-                        .delivery
-                        .is_some_and(|delivery| delivery != Delivery::Delivered)
-                        && record.text == item.text
-                });
-                if let (false, Some(index)) = (*matched, kept) {
-                    let record = records.remove(index);
-                    let _ = history.write(vec![Change::Delete(record.time_ms, record.uid)]);
-                    *matched = true;
-                }
-            }
-            chat.apply(ChatEvent::Restored(records));
-            if broken {
-                chat.at(js_sys::Date::now())
-                    .apply(ChatEvent::System(history::UNREADABLE.into()));
-            }
-            after = next;
-            if after.is_none() {
-                break;
-            }
+        if let Some(history) = &history {
+            history
+                .scan(None, &mut |page| {
+                    let Page {
+                        mut records,
+                        broken,
+                        ..
+                    } = page;
+                    // A message the outbox brings back shows where the
+                    // outbox puts it, not also where the history kept it.
+                    for (item, matched) in outbox.iter().zip(&mut matched) {
+                        let kept = records.iter().rposition(|record| {
+                            record
+                                .delivery
+                                .is_some_and(|delivery| delivery != Delivery::Delivered)
+                                && record.text == item.text
+                        });
+                        if let (false, Some(index)) = (*matched, kept) {
+                            let record = records.remove(index);
+                            let _ = history.write(vec![Change::Delete(record.time_ms, record.uid)]);
+                            *matched = true;
+                        }
+                    }
+                    chat.apply(ChatEvent::Restored(records));
+                    if broken {
+                        chat.at(js_sys::Date::now())
+                            .apply(ChatEvent::System(history::UNREADABLE.into()));
+                    }
+                    true
+                })
+                .await;
         }
         Start {
             query,
@@ -150,6 +147,10 @@ pub fn App(
     // refuses (a full quota) ends the history for this page, and says so.
     Effect::new(move |_| {
         chat.track();
+        // While a history opens, the changes wait in the conversation.
+        if history.with_value(Option::is_none) {
+            return;
+        }
         let Some(changes) = chat.try_update_untracked(Chat::take_changes) else {
             return;
         };
@@ -245,6 +246,15 @@ pub fn App(
             token: storage::read(Area::Session, TOKEN_KEY).as_deref(),
         });
         show_problems(chat, &problems, Some(Source::Saved));
+        // Another server has its own history: what comes from now on goes there.
+        let name = history::key(&config.server, &config.name, &page_origin(), "");
+        if history.with_value(|history| {
+            history
+                .as_ref()
+                .is_some_and(|history| history.name() != name)
+        }) {
+            switch_history(history, chat, name, None);
+        }
         let codec = Codec::new(&config.wire);
         connection
             .with_value(|connection| connection.reconfigure(codec, config.server, config.echo));
@@ -255,16 +265,9 @@ pub fn App(
     let on_clear = Callback::new(move |()| {
         let name =
             history.with_value(|history| history.as_ref().map(|history| history.name().to_owned()));
-        let Some(name) = name else { return };
-        history.set_value(None);
-        crate::history::forget(&name);
-        chat.update(|chat| {
-            chat.at(js_sys::Date::now())
-                .apply(ChatEvent::System(history::FORGOTTEN.into()))
-        });
-        leptos::task::spawn_local(async move {
-            history.set_value(History::open(&name).await.map(Rc::new));
-        });
+        if let Some(name) = name {
+            switch_history(history, chat, name, Some(history::FORGOTTEN));
+        }
     });
     let on_missing = Callback::new(move |missing: Vec<usize>| recall(history, chat, missing));
 
@@ -291,6 +294,32 @@ pub fn App(
     }
 }
 
+/// Closes the history this page writes to and opens the one named `name`
+/// (forgetting it first when `forgotten` says so). Changes made meanwhile
+/// wait in the conversation; without IndexedDB, the page goes on without.
+fn switch_history(
+    history: SharedHistory,
+    chat: RwSignal<Chat>,
+    name: String,
+    forgotten: Option<&'static str>,
+) {
+    history.set_value(None);
+    if let Some(line) = forgotten {
+        crate::history::forget(&name);
+        chat.update(|chat| {
+            chat.at(js_sys::Date::now())
+                .apply(ChatEvent::System(line.into()))
+        });
+    }
+    leptos::task::spawn_local(async move {
+        let opened = History::open(&name).await;
+        if opened.is_none() {
+            chat.update(|chat| chat.keep(false));
+        }
+        history.set_value(opened.map(Rc::new));
+    });
+}
+
 /// Asks the history for the texts of entries that went to make room, and
 /// gives them back to the conversation. One the history does not have
 /// shows as such.
@@ -298,18 +327,33 @@ fn recall(history: SharedHistory, chat: RwSignal<Chat>, missing: Vec<usize>) {
     let Some(history) = history.get_value() else {
         return;
     };
+    let keys: Vec<(usize, (f64, f64))> = chat.with_untracked(|chat| {
+        missing
+            .iter()
+            .filter_map(|&index| chat.key(index).map(|key| (index, key)))
+            .collect()
+    });
+    let (Some(&(_, first)), Some(&(_, last))) = (keys.first(), keys.last()) else {
+        return;
+    };
     leptos::task::spawn_local(async move {
-        let mut found = Vec::with_capacity(missing.len());
-        for index in missing {
-            let Some((time_ms, uid)) = chat.with_untracked(|chat| chat.key(index)) else {
-                continue;
-            };
-            let text = history.get(time_ms, uid).await.map(|record| record.text);
-            found.push((index, text.unwrap_or_else(|| history::NOT_KEPT.to_owned())));
-        }
+        let mut found: Vec<(usize, String)> = Vec::with_capacity(keys.len());
+        // From just before the first: a batch is keyed by its time.
+        history
+            .scan(Some((first.0 - 1.0, 0.0)), &mut |page| {
+                for record in page.records {
+                    let key = (record.time_ms, record.uid);
+                    if let Some(&(index, _)) = keys.iter().find(|(_, wanted)| *wanted == key) {
+                        found.push((index, record.text));
+                    }
+                }
+                page.next.is_some_and(|next| next <= last)
+            })
+            .await;
         chat.update(|chat| {
-            for (index, text) in found {
-                chat.recall(index, &text);
+            for &(index, _) in &keys {
+                let text = found.iter().find(|(at, _)| *at == index);
+                chat.recall(index, text.map_or(history::NOT_KEPT, |(_, text)| text));
             }
         });
     });

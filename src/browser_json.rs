@@ -62,6 +62,23 @@ impl JsonValue for BrowserJson {
             .map(BrowserJson)
     }
 
+    fn entries(&self) -> Option<Vec<(String, Self)>> {
+        if !self.is_object() {
+            return None;
+        }
+        // Own enumerable members, as `[name, value]` pairs.
+        let pairs = Object::entries(self.0.unchecked_ref::<Object>());
+        Some(
+            pairs
+                .iter()
+                .filter_map(|pair| {
+                    let pair = pair.unchecked_into::<Array>();
+                    Some((pair.get(0).as_string()?, BrowserJson(pair.get(1))))
+                })
+                .collect(),
+        )
+    }
+
     fn to_json(&self) -> String {
         JSON::stringify(&self.0)
             .ok()

@@ -33,7 +33,11 @@ use wschat_core::{
     link::{CloseInfo, Driver, Input, Link, Owner, Status},
     outbox::{write_saved, Queued, Saved},
     protocol::{Codec, Frame},
+    typing::{Typists, TYPING_FOR},
 };
+
+/// The element that says who is typing (the `Message` component's).
+const TYPING_ID: &str = "typing";
 
 /// A handle on the running connection. Cheap to clone.
 #[derive(Clone)]
@@ -62,6 +66,9 @@ struct Browser {
     settle: Option<Timeout>,
     outputs: Outputs,
     batch: Rc<RefCell<Batch>>,
+    typists: Typists,
+    /// Fires when the last typing notice is too old.
+    typing_due: Option<Timeout>,
 }
 
 /// The current socket and its listeners. Dropping it detaches the
@@ -102,6 +109,8 @@ impl Connection {
                     settle: None,
                     outputs,
                     batch: Rc::default(),
+                    typists: Typists::default(),
+                    typing_due: None,
                 },
             })
         });
@@ -191,6 +200,8 @@ enum Event {
     Write { name: String, text: String },
     /// The tab was hidden or shown.
     Visibility,
+    /// The last typing notice is too old now.
+    TypingDue,
 }
 
 #[wasm_bindgen]
@@ -258,6 +269,10 @@ fn handle(event: Event, link: &mut Link, driver: &mut Browser) {
             link.apply(Input::Write(Queued { id, name, text }), driver);
         }
         Event::Visibility => driver.visibility_changed(),
+        Event::TypingDue => {
+            driver.typists.clear();
+            driver.show_typing();
+        }
     }
 }
 
@@ -312,7 +327,14 @@ impl Browser {
         }
     }
 
-    fn timer(&self, delay: Duration, input: Input) -> Timeout {
+    /// Shows who is typing now.
+    fn show_typing(&self) {
+        if let Some(shown) = document().get_element_by_id(TYPING_ID) {
+            shown.set_text_content(Some(&self.typists.words()));
+        }
+    }
+
+    fn timer(&self, delay: Duration, event: Event) -> Timeout {
         let me = self.me.clone();
         // setTimeout takes a signed 32-bit delay: anything longer would wrap
         // to a negative delay and fire at once.
@@ -321,7 +343,7 @@ impl Browser {
             .min(i32::MAX as u32);
         Timeout::new(millis, move || {
             if let Some(shell) = me.upgrade() {
-                run(&shell, Event::Link(input));
+                run(&shell, event);
             }
         })
     }
@@ -401,15 +423,15 @@ impl Driver for Browser {
     }
 
     fn set_retry(&mut self, delay: Option<Duration>) {
-        self.retry = delay.map(|delay| self.timer(delay, Input::RetryDue));
+        self.retry = delay.map(|delay| self.timer(delay, Event::Link(Input::RetryDue)));
     }
 
     fn set_watchdog(&mut self, delay: Option<Duration>) {
-        self.watchdog = delay.map(|delay| self.timer(delay, Input::WatchdogDue));
+        self.watchdog = delay.map(|delay| self.timer(delay, Event::Link(Input::WatchdogDue)));
     }
 
     fn set_settle(&mut self, delay: Option<Duration>) {
-        self.settle = delay.map(|delay| self.timer(delay, Input::SettleDue));
+        self.settle = delay.map(|delay| self.timer(delay, Event::Link(Input::SettleDue)));
     }
 
     fn random(&mut self) -> f64 {
@@ -424,10 +446,28 @@ impl Driver for Browser {
     }
 
     fn chat(&mut self, event: ChatEvent) {
+        // A line from someone typing means they stopped.
+        if let ChatEvent::Received { sender, .. } = &event {
+            if !self.typists.is_empty() && self.typists.stop(sender) {
+                self.show_typing();
+            }
+        }
         if let Ok(mut batch) = self.batch.try_borrow_mut() {
             batch.events.push(event);
         }
         self.schedule_flush();
+    }
+
+    fn typing(&mut self, sender: String, typing: bool) {
+        let changed = if typing {
+            self.typing_due = Some(self.timer(TYPING_FOR, Event::TypingDue));
+            self.typists.start(sender)
+        } else {
+            self.typists.stop(&sender)
+        };
+        if changed {
+            self.show_typing();
+        }
     }
 
     fn status(&mut self, status: Status) {

@@ -30,8 +30,13 @@ use wschat_core::{
 use crate::tabs::lock_manager;
 
 const STORE: &str = "entries";
-/// Stored records (batches of entries) read in one request.
+/// Stored records (batches of entries) read in one request, at first: a
+/// page of small ones grows to [`MAX_PAGE`], one of large ones shrinks, so
+/// a page holds a few megabytes whatever the records hold.
 const PAGE: u32 = 32;
+const MAX_PAGE: u32 = 4096;
+/// The text a page aims for, in bytes.
+const PAGE_BYTES: usize = 4 << 20;
 /// How long a sibling tab's message is looked for among received ones.
 const SIBLING_WINDOW_MS: f64 = 60_000.0;
 
@@ -52,6 +57,8 @@ pub struct Page {
     pub records: Vec<Record>,
     /// Something unreadable was left out.
     pub broken: bool,
+    /// Bytes of text read.
+    pub bytes: usize,
     /// The key of the last stored record read: the next page comes after
     /// it. None past the end.
     pub next: Option<(f64, f64)>,
@@ -248,7 +255,7 @@ impl History {
 
     /// The records after the one kept under `after` (from the first when
     /// None), oldest first, a few stored batches at a time.
-    pub async fn read(&self, after: Option<(f64, f64)>) -> Result<Page, JsValue> {
+    pub async fn read(&self, after: Option<(f64, f64)>, limit: u32) -> Result<Page, JsValue> {
         let store = self.store(IdbTransactionMode::Readonly)?;
         let range = match after {
             Some((time_ms, uid)) => {
@@ -256,15 +263,17 @@ impl History {
             }
             None => JsValue::UNDEFINED,
         };
-        let keys = store.get_all_keys_with_key_and_limit(&range, PAGE)?;
-        let values = done(&store.get_all_with_key_and_limit(&range, PAGE)?).await?;
+        let keys = store.get_all_keys_with_key_and_limit(&range, limit)?;
+        let values = done(&store.get_all_with_key_and_limit(&range, limit)?).await?;
         let mut page = Page::default();
         for value in values
             .dyn_into::<Array>()
             .iter()
             .flat_map(|values| values.iter())
         {
-            let (records, broken) = read_all(&value.as_string().unwrap_or_default());
+            let text = value.as_string().unwrap_or_default();
+            page.bytes += text.len();
+            let (records, broken) = read_all(&text);
             page.broken |= broken;
             page.records.extend(records);
         }
@@ -281,18 +290,22 @@ impl History {
         Ok(page)
     }
 
-    /// The record kept for the entry with this key: alone, or in the batch
-    /// it came in, which has its time.
-    pub async fn get(&self, time_ms: f64, uid: f64) -> Option<Record> {
-        let store = self.store(IdbTransactionMode::Readonly).ok()?;
-        let range = IdbKeyRange::bound(&Array::of1(&time_ms.into()), &key(time_ms, uid)).ok()?;
-        let values = done(&store.get_all_with_key(&range).ok()?).await.ok()?;
-        values
-            .dyn_into::<Array>()
-            .ok()?
-            .iter()
-            .flat_map(|value| read_all(&value.as_string().unwrap_or_default()).0)
-            .find(|record| record.time_ms == time_ms && record.uid == uid)
+    /// Reads the records after the one kept under `after` (from the first
+    /// when None), page by page, oldest first, while `each` asks for more.
+    /// One loop for every reader, so the bundle holds one.
+    pub async fn scan(&self, mut after: Option<(f64, f64)>, each: &mut dyn FnMut(Page) -> bool) {
+        let mut limit = PAGE;
+        while let Ok(page) = self.read(after, limit).await {
+            after = page.next;
+            limit = if page.bytes < PAGE_BYTES / 2 {
+                (limit * 2).min(MAX_PAGE)
+            } else {
+                (limit / 2).max(1)
+            };
+            if !each(page) || after.is_none() {
+                break;
+            }
+        }
     }
 
     fn store(&self, mode: IdbTransactionMode) -> Result<IdbObjectStore, JsValue> {

@@ -29,6 +29,12 @@ const SAMPLES: &[&str] = &[
     r#"[{"name":"a","msg":"1"},{"from":"b","body":"2"}]"#,
     r#"[{"name":"a","msg":"1"},2]"#,
     r#"["message",{"users":3},[1,[2]]]"#,
+    r#"{"username":"bob","numUsers":2}"#,
+    r#"{"type":"typing","username":"bob"}"#,
+    r#"{"type":"stop typing","username":"bob"}"#,
+    r#"{"message": "hello from alice"}"#,
+    r#"{"id":"44ee","body":"hi","html":"<div>hi</div>"}"#,
+    r#"{"type":"tick","at":[1,{"x":null}],"n":1.5,"b":false,"s":"é"}"#,
     "[]",
     "{}",
     r#""just a string""#,
@@ -85,8 +91,15 @@ fn describe<J: JsonValue>(text: &str) -> String {
             ),
         })
         .collect();
+    // Own members in order, each written again as JSON.
+    let entries: Option<Vec<String>> = value.entries().map(|entries| {
+        entries
+            .iter()
+            .map(|(name, member)| format!("{name}={}", member.to_json()))
+            .collect()
+    });
     format!(
-        "{:?} {:?} {:?} null={} object={} items={:?} [{}]",
+        "{:?} {:?} {:?} null={} object={} items={:?} entries={entries:?} [{}]",
         value.string(),
         value.whole_number(),
         value.boolean(),
@@ -198,13 +211,20 @@ fn the_json_codec_reads_golden_frames_in_the_browser() {
                 r#"{"name":"Bob","msg":"hello"}"#,
                 r#"[{"name":"a","msg":"1"},{"from":"b","body":"2"}]"#,
                 r#"{"unknown":"shape"}"#,
+                r#"{"message": "hello from alice"}"#,
+                r#"{"type":"typing","username":"bob"}"#,
             ]
         ),
         vec![
             chat("Bob", "hello"),
             chat("a", "1"),
             chat("b", "2"),
-            unnamed("server", r#"{"unknown":"shape"}"#),
+            chat("server", "unknown: shape"),
+            unnamed("server", "hello from alice"),
+            Inbound::Typing {
+                sender: "bob".to_owned(),
+                typing: true
+            },
         ]
     );
 }
@@ -227,7 +247,7 @@ fn the_socket_io_codec_reads_golden_frames_in_the_browser() {
             Inbound::Heartbeat(std::time::Duration::from_millis(1000)),
             Inbound::Reply(Frame::Text("40".to_owned())),
             chat("bob", "yo"),
-            unnamed("stats", r#"{"users":3}"#),
+            chat("server", "stats · users: 3"),
             unnamed("server", "she said \"hi\""),
             Inbound::Ended("the server refused the connection: Not authorized".to_owned()),
         ]

@@ -230,6 +230,65 @@ async fn hostile_markup_is_shown_as_text() {
 }
 
 #[wasm_bindgen_test]
+async fn http_and_https_urls_are_links_between_text_nodes_and_nothing_else_is() {
+    let view = mount();
+    let text = "see https://example.com/a_(b). or (http://x.org/?q=1), \
+                not javascript:alert(1) nor data:text/html,x <https://y.org/p>";
+    view.chat.update(|chat| {
+        chat.apply(ChatEvent::Received {
+            sender: "bob".to_owned(),
+            text: text.to_owned(),
+        });
+        chat.apply(ChatEvent::Received {
+            sender: "bob".to_owned(),
+            text: "no links here".to_owned(),
+        });
+    });
+    settle().await;
+    let links: Vec<(String, String, String, String)> = all(&view.root, "#chat-text .entry a")
+        .iter()
+        .map(|link| {
+            let attribute = |name| link.get_attribute(name).unwrap_or_default();
+            (
+                attribute("href"),
+                link.text_content().unwrap_or_default(),
+                attribute("rel"),
+                attribute("target"),
+            )
+        })
+        .collect();
+    let expected = |url: &str| {
+        (
+            url.to_owned(),
+            url.to_owned(),
+            "noopener noreferrer nofollow".to_owned(),
+            "_blank".to_owned(),
+        )
+    };
+    assert_eq!(
+        links,
+        vec![
+            expected("https://example.com/a_(b)"),
+            expected("http://x.org/?q=1"),
+            expected("https://y.org/p"),
+        ]
+    );
+    // The links sit inside the text span, and the entry's text is still
+    // exactly its label and the message.
+    assert_eq!(all(&view.root, "#chat-text .entry .text > a").len(), 3);
+    let entries: Vec<String> = all(&view.root, "#chat-text .entry")
+        .iter()
+        .map(|entry| entry.text_content().unwrap())
+        .collect();
+    assert_eq!(
+        entries,
+        vec![format!("bob{text}"), "bobno links here".to_owned()]
+    );
+    let plain: Element = find(&view.root, ".row[data-row=\"1\"] .entry .text");
+    assert_eq!(plain.child_nodes().length(), 1, "one text node, no link");
+}
+
+#[wasm_bindgen_test]
 async fn a_delivery_change_rebuilds_only_that_row() {
     let view = mount();
     let mut id = EntryId(0);

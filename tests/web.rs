@@ -76,6 +76,24 @@ async fn name_shows_the_name_and_reports_each_change() {
 }
 
 #[wasm_bindgen_test]
+async fn who_is_typing_shows_above_the_message_input_politely() {
+    let root = container();
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <Message name=Signal::stored("Ann".to_owned()) on_send=Callback::new(|_: String| {}) /> }
+    });
+    settle().await;
+    let typing: Element = find(&root, "#typing");
+    assert_eq!(typing.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(
+        typing.text_content().as_deref(),
+        Some(""),
+        "nobody types yet"
+    );
+    let next: Element = typing.next_element_sibling().unwrap();
+    assert_eq!(next.id(), "chat-controls");
+}
+
+#[wasm_bindgen_test]
 async fn send_is_disabled_until_both_name_and_message_are_set() {
     let root = container();
     let name = RwSignal::new(String::new());

@@ -154,8 +154,13 @@ pub struct Chat {
     discarded: Vec<EntryId>,
     /// The time given to entries added now.
     now_ms: f64,
-    /// This page load's part of each entry's uid.
+    /// This page load's part of each entry's uid: an entry's key in the
+    /// history is its time and its uid, unique among the entries of one
+    /// time across tabs and page loads. An entry of this page has the uid
+    /// `page + index`.
     page: f64,
+    /// The uids of entries kept by earlier pages, by index, in order.
+    restored_uids: Vec<(usize, f64)>,
     /// Whether a history keeps the texts that go to make room.
     kept: bool,
 }
@@ -164,10 +169,8 @@ pub struct Chat {
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     place: Place,
+    len: u16,
     time_ms: f64,
-    /// Its key in the history beside its time: unique among the entries
-    /// of one time, across tabs and page loads.
-    uid: f64,
     /// [`ME`], [`SYSTEM`], or a name in [`Senders`] plus [`PEERS`]: a
     /// peer's, or the user's on their own messages.
     author: u32,
@@ -247,6 +250,10 @@ impl Chat {
     /// history. Without one, each time some go a system line says how many.
     pub fn keep(&mut self, kept: bool) {
         self.kept = kept;
+        if !kept {
+            // Nothing will ask for the changes: none is listed.
+            self.unstored = Vec::new();
+        }
     }
 
     /// Sets how many bytes of text may be held (for tests; the default is
@@ -309,7 +316,7 @@ impl Chat {
             ME => Author::Me,
             peer => Author::Peer(self.senders.get(peer - PEERS)),
         };
-        let text = self.texts.get(slot.place).or_else(|| {
+        let text = self.texts.get(slot.place, slot.len).or_else(|| {
             self.recalled
                 .iter()
                 .rev()
@@ -380,7 +387,7 @@ impl Chat {
             ChatEvent::Delivery { id, delivery } => {
                 if let Some(slot) = self.mine_mut(id) {
                     slot.state = State::Mine(delivery);
-                    self.unstored.push(id.0 as usize);
+                    self.note_change(id);
                 }
             }
             ChatEvent::Discard(id) => {
@@ -388,7 +395,7 @@ impl Chat {
                     slot.state = State::Discarded;
                     self.live -= 1;
                     self.discarded.push(id);
-                    self.unstored.push(id.0 as usize);
+                    self.note_change(id);
                 }
             }
         }
@@ -400,7 +407,7 @@ impl Chat {
         let gone = self
             .slots
             .get(index)
-            .is_some_and(|slot| self.texts.get(slot.place).is_none());
+            .is_some_and(|slot| self.texts.get(slot.place, slot.len).is_none());
         if gone {
             if self.recalled.len() == RECALLED {
                 self.recalled.remove(0);
@@ -411,7 +418,15 @@ impl Chat {
 
     /// The history key of an entry: its time and its uid.
     pub fn key(&self, index: usize) -> Option<(f64, f64)> {
-        self.slots.get(index).map(|slot| (slot.time_ms, slot.uid))
+        let slot = self.slots.get(index)?;
+        let uid = match self
+            .restored_uids
+            .binary_search_by(|(at, _)| at.cmp(&index))
+        {
+            Ok(found) => self.restored_uids.get(found).map_or(0.0, |(_, uid)| *uid),
+            Err(_) => self.page + index as f64,
+        };
+        Some((slot.time_ms, uid))
     }
 
     /// What the history must learn since it was last asked, oldest first:
@@ -431,7 +446,9 @@ impl Chat {
                 continue;
             }
             if slot.state == State::Discarded {
-                changes.push(Change::Delete(slot.time_ms, slot.uid));
+                if let Some((time_ms, uid)) = self.key(index) {
+                    changes.push(Change::Delete(time_ms, uid));
+                }
                 continue;
             }
             match self.record(index) {
@@ -447,13 +464,20 @@ impl Chat {
     pub fn record(&self, index: usize) -> Option<Record> {
         let slot = self.slots.get(index)?;
         let entry = self.at_index(index).filter(|entry| entry.held)?;
+        let (_, uid) = self.key(index)?;
         (slot.author != SYSTEM).then(|| Record {
             time_ms: entry.time_ms,
-            uid: slot.uid,
+            uid,
             from: self.name_of(slot).to_owned(),
             text: entry.text.to_owned(),
             delivery: entry.delivery,
         })
+    }
+
+    fn note_change(&mut self, id: EntryId) {
+        if self.kept {
+            self.unstored.push(id.0 as usize);
+        }
     }
 
     /// The name an entry is from: a peer's, or the user's on their own.
@@ -475,9 +499,7 @@ impl Chat {
             let time = std::mem::replace(&mut self.now_ms, record.time_ms);
             let index = self.push(author, &record.text, state).0 as usize;
             self.now_ms = time;
-            if let Some(slot) = self.slots.get_mut(index) {
-                slot.uid = record.uid;
-            }
+            self.restored_uids.push((index, record.uid));
         }
         self.unstored.truncate(before);
     }
@@ -497,16 +519,16 @@ impl Chat {
     fn push(&mut self, author: u32, text: &str, state: State) -> EntryId {
         let index = self.slots.len();
         let room = text.len().min(MAX_SHOWN + 64);
-        let (place, gone) = self.texts.push(room, |out| push_shown(out, text));
+        let (place, len, gone) = self.texts.push(room, |out| push_shown(out, text));
         self.slots.push(Slot {
             place,
+            len,
             time_ms: self.now_ms,
-            uid: self.page + index as f64,
             author,
             state,
         });
         self.live += 1;
-        if author != SYSTEM {
+        if author != SYSTEM && self.kept {
             self.unstored.push(index);
         }
         if gone > 0 && !self.kept {
@@ -515,11 +537,11 @@ impl Chat {
                 "{gone} older entries were let go to save memory ({} in all); they cannot be shown again",
                 self.lost
             );
-            let (place, _) = self.texts.push(line.len(), |out| out.push_str(&line));
+            let (place, len, _) = self.texts.push(line.len(), |out| out.push_str(&line));
             self.slots.push(Slot {
                 place,
+                len,
                 time_ms: self.now_ms,
-                uid: 0.0,
                 author: SYSTEM,
                 state: State::Plain,
             });

@@ -29,6 +29,9 @@ pub trait JsonValue: Sized {
     fn items(&self) -> Option<Vec<Self>>;
     /// The member called `name`, if the value is an object that has one.
     fn member(&self, name: &str) -> Option<Self>;
+    /// The object's own members, names and values in order, if the value
+    /// is an object.
+    fn entries(&self) -> Option<Vec<(String, Self)>>;
     /// The value written as JSON again: compact, so not always the text it
     /// was read from.
     fn to_json(&self) -> String;
@@ -85,6 +88,16 @@ impl JsonValue for serde_json::Value {
 
     fn member(&self, name: &str) -> Option<Self> {
         self.as_object()?.get(name).cloned()
+    }
+
+    fn entries(&self) -> Option<Vec<(String, Self)>> {
+        let object = self.as_object()?;
+        Some(
+            object
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
+        )
     }
 
     fn to_json(&self) -> String {

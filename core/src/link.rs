@@ -77,6 +77,12 @@ pub trait Driver {
     fn now_ms(&self) -> f64;
     /// Something for the conversation.
     fn chat(&mut self, event: ChatEvent);
+    /// `sender` started (`true`) or stopped typing. A received line from
+    /// them means they stopped too; the driver shows who types for a few
+    /// seconds ([`crate::typing::Typists`]).
+    fn typing(&mut self, sender: String, typing: bool) {
+        let _ = (sender, typing);
+    }
     /// The connection's state changed.
     fn status(&mut self, status: Status);
     /// The ledger changed: save its saved form, or remove it if empty.

@@ -34,6 +34,9 @@ pub enum Frame {
 pub enum Inbound {
     /// A chat message from someone.
     Chat { sender: Sender, text: String },
+    /// `sender` started (`true`) or stopped typing: no line, a notice
+    /// beside the message input.
+    Typing { sender: String, typing: bool },
     /// Something the user should see that no person wrote: a system line.
     Notice(String),
     /// A frame the codec must send at once, before any chat frame.
@@ -281,6 +284,16 @@ pub(crate) fn binary_to_text(bytes: Vec<u8>) -> Result<String, Inbound> {
             byte_count(error.as_bytes().len())
         ))
     })
+}
+
+/// The start of a text, for messages about it: its first 80 characters,
+/// then `…` if there were more.
+pub(crate) fn preview(text: &str) -> String {
+    const LIMIT: usize = 80;
+    match text.char_indices().nth(LIMIT) {
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
+        None => text.to_owned(),
+    }
 }
 
 /// "1 byte", "3 bytes".

@@ -20,6 +20,7 @@ use wschat_core::{
     },
     config::{check_pattern, check_template},
     link::{CloseInfo, Driver, Input, Link, LinkConfig, Status},
+    links,
     outbox::{read_saved, Queued, Saved},
     protocol::{Codec, Frame, Inbound, Protocol, Sender, Wire},
     template::{fill, Pattern},
@@ -97,6 +98,11 @@ const TOKENS: &[&str] = &[
     "#",
     "ws://",
     "http://",
+    "https://",
+    "javascript:",
+    "(",
+    ")",
+    ".",
     " ",
     "\n",
 ];
@@ -178,6 +184,10 @@ fn the_json_decoder_survives_hostile_frames() {
             r#"{"user":"u","text":"t","extra":[1,2,{"x":null}]}"#,
             "this is not json",
             r#"{"unknown":"shape","n":1.5e10}"#,
+            r#"{"type":"typing","username":"bob"}"#,
+            r#"{"message": "hello from alice"}"#,
+            r#"{"id":"44ee","body":"hi","html":"<div>hi</div>"}"#,
+            r#"{"event":"e","a":[[[[{"b":{"c":[1,2,3]}}]]]],"d":{"e":{"f":{}}}}"#,
         ],
         1,
     );
@@ -207,9 +217,59 @@ fn the_socket_io_decoder_survives_hostile_frames() {
             r#"44{"message":"Not authorized"}"#,
             r#"451-["upload",{"_placeholder":true,"num":0}]"#,
             r#"42["history",[{"name":"a","msg":"1"}]]"#,
+            r#"42["user joined",{"username":"bob","numUsers":2}]"#,
+            r#"42["typing",{"username":"bob"}]"#,
+            r#"42["stop typing","bob"]"#,
+            r#"42["login",{"numUsers":1,"x":[{"y":[[]]}]}]"#,
         ],
         3,
     );
+}
+
+#[test]
+fn links_are_http_or_https_only_in_order_and_leave_the_text_unchanged() {
+    let mut rng = Rng(11);
+    let seeds = [
+        "see https://example.com/a_(b).",
+        "http://x javascript:alert(1) data:text/html,<b>x</b>",
+        r#"(https://[::1]:80/?q="x"<y>) [http://a/b[c]]"#,
+        "HTTP://X hhttps://y https:// http://, ftp://z",
+        "é https://例え.jp/パス、\u{3000}😀 http://a.b/c?!",
+        "plain words, no links at all",
+    ];
+    let mut found = 0;
+    for _ in 0..ITERATIONS {
+        let text = text(&input(&mut rng, &seeds));
+        let mut rebuilt = String::new();
+        let mut at = 0;
+        for link in links::find(&text) {
+            assert!(at <= link.start && link.start < link.end, "{text:?}");
+            let (Some(before), Some(inside)) = (text.get(at..link.start), text.get(link.clone()))
+            else {
+                panic!("a range off a character boundary in {text:?}");
+            };
+            let scheme = ["https://", "http://"]
+                .into_iter()
+                .find(|scheme| inside.starts_with(scheme));
+            assert!(
+                scheme.is_some_and(|scheme| inside.len() > scheme.len()),
+                "{inside:?} in {text:?}"
+            );
+            assert!(
+                !inside.contains(|c: char| c.is_ascii_whitespace()
+                    || c.is_ascii_control()
+                    || matches!(c, '<' | '>' | '"')),
+                "{inside:?}"
+            );
+            rebuilt.push_str(before);
+            rebuilt.push_str(inside);
+            at = link.end;
+            found += 1;
+        }
+        rebuilt.push_str(text.get(at..).unwrap_or("<off a boundary>"));
+        assert_eq!(rebuilt, text);
+    }
+    eprintln!("fuzz: links, {ITERATIONS} texts, {found} links, all http(s), text unchanged");
 }
 
 #[test]

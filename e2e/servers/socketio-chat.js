@@ -18,6 +18,10 @@
 //   to every OTHER socket (socket.broadcast.emit); the sender gets nothing
 //   back. A `new message` before `add user` is a protocol error: it is
 //   recorded and sent to nobody.
+// - `typing` and `stop typing` (no argument) from a socket that had joined:
+//   emitted as `typing` / `stop typing` `{username}` to every OTHER socket,
+//   as the demo's client announces its user typing. Before `add user` they
+//   are ignored.
 // - On disconnect of a socket that had joined: `user left`
 //   `{username, numUsers}` to the others.
 // numUsers counts the sockets that have joined and are still connected.
@@ -89,6 +93,12 @@ io.on('connection', (socket) => {
     }
     socket.broadcast.emit('new message', { username, message });
   });
+
+  for (const event of ['typing', 'stop typing']) {
+    socket.on(event, () => {
+      if (username !== null) socket.broadcast.emit(event, { username });
+    });
+  }
 
   socket.on('disconnect', (reason) => {
     record.open = false;

@@ -2,15 +2,18 @@ mod placing;
 
 use std::{cell::RefCell, rc::Rc};
 
-use leptos::{ev, prelude::*};
+use leptos::{ev, prelude::*, tachys::renderer::Rndr};
 use wasm_bindgen::JsCast;
+use web_sys::Element;
 
 use wschat_core::{
     chat::{Author, Chat, Delivery, Entry, EntryId},
     clock::Civil,
+    links,
     viewport::Row,
 };
 
+use super::settings::add;
 use placing::{Parts, View};
 
 use super::search::{copy_lines, export, SharedHistory};
@@ -227,10 +230,12 @@ fn Line(
             data-row=row.index
         >
             <div class="line">
-                <div class="entry" data-id=id.0 data-state=row.delivery.map(Delivery::as_str)>
-                    <span class=shown.kind>{shown.label}</span>
-                    <span class="text">{shown.text}</span>
-                </div>
+                <div
+                    class="entry"
+                    data-id=id.0
+                    data-state=row.delivery.map(Delivery::as_str)
+                    use:fill_entry=(shown.kind, shown.label, shown.text)
+                ></div>
                 <time datetime=iso title=full>
                     {clock}
                 </time>
@@ -264,6 +269,42 @@ fn Line(
             </div>
         </div>
     })
+}
+
+/// Fills an entry (a `use:` directive, run as the element is built): the
+/// sender span, then the text span, which holds the text as text nodes and
+/// its `http://` and `https://` links as `a` elements between them, so the
+/// entry's text content is exactly the sender label and the text. Elements,
+/// never markup, which a strict CSP with Trusted Types refuses. Built
+/// through `view!`, the spans and the choice of text or pieces cost about
+/// 1.5 KB gzip more.
+fn fill_entry(entry: Element, (kind, label, text): (&'static str, String, String)) {
+    add(&entry, "span", &[("class", kind)], &label);
+    let shown = add(&entry, "span", &[("class", "text")], "");
+    let mut at = 0;
+    for link in links::find(&text) {
+        add_text(&shown, text.get(at..link.start));
+        let url = text.get(link.clone()).unwrap_or_default();
+        add(
+            &shown,
+            "a",
+            &[
+                ("href", url),
+                ("rel", "noopener noreferrer nofollow"),
+                ("target", "_blank"),
+            ],
+            url,
+        );
+        at = link.end;
+    }
+    add_text(&shown, text.get(at..));
+}
+
+/// Adds a text node, unless the text is empty.
+fn add_text(parent: &Element, text: Option<&str>) {
+    if let Some(text) = text.filter(|text| !text.is_empty()) {
+        Rndr::insert_node(parent, &Rndr::create_text_node(text), None);
+    }
 }
 
 /// `row`, and `mine`, `system`, `cont` (continues a group) and `divider`

@@ -2,7 +2,8 @@ use leptos::{ev::KeyboardEvent, prelude::*};
 
 use wschat_core::chat::{check_message, Unsendable, MAX_MESSAGE_CHARS};
 
-/// The message input and the Send button: `fieldset#chat-controls`.
+/// The message input and the Send button: `fieldset#chat-controls`, with
+/// `#typing` above it, which says who is typing.
 ///
 /// Enter sends. Send is disabled while the name or the message is empty, or
 /// the message is longer than the limit, which the input states.
@@ -38,6 +39,11 @@ pub fn Message(
     };
 
     view! {
+        // Who is typing: the connection sets its text (`bob is typing…`)
+        // by id, as it learns it; a signal and its view cost 0.3 KB more.
+        <p id="typing" aria-live="polite">
+            {""}
+        </p>
         <fieldset id="chat-controls">
             // Text in a block: view! writes a wholly static element as markup
             // set through innerHTML, which Trusted Types refuse.

@@ -34,23 +34,21 @@ pub(crate) async fn search_history(
     let Some(&(_, newest)) = gone.first() else {
         return found;
     };
-    let mut after = None;
-    while let Ok(page) = history.read(after).await {
-        for record in page
-            .records
-            .iter()
-            .filter(|record| query.matches(&record.text, &lower))
-        {
-            let key = (record.time_ms, record.uid);
-            if let Some(&(index, _)) = gone.iter().find(|(_, gone)| *gone == key) {
-                found.push(index);
+    history
+        .scan(None, &mut |page| {
+            for record in page
+                .records
+                .iter()
+                .filter(|record| query.matches(&record.text, &lower))
+            {
+                let key = (record.time_ms, record.uid);
+                if let Some(&(index, _)) = gone.iter().find(|(_, gone)| *gone == key) {
+                    found.push(index);
+                }
             }
-        }
-        after = page.next;
-        if after.is_none_or(|after| after >= newest) {
-            break;
-        }
-    }
+            page.next.is_some_and(|next| next < newest)
+        })
+        .await;
     found.reverse();
     found
 }
@@ -79,14 +77,12 @@ async fn export_now(chat: Signal<Chat>, history: Option<SharedHistory>, json: bo
     };
     match history.and_then(|history| history.get_value()) {
         Some(history) => {
-            let mut after = None;
-            while let Ok(page) = history.read(after).await {
-                add(&page.records);
-                after = page.next;
-                if after.is_none() {
-                    break;
-                }
-            }
+            history
+                .scan(None, &mut |page| {
+                    add(&page.records);
+                    true
+                })
+                .await;
         }
         None => chat.with_untracked(|chat| {
             add(&(0..chat.end())

@@ -350,7 +350,7 @@ fn build_panel(details: Element, panel: Panel) {
 /// set as values. It calls Leptos' own renderer, whose code is in the
 /// bundle anyway (0.3 KB gzip less than web-sys calls with their `Result`s);
 /// it fails only on an invalid tag name, and these are constants.
-fn add(parent: &Element, tag: &str, attributes: &[(&str, &str)], text: &str) -> Element {
+pub(super) fn add(parent: &Element, tag: &str, attributes: &[(&str, &str)], text: &str) -> Element {
     let element = Rndr::create_element(tag, None);
     for (name, value) in attributes {
         Rndr::set_attribute(&element, name, value);

@@ -11,13 +11,14 @@ pub(super) const CHUNK: usize = 1 << 20;
 /// The most conversation text held in memory, in bytes: 64 chunks.
 pub const HELD_TEXT: usize = 64 * CHUNK;
 
-/// Where a text is: its chunk (counted from the first ever made), and its
-/// bytes in that chunk.
+/// Where a text starts: its chunk (counted from the first ever made), and
+/// its first byte in that chunk. Its length is kept beside: a shown text
+/// is at most `MAX_SHOWN` bytes and a note, so it fits in 16 bits, and a
+/// slot stays 24 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Place {
     chunk: u32,
     start: u32,
-    len: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -43,9 +44,13 @@ impl Arena {
     }
 
     /// Appends a text written by `write` (which may write at most `room`
-    /// bytes). Returns its place, and how many entries' texts went to make
-    /// room.
-    pub(super) fn push(&mut self, room: usize, write: impl FnOnce(&mut String)) -> (Place, usize) {
+    /// bytes). Returns its place and length, and how many entries' texts
+    /// went to make room.
+    pub(super) fn push(
+        &mut self,
+        room: usize,
+        write: impl FnOnce(&mut String),
+    ) -> (Place, u16, usize) {
         let fits = self
             .chunks
             .back()
@@ -72,7 +77,7 @@ impl Arena {
             .dropped
             .saturating_add(self.chunks.len().saturating_sub(1) as u32);
         let Some(chunk) = self.chunks.back_mut() else {
-            return (Place::default(), gone);
+            return (Place::default(), 0, gone);
         };
         let start = chunk.text.len();
         write(&mut chunk.text);
@@ -80,19 +85,19 @@ impl Arena {
         let place = Place {
             chunk: chunk_number,
             start: start as u32,
-            len: (chunk.text.len() - start) as u32,
         };
-        (place, gone)
+        let len = u16::try_from(chunk.text.len() - start).unwrap_or(u16::MAX);
+        (place, len, gone)
     }
 
-    /// The text at `place`, unless its chunk went.
-    pub(super) fn get(&self, place: Place) -> Option<&str> {
+    /// The `len` bytes at `place`, unless their chunk went.
+    pub(super) fn get(&self, place: Place, len: u16) -> Option<&str> {
         let index = place.chunk.checked_sub(self.dropped)? as usize;
         let start = place.start as usize;
         self.chunks
             .get(index)?
             .text
-            .get(start..start + place.len as usize)
+            .get(start..start + usize::from(len))
     }
 
     /// Bytes of text held.

@@ -231,6 +231,7 @@ fn changes_list_new_entries_and_own_deliveries_in_their_latest_state_and_no_syst
     use crate::history::Record;
     let mut chat = Chat::default();
     chat.page(7);
+    chat.keep(true);
     chat.at(1_000.0).apply(received("bob", "hi"));
     chat.apply(ChatEvent::System("connected".into()));
     let mine = chat.write_as("alice", "yo");
@@ -310,4 +311,32 @@ fn restored_entries_keep_their_times_and_states_and_are_not_put_again() {
         ]
     );
     assert_eq!(chat.key(1), Some((2.0, 6.0)));
+}
+
+#[test]
+fn a_slot_stays_small_for_a_million_entries() {
+    // 1,000,000 entries must fit the issue 16 memory target with room.
+    assert!(
+        std::mem::size_of::<Slot>() <= 24,
+        "{}",
+        std::mem::size_of::<Slot>()
+    );
+}
+
+#[test]
+fn without_a_history_no_change_waits_to_be_stored() {
+    // Otherwise the list would grow by one index per entry for the page's
+    // life, with nothing to take it.
+    let mut chat = Chat::default();
+    chat.apply(received("bob", "hi"));
+    let mine = chat.write("yo");
+    chat.apply(ChatEvent::Discard(mine));
+    assert!(chat.take_changes().is_empty());
+    chat.keep(true);
+    chat.apply(received("bob", "again"));
+    chat.keep(false);
+    assert!(
+        chat.take_changes().is_empty(),
+        "letting the history go forgets the list"
+    );
 }

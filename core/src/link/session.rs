@@ -329,6 +329,7 @@ impl Link {
         for event in inbound.drain(..) {
             match event {
                 Inbound::Chat { sender, text } => self.chat_line(sender, text, driver),
+                Inbound::Typing { sender, typing } => driver.typing(sender, typing),
                 Inbound::Notice(text) => driver.chat(ChatEvent::System(self.redact(text))),
                 // A failed reply means the socket is going; its close event
                 // follows and drives the retry.

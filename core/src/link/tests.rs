@@ -34,6 +34,8 @@ struct Recorder {
     offered: Vec<Vec<String>>,
     /// The subprotocol the server chose.
     chosen: String,
+    /// Typing notices: who, and whether they started.
+    typing: Vec<(String, bool)>,
 }
 
 impl Driver for Recorder {
@@ -81,6 +83,9 @@ impl Driver for Recorder {
     }
     fn chat(&mut self, event: ChatEvent) {
         self.chat.push(event);
+    }
+    fn typing(&mut self, sender: String, typing: bool) {
+        self.typing.push((sender, typing));
     }
     fn status(&mut self, status: Status) {
         self.status = status;
@@ -1252,4 +1257,5 @@ fn hiding_the_page_writes_storage_only_when_it_forgets_a_delivered_message() {
 }
 
 mod pairing;
+mod servers;
 mod tokens;

@@ -2,9 +2,13 @@
 //! values (`{"name":"<name>","msg":"<text>"}` by default, the relay design)
 //! and read by a tolerant reader.
 //!
-//! The reader takes an object with a sender field and a text field under
-//! any of the common names, and an array of such objects as a batch.
-//! Anything else that is readable is shown verbatim, from `server`.
+//! The reader takes an object with a text field under any of the common
+//! names (and a sender field, if it has one), and an array of such objects
+//! as a batch. An object without a text is an event, shown in words
+//! (`user joined · numUsers: 2`), or a typing notice. Anything else that is
+//! readable is shown verbatim, from `server`.
+
+mod words;
 
 use super::Body;
 use crate::{
@@ -17,6 +21,12 @@ use crate::{
 pub const SENDER_FIELDS: [&str; 6] = ["name", "user", "username", "from", "author", "sender"];
 /// Field names that carry the text, in order of preference.
 pub const TEXT_FIELDS: [&str; 6] = ["msg", "message", "text", "body", "content", "data"];
+/// The field that names an event, as Socket.IO's event name does.
+pub const EVENT_FIELD: &str = "type";
+/// The event that says someone is typing, and the one that says they
+/// stopped: the socket.io chat demo's names.
+pub const TYPING: &str = "typing";
+pub const STOP_TYPING: &str = "stop typing";
 /// The sender shown for frames that name none.
 pub const SERVER: &str = "server";
 /// How a json message is sent when no `template` says otherwise.
@@ -59,10 +69,11 @@ impl Json {
     }
 }
 
-/// Reads a body as chat lines. Text is parsed; what is not a chat object or
-/// a batch of them is shown verbatim from `from`. A parsed value (a
-/// Socket.IO argument) that is a string is the text; an object with a text
-/// but no sender is from `from`.
+/// Reads a body as chat lines, events and typing notices. Text is parsed;
+/// what is not a chat object, an event object or a batch of chat objects
+/// is shown verbatim from `from`. A parsed value (a Socket.IO argument)
+/// that is a string is the text (for a typing event, the name of who
+/// types). A line that names no sender is from `from`.
 pub fn read<J: JsonValue>(body: Body<J>, from: &str, out: &mut Vec<Inbound>) {
     let unnamed = |text| Inbound::Chat {
         sender: Sender::Unnamed(from.to_owned()),
@@ -70,26 +81,34 @@ pub fn read<J: JsonValue>(body: Body<J>, from: &str, out: &mut Vec<Inbound>) {
     };
     match body {
         Body::Text(text) => {
-            if !push_json::<J>(&text, None, out) {
+            if !push_json::<J>(&text, Some(from), out) {
                 out.push(unnamed(text));
             }
         }
         Body::Value(value) => match value.string() {
-            Some(text) => out.push(unnamed(text)),
+            Some(text) => out.push(match typing(from) {
+                Some(typing) => Inbound::Typing {
+                    sender: text,
+                    typing,
+                },
+                None => unnamed(text),
+            }),
             None => {
                 if !push_value(&value, Some(from), out) {
                     out.push(unnamed(value.to_json()));
                 }
             }
         },
+        // A typing event that names nobody says nothing worth a line.
+        Body::Missing if typing(from).is_some() => {}
         Body::Missing => out.push(unnamed(String::new())),
     }
 }
 
-/// Reads JSON text as chat messages: an object with a sender and a text
-/// field, or a non-empty array of such objects. A lone object with a text
-/// but no sender is from `fallback`, when one is given. Returns false, and
-/// pushes nothing, for anything else.
+/// Reads JSON text as chat messages: an object with a text field, a
+/// non-empty array of such objects, or an object without one, which is an
+/// event. A line that names no sender is from `fallback` when one is given,
+/// else [`SERVER`]. Returns false, and pushes nothing, for anything else.
 pub fn push_json<J: JsonValue>(json: &str, fallback: Option<&str>, out: &mut Vec<Inbound>) -> bool {
     // Only objects and arrays can hold chats: plain text is not parsed.
     if !matches!(json.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
@@ -100,14 +119,11 @@ pub fn push_json<J: JsonValue>(json: &str, fallback: Option<&str>, out: &mut Vec
 
 /// [`push_json`] for a value that is already parsed.
 pub fn push_value<J: JsonValue>(value: &J, fallback: Option<&str>, out: &mut Vec<Inbound>) -> bool {
+    let from = fallback.unwrap_or(SERVER);
     let Some(items) = value.items() else {
-        let Some(chat) = object_chat(value, fallback) else {
-            return false;
-        };
-        out.push(chat);
-        return true;
+        return push_object(value, from, out);
     };
-    let chats: Option<Vec<Inbound>> = items.iter().map(|item| object_chat(item, None)).collect();
+    let chats: Option<Vec<Inbound>> = items.iter().map(|item| object_chat(item, from)).collect();
     match chats {
         Some(chats) if !chats.is_empty() => {
             out.extend(chats);
@@ -117,16 +133,80 @@ pub fn push_value<J: JsonValue>(value: &J, fallback: Option<&str>, out: &mut Vec
     }
 }
 
-/// The chat message in an object, if it has a text and a sender, or a text
-/// and a `fallback` sender is given. A field of another type is passed over
-/// for the next name.
-fn object_chat<J: JsonValue>(object: &J, fallback: Option<&str>) -> Option<Inbound> {
+/// Reads a lone object: a chat line if it has a text; a typing notice if
+/// it or its Socket.IO event is named `typing` or `stop typing` (nothing,
+/// if it names nobody); else an event in words. False, and nothing pushed,
+/// for what is not an object, or an object that says nothing at all.
+fn push_object<J: JsonValue>(object: &J, from: &str, out: &mut Vec<Inbound>) -> bool {
+    if !object.is_object() {
+        return false;
+    }
+    let sender = first_string(object, &SENDER_FIELDS);
+    // The event's name: the object's `type`, else the Socket.IO event
+    // that carried it.
+    let kind = object.member(EVENT_FIELD).and_then(|kind| kind.string());
+    let event = kind.as_deref().or((from != SERVER).then_some(from));
+    if let Some(typing) = event.and_then(typing) {
+        if let Some(sender) = sender {
+            out.push(Inbound::Typing { sender, typing });
+        }
+        return true;
+    }
+    let text = first_string(object, &TEXT_FIELDS);
+    let sender = match (sender, &text) {
+        (Some(name), _) => Sender::Named(name),
+        (None, Some(_)) => Sender::Unnamed(from.to_owned()),
+        // Named, even as `server`: an unnamed line may be this tab's echo,
+        // and an event's words are no message of the user's.
+        (None, None) => Sender::Named(SERVER.to_owned()),
+    };
+    let text = match text {
+        Some(text) => text,
+        None => {
+            // The sender fields are who, not what: never in the words.
+            let mut words = event.unwrap_or_default().to_owned();
+            words::members(object, &SKIPPED, &mut words);
+            if words.is_empty() {
+                return false;
+            }
+            words
+        }
+    };
+    out.push(Inbound::Chat { sender, text });
+    true
+}
+
+/// The fields an event's words leave out: who sent it, and its name.
+const SKIPPED: [&str; 7] = [
+    "name",
+    "user",
+    "username",
+    "from",
+    "author",
+    "sender",
+    EVENT_FIELD,
+];
+
+/// The chat message in an object, if it has a text: from its sender field,
+/// else unnamed, from `from`. A field of another type is passed over for
+/// the next name.
+fn object_chat<J: JsonValue>(object: &J, from: &str) -> Option<Inbound> {
+    let text = first_string(object, &TEXT_FIELDS)?;
     let sender = match first_string(object, &SENDER_FIELDS) {
         Some(name) => Sender::Named(name),
-        None => Sender::Unnamed(fallback?.to_owned()),
+        None => Sender::Unnamed(from.to_owned()),
     };
-    let text = first_string(object, &TEXT_FIELDS)?;
     Some(Inbound::Chat { sender, text })
+}
+
+/// Whether an event's name says someone started typing (`true`) or
+/// stopped (`false`); `None` for any other name.
+fn typing(event: &str) -> Option<bool> {
+    match event {
+        TYPING => Some(true),
+        STOP_TYPING => Some(false),
+        _ => None,
+    }
 }
 
 /// The first of the named members that holds a string.
@@ -263,9 +343,8 @@ mod tests {
     fn anything_else_readable_is_shown_verbatim_from_server() {
         for frame in [
             "this is not json",
-            r#"{"unknown":"shape","n":1}"#,
             r#"{"name":"a"}"#,
-            r#"{"name":1,"msg":"x"}"#,
+            "{}",
             r#"[{"name":"a","msg":"1"},2]"#,
             "[]",
             "[[]]",
@@ -331,6 +410,51 @@ mod tests {
         assert_eq!(
             json.encode("ann", "hi"),
             text(r#"{"name":"ann","msg":"hi"}"#)
+        );
+    }
+
+    #[test]
+    fn an_object_without_a_text_is_an_event_in_words() {
+        let event = chat;
+        assert_eq!(
+            decode(text(r#"{"type":"join","user":"bob","room":"lobby"}"#)),
+            vec![event("bob", "join · room: lobby")]
+        );
+        assert_eq!(
+            decode(text(r#"{"unknown":"shape","n":1}"#)),
+            vec![event("server", "unknown: shape · n: 1")]
+        );
+        assert_eq!(
+            decode(text(r#"{"type":"tick","at":[1,{"x":null}]}"#)),
+            vec![event("server", r#"tick · at: [1,{"x":null}]"#)]
+        );
+    }
+
+    #[test]
+    fn an_object_named_typing_is_a_typing_notice_and_no_line() {
+        assert_eq!(
+            decode(text(r#"{"type":"typing","username":"bob"}"#)),
+            vec![Inbound::Typing {
+                sender: "bob".to_owned(),
+                typing: true
+            }]
+        );
+        assert_eq!(
+            decode(text(r#"{"type":"stop typing","name":"bob","msg":"x"}"#)),
+            vec![Inbound::Typing {
+                sender: "bob".to_owned(),
+                typing: false
+            }]
+        );
+        assert_eq!(decode(text(r#"{"type":"typing"}"#)), vec![]);
+    }
+
+    #[test]
+    fn an_object_with_a_text_and_no_sender_is_unnamed_so_it_may_be_an_echo() {
+        assert_eq!(decode(text(r#"{"message":"hi"}"#)), vec![from_server("hi")]);
+        assert_eq!(
+            decode(text(r#"[{"text":"a"},{"name":"b","msg":"c"}]"#)),
+            vec![from_server("a"), chat("b", "c")]
         );
     }
 

@@ -14,7 +14,7 @@ use crate::{
     protocol::{
         byte_count,
         format::{json::SERVER, Body, Format},
-        Frame, Inbound, Wire,
+        preview, Frame, Inbound, Wire,
     },
     template::{fill_fields, json_inside},
 };
@@ -295,15 +295,6 @@ impl<'a> Packet<'a> {
             ack_id,
             data: rest.get(digits..)?,
         })
-    }
-}
-
-/// The start of a frame, for messages about it.
-fn preview(text: &str) -> String {
-    const LIMIT: usize = 80;
-    match text.char_indices().nth(LIMIT) {
-        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
-        None => text.to_owned(),
     }
 }
 

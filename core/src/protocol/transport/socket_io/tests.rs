@@ -165,7 +165,7 @@ fn events_show_by_the_contract_rules() {
     );
     assert_eq!(
         decode(r#"42["stats",{"users":3}]"#),
-        vec![chat("stats", r#"{"users":3}"#)]
+        vec![named("server", "stats · users: 3")]
     );
     assert_eq!(decode(r#"42["count",7]"#), vec![chat("count", "7")]);
     assert_eq!(
@@ -184,7 +184,38 @@ fn events_show_by_the_contract_rules() {
 
 #[test]
 fn an_event_without_arguments_shows_with_empty_text() {
-    assert_eq!(decode(r#"42["typing"]"#), vec![chat("typing", "")]);
+    assert_eq!(decode(r#"42["refresh"]"#), vec![chat("refresh", "")]);
+}
+
+#[test]
+fn a_typing_event_names_who_types_in_its_object_or_its_string() {
+    let typing = |sender: &str, typing: bool| Inbound::Typing {
+        sender: sender.to_owned(),
+        typing,
+    };
+    assert_eq!(
+        decode(r#"42["typing",{"username":"bob"}]"#),
+        vec![typing("bob", true)]
+    );
+    assert_eq!(
+        decode(r#"42["typing","carol"]"#),
+        vec![typing("carol", true)]
+    );
+    assert_eq!(
+        decode(r#"42["stop typing","carol"]"#),
+        vec![typing("carol", false)]
+    );
+    assert_eq!(
+        decode(r#"42["typing",{"numUsers":2}]"#),
+        vec![],
+        "nobody named"
+    );
+}
+
+#[test]
+fn a_typing_event_without_arguments_shows_nothing() {
+    assert_eq!(decode(r#"42["typing"]"#), vec![]);
+    assert_eq!(decode(r#"42["stop typing"]"#), vec![]);
 }
 
 #[test]
