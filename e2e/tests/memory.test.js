@@ -28,7 +28,8 @@ const WAIT_MS = 120_000;
 let relay;
 
 before(async () => {
-  relay = await startRelay();
+  // Without the test hooks, which would keep the text of every frame.
+  relay = await startRelay({ hooks: false });
 });
 after(async () => {
   await relay?.stop();
