@@ -325,10 +325,14 @@ function medianOf(list) {
 
 /** The search on a fresh page of its own: an empty history, a flood of `n`, then searchOn. */
 async function runSearch(browser, relay, n) {
-  const { page, result } = await measure(browser.newPage, { url: `${relay.url}/?name=bench`, ready: APP_READY, n, wsUrl: `${relay.wsUrl}/ws`, clear: relay.url, memory: false });
+  const { page, result } = await measure(browser.newPage, { url: `${relay.url}/?name=bench`, ready: APP_READY, n, wsUrl: `${relay.wsUrl}/ws`, clear: relay.url });
   try {
-    if (!result.completed) return { n, error: `the flood of ${fmt(n)} did not complete: ${result.why}`, firsts: [], newests: [] };
-    return await searchOn(page, n);
+    if (!result.completed) return { n, error: `the flood of ${fmt(n)} did not complete: ${result.why}`, firsts: [], newests: [], flood: result };
+    // The flood's own figures (without the floor: the floods part has it), and all kept.
+    await page.eval(`__bench.toBottom("f${n - 1}", 10000)`);
+    await sleep(300);
+    result.jump = await page.eval('__bench.jump("f0", 15000)');
+    return { ...(await searchOn(page, n)), flood: result };
   } finally {
     await page.close();
   }
@@ -523,6 +527,17 @@ function printTargets(results, { reload, search, hostile }) {
         reload.jump.reached,
         reload.jump.reached ? `f0 after ${ms(reload.jump.ms)} ms` : `no: the first flood entry shown is ${reload.jump.firstShown ?? 'none'}`,
       );
+    }
+  }
+  const searched = search && !search.failed ? search.flood : null;
+  if (searched && !results.has(search.n)) {
+    // The search's own flood, when the floods part did not run its size.
+    const n = search.n;
+    add(`${fmt(n)} (the search's flood): completes`, searched.completed, searched.completed ? `${ms(searched.render)} ms (no floor in this part)` : `no: ${searched.why}`);
+    if (searched.completed) {
+      add(`${fmt(n)} (the search's flood): all kept (f0 after a jump to the top)`, !!searched.jump?.reached, searched.jump?.reached ? `f0 after ${ms(searched.jump.ms)} ms` : `no: ${searched.jump?.firstShown ?? 'none'}`);
+      add(`${fmt(n)} (the search's flood): no task over 50 ms`, searched.longtasks.count === 0, searched.longtasks.count ? `${searched.longtasks.count} long tasks, longest ${ms(searched.longtasks.longest)} ms` : 'none');
+      add(`${fmt(n)} (the search's flood): wasm memory at most ${mb(WASM_LIMIT)} MiB`, searched.wasmBytes !== null && searched.wasmBytes <= WASM_LIMIT, `${mb(searched.wasmBytes)} MiB; DOM ${fmt(searched.dom)} elements`);
     }
   }
   if (search && !search.failed) {
