@@ -536,7 +536,6 @@ function printTargets(results, { reload, search, hostile }) {
     add(`${fmt(n)} (the search's flood): completes`, searched.completed, searched.completed ? `${ms(searched.render)} ms (no floor in this part)` : `no: ${searched.why}`);
     if (searched.completed) {
       add(`${fmt(n)} (the search's flood): all kept (f0 after a jump to the top)`, !!searched.jump?.reached, searched.jump?.reached ? `f0 after ${ms(searched.jump.ms)} ms` : `no: ${searched.jump?.firstShown ?? 'none'}`);
-      add(`${fmt(n)} (the search's flood): no task over 50 ms`, searched.longtasks.count === 0, searched.longtasks.count ? `${searched.longtasks.count} long tasks, longest ${ms(searched.longtasks.longest)} ms` : 'none');
       add(`${fmt(n)} (the search's flood): wasm memory at most ${mb(WASM_LIMIT)} MiB`, searched.wasmBytes !== null && searched.wasmBytes <= WASM_LIMIT, `${mb(searched.wasmBytes)} MiB; DOM ${fmt(searched.dom)} elements`);
     }
   }
@@ -612,6 +611,13 @@ function printParts({ reload, search, hostile }) {
   }
   if (search && !search.failed) {
     const list = (runs, key) => runs.map((r) => (r[key] === null || r[key] === undefined ? 'never' : ms(r[key]))).join(', ');
+    const f = search.flood;
+    if (f && f.completed) {
+      console.log(
+        `search's flood of ${fmt(search.n)}: ${ms(f.render)} ms, long tasks ${f.longtasks.count} (longest ${ms(f.longtasks.longest)}, total ${ms(f.longtasks.total)} ms), ` +
+          `DOM ${fmt(f.dom)} elements, JS heap ${mb(f.heapUsed)} MiB, wasm ${mb(f.wasmBytes)} MiB`,
+      );
+    }
     console.log(
       `search ${fmt(search.n)}: f0 (the first) row rendered ${list(search.firsts, 'rowMs')} ms, count ${list(search.firsts, 'countMs')} ms; ` +
         `f${search.n - 1} (the newest) count ${list(search.newests, 'countMs')} ms${search.error ? `; stopped: ${search.error}` : ''}`,
