@@ -141,6 +141,41 @@ impl Record {
     }
 }
 
+/// How long after one of this browser's own messages the server's copy of
+/// it may come, as another tab received it.
+pub const COPY_WINDOW_MS: f64 = 60_000.0;
+
+/// Leaves out, as records are read in order, the server's copy of a
+/// message that one tab wrote and another received: the other tab kept
+/// it too, as it kept everything it received. Only the writer's own record
+/// stays. Deciding this when reading, not when writing, needs no word
+/// between the tabs, which could come after the copy.
+#[derive(Debug, Default)]
+pub struct Copies {
+    /// Own messages read lately: time, sender, text.
+    own: Vec<(f64, String, String)>,
+}
+
+impl Copies {
+    /// Whether `record` is kept: not a copy of an own message read before.
+    pub fn keep(&mut self, record: &Record) -> bool {
+        if record.delivery.is_some() {
+            if self.own.len() == 64 {
+                self.own.remove(0);
+            }
+            self.own
+                .push((record.time_ms, record.from.clone(), record.text.clone()));
+            return true;
+        }
+        let copy = self.own.iter().position(|(time_ms, from, text)| {
+            *from == record.from
+                && *text == record.text
+                && (0.0..COPY_WINDOW_MS).contains(&(record.time_ms - time_ms))
+        });
+        copy.map(|index| self.own.remove(index)).is_none()
+    }
+}
+
 /// Reads records written by [`Record::encode`] and joined with nothing
 /// between them. Returns those read, and whether something unreadable
 /// stopped the reading.
