@@ -14,6 +14,8 @@
 
 use std::{
     cell::{Cell, RefCell},
+    future::Future,
+    pin::Pin,
     rc::Rc,
 };
 
@@ -81,9 +83,14 @@ impl Drop for History {
 impl History {
     /// Opens the history named `name`, creating it the first time. None
     /// where the browser has no IndexedDB (some private modes) or refuses.
-    pub async fn open(name: &str) -> Option<History> {
+    pub fn open(name: &str) -> Pin<Box<dyn Future<Output = Option<History>>>> {
+        // Boxed: its two callers share one copy of the state machine.
+        Box::pin(Self::open_now(name.to_owned()))
+    }
+
+    async fn open_now(name: String) -> Option<History> {
         let factory = web_sys::window()?.indexed_db().ok()??;
-        let request: IdbOpenDbRequest = factory.open_with_u32(name, 1).ok()?;
+        let request: IdbOpenDbRequest = factory.open_with_u32(&name, 1).ok()?;
         let upgrade = Closure::once_into_js(move |event: web_sys::Event| {
             let db = event
                 .target()
@@ -106,7 +113,7 @@ impl History {
         }
         let history = History {
             db,
-            name: name.to_owned(),
+            name,
             writer: Rc::default(),
             release: Rc::default(),
         };

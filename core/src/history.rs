@@ -6,8 +6,6 @@
 //! `[time, uid]`; the conversation model says what to put and delete
 //! (`Chat::take_changes`).
 
-use serde::Serialize;
-
 use crate::{
     chat::Delivery,
     clock::Civil,
@@ -107,29 +105,27 @@ impl Record {
     }
 
     /// `{"time":"…","from":"alice","kind":"received","text":"hi"}`, and the
-    /// delivery state of the user's own messages.
+    /// delivery state of the user's own messages. Written by hand around
+    /// serde_json's string escaping: a derived `Serialize` cost 0.7 KB.
     pub fn json_line(&self) -> String {
-        #[derive(Serialize)]
-        struct Line<'a> {
-            time: String,
-            from: &'a str,
-            kind: &'a str,
-            text: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            state: Option<&'a str>,
-        }
-        serde_json::to_string(&Line {
-            time: Civil::utc(self.time_ms).iso(),
-            from: self.sender(),
-            kind: if self.delivery.is_some() {
+        let mut line = format!(
+            r#"{{"time":"{}","from":{},"kind":"{}","text":{}"#,
+            Civil::utc(self.time_ms).iso(),
+            json_string(self.sender()),
+            if self.delivery.is_some() {
                 "sent"
             } else {
                 "received"
             },
-            text: &self.text,
-            state: self.delivery.map(Delivery::as_str),
-        })
-        .unwrap_or_default()
+            json_string(&self.text),
+        );
+        if let Some(delivery) = self.delivery {
+            line.push_str(r#","state":""#);
+            line.push_str(delivery.as_str());
+            line.push('"');
+        }
+        line.push('}');
+        line
     }
 
     fn sender(&self) -> &str {
@@ -174,6 +170,11 @@ impl Copies {
         });
         copy.map(|index| self.own.remove(index)).is_none()
     }
+}
+
+/// `value` as a JSON string, quotes included.
+fn json_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// Reads records written by [`Record::encode`] and joined with nothing
