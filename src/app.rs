@@ -14,7 +14,7 @@ use crate::{
 };
 use wschat_core::{
     backoff::Backoff,
-    chat::{Change, Chat, ChatEvent, Delivery},
+    chat::{Chat, ChatEvent, Delivery, EntryId},
     config::{
         self, Loaded, PageOrigin, Parameters, Problem, Source, Sources, META_PREFIX, PARAMETERS,
     },
@@ -34,8 +34,9 @@ pub struct Start {
     history: Option<History>,
     /// The conversation as the history kept it.
     chat: Chat,
-    /// What the outbox brings back.
+    /// What the outbox brings back, and where the history holds each.
     outbox: Vec<Saved>,
+    places: Vec<Option<usize>>,
 }
 
 impl Start {
@@ -63,28 +64,29 @@ impl Start {
         chat.page((js_sys::Math::random() * 1_048_576.0) as u32);
         chat.keep(history.is_some());
         let outbox = read_outbox(&mut chat);
-        let mut matched = vec![false; outbox.len()];
+        let mut places = vec![None; outbox.len()];
         if let Some(history) = &history {
             history
                 .scan(None, &mut |page| {
                     let Page {
-                        mut records,
-                        broken,
-                        ..
+                        records, broken, ..
                     } = page;
-                    // A message the outbox brings back shows where the
-                    // outbox puts it, not also where the history kept it.
-                    for (item, matched) in outbox.iter().zip(&mut matched) {
-                        let kept = records.iter().rposition(|record| {
-                            record
-                                .delivery
-                                .is_some_and(|delivery| delivery != Delivery::Delivered)
+                    // A message the outbox brings back shows in its place
+                    // in the history, in the state the outbox gives it.
+                    let base = chat.end();
+                    let mut taken = Vec::new();
+                    for (item, place) in outbox.iter().zip(&mut places) {
+                        let kept = records.iter().enumerate().rev().find(|(at, record)| {
+                            place.is_none()
+                                && !taken.contains(at)
+                                && record
+                                    .delivery
+                                    .is_some_and(|delivery| delivery != Delivery::Delivered)
                                 && record.text == item.text
                         });
-                        if let (false, Some(index)) = (*matched, kept) {
-                            let record = records.remove(index);
-                            let _ = history.write(vec![Change::Delete(record.time_ms, record.uid)]);
-                            *matched = true;
+                        if let Some((at, _)) = kept {
+                            taken.push(at);
+                            *place = Some(base + at);
                         }
                     }
                     chat.apply(ChatEvent::Restored(records));
@@ -103,6 +105,7 @@ impl Start {
             history,
             chat,
             outbox,
+            places,
         }
     }
 }
@@ -124,6 +127,7 @@ pub fn App(
         history,
         chat,
         outbox,
+        places,
     } = start;
     // The protocol the settings panel's other fields are checked for when
     // its own protocol field is empty.
@@ -140,7 +144,7 @@ pub fn App(
     let name = RwSignal::new(config.name.clone());
 
     show_problems(chat, &problems, None);
-    let (restored, uncertain) = restore_outbox(chat, outbox);
+    let (restored, uncertain) = restore_outbox(chat, outbox, places);
     let history = StoredValue::new_local(history.map(Rc::new));
     // The history learns what changed, once per conversation update: one
     // transaction per animation frame in a flood. A write the browser
@@ -385,25 +389,34 @@ fn read_outbox(chat: &mut Chat) -> Vec<Saved> {
     })
 }
 
-/// The outbox's messages shown again: queued ones as pending, uncertain
-/// ones as uncertain.
-fn restore_outbox(chat: RwSignal<Chat>, items: Vec<Saved>) -> (Vec<Queued>, Vec<Queued>) {
+/// The outbox's messages shown again, in their places in the history or
+/// else after it: queued ones as pending, uncertain ones as uncertain.
+fn restore_outbox(
+    chat: RwSignal<Chat>,
+    items: Vec<Saved>,
+    places: Vec<Option<usize>>,
+) -> (Vec<Queued>, Vec<Queued>) {
     let mut queued = Vec::new();
     let mut uncertain = Vec::new();
     chat.update(|chat| {
         chat.at(js_sys::Date::now());
-        for item in items {
-            let id = chat.write_as(&item.name, &item.text);
+        for (item, place) in items.into_iter().zip(places) {
+            let id = match place {
+                Some(index) => EntryId(index as u64),
+                None => chat.write_as(&item.name, &item.text),
+            };
+            let delivery = if item.uncertain {
+                Delivery::Uncertain
+            } else {
+                Delivery::Pending
+            };
+            chat.apply(ChatEvent::Delivery { id, delivery });
             let message = Queued {
                 id,
                 name: item.name,
                 text: item.text,
             };
             if item.uncertain {
-                chat.apply(ChatEvent::Delivery {
-                    id,
-                    delivery: Delivery::Uncertain,
-                });
                 uncertain.push(message);
             } else {
                 queued.push(message);

@@ -8,23 +8,27 @@
 //! into wasm in a few calls.
 //!
 //! Several tabs on one history: the tab holding the history's Web Lock
-//! writes what it receives; the others write only their own messages, and
-//! tell the writer over a BroadcastChannel, so that it does not write the
-//! copy the server sends it a second time.
+//! writes what it receives; the others write only their own messages. The
+//! writer keeps the server's copy of those too, and reading leaves it out
+//! (`history::Copies`).
 
-use std::{cell::RefCell, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    future::Future,
+    pin::Pin,
+    rc::Rc,
+};
 
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    BroadcastChannel, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbOpenDbRequest, IdbRequest,
-    IdbTransactionMode, MessageEvent,
+    IdbDatabase, IdbKeyRange, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransactionMode,
 };
 
 use wschat_core::{
-    chat::{Change, Delivery},
-    history::{read_all, Record},
+    chat::Change,
+    history::{read_all, Copies, Record},
 };
 
 use crate::tabs::lock_manager;
@@ -37,18 +41,16 @@ const PAGE: u32 = 32;
 const MAX_PAGE: u32 = 4096;
 /// The text a page aims for, in bytes.
 const PAGE_BYTES: usize = 4 << 20;
-/// How long a sibling tab's message is looked for among received ones.
-const SIBLING_WINDOW_MS: f64 = 60_000.0;
 
 /// An open history.
 pub struct History {
     db: IdbDatabase,
     name: String,
-    state: Rc<RefCell<Sharing>>,
+    /// Whether this tab holds the history's lock, and so writes what it
+    /// receives.
+    writer: Rc<Cell<bool>>,
     /// Lets go of the history's lock, once this tab holds it.
     release: Rc<RefCell<Option<Function>>>,
-    channel: Option<BroadcastChannel>,
-    _listener: Option<Closure<dyn FnMut(MessageEvent)>>,
 }
 
 /// Records read from the history, and where the next ones start.
@@ -64,16 +66,6 @@ pub struct Page {
     pub next: Option<(f64, f64)>,
 }
 
-/// What this tab knows of the others on the same history.
-#[derive(Default)]
-struct Sharing {
-    /// Whether this tab holds the history's lock, and so writes what it
-    /// receives.
-    writer: bool,
-    /// Own messages of other tabs: (sender, text, when told).
-    siblings: Vec<(String, String, f64)>,
-}
-
 impl Drop for History {
     fn drop(&mut self) {
         if let Some(release) = self
@@ -84,10 +76,6 @@ impl Drop for History {
         {
             let _ = release.call0(&JsValue::NULL);
         }
-        if let Some(channel) = &self.channel {
-            channel.set_onmessage(None);
-            channel.close();
-        }
         self.db.close();
     }
 }
@@ -95,9 +83,14 @@ impl Drop for History {
 impl History {
     /// Opens the history named `name`, creating it the first time. None
     /// where the browser has no IndexedDB (some private modes) or refuses.
-    pub async fn open(name: &str) -> Option<History> {
+    pub fn open(name: &str) -> Pin<Box<dyn Future<Output = Option<History>>>> {
+        // Boxed: its two callers share one copy of the state machine.
+        Box::pin(Self::open_now(name.to_owned()))
+    }
+
+    async fn open_now(name: String) -> Option<History> {
         let factory = web_sys::window()?.indexed_db().ok()??;
-        let request: IdbOpenDbRequest = factory.open_with_u32(name, 1).ok()?;
+        let request: IdbOpenDbRequest = factory.open_with_u32(&name, 1).ok()?;
         let upgrade = Closure::once_into_js(move |event: web_sys::Event| {
             let db = event
                 .target()
@@ -118,32 +111,11 @@ impl History {
         {
             db.set_onversionchange(Some(&close.bind0(&db)));
         }
-        let state = Rc::new(RefCell::new(Sharing::default()));
-        let channel = BroadcastChannel::new(name).ok();
-        let listener = channel.as_ref().map(|channel| {
-            let state = Rc::clone(&state);
-            let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let said = event.data().as_string().unwrap_or_default();
-                if let (Some((from, text)), Ok(mut state)) =
-                    (said.split_once('\n'), state.try_borrow_mut())
-                {
-                    let now = js_sys::Date::now();
-                    state
-                        .siblings
-                        .retain(|sibling| now - sibling.2 < SIBLING_WINDOW_MS);
-                    state.siblings.push((from.into(), text.into(), now));
-                }
-            });
-            channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
-            listener
-        });
         let history = History {
             db,
-            name: name.to_owned(),
-            state,
+            name,
+            writer: Rc::default(),
             release: Rc::default(),
-            channel,
-            _listener: listener,
         };
         history.claim_writing().await;
         Some(history)
@@ -152,7 +124,7 @@ impl History {
     /// Whether this tab writes what it receives: it holds the history's
     /// lock (taken a moment after opening), or the browser has no locks.
     pub fn is_writer(&self) -> bool {
-        self.state.try_borrow().is_ok_and(|state| state.writer)
+        self.writer.get()
     }
 
     /// The database's name, to forget it.
@@ -166,9 +138,7 @@ impl History {
     /// Without Web Locks every tab writes.
     async fn claim_writing(&self) {
         let Some(locks) = lock_manager() else {
-            if let Ok(mut state) = self.state.try_borrow_mut() {
-                state.writer = true;
-            }
+            self.writer.set(true);
             return;
         };
         let options = js_sys::Object::new();
@@ -178,8 +148,7 @@ impl History {
             let _ = locks.request(&self.name, &options, &hold);
         });
         let _ = JsFuture::from(decided).await;
-        let writer = self.state.try_borrow().is_ok_and(|state| state.writer);
-        if !writer {
+        if !self.writer.get() {
             let _ = locks.request(&self.name, &js_sys::Object::new(), &self.holder(None));
         }
     }
@@ -187,13 +156,11 @@ impl History {
     /// A lock request's callback: with the lock, this tab writes, and keeps
     /// it until [`History::drop`] lets go. Calls `decided` either way.
     fn holder(&self, decided: Option<Function>) -> JsValue {
-        let state = Rc::clone(&self.state);
+        let writer = Rc::clone(&self.writer);
         let release = Rc::clone(&self.release);
         Closure::once_into_js(move |lock: JsValue| -> JsValue {
             let held = !lock.is_null();
-            if let Ok(mut state) = state.try_borrow_mut() {
-                state.writer |= held;
-            }
+            writer.set(writer.get() || held);
             if let Some(decided) = decided {
                 let _ = decided.call0(&JsValue::NULL);
             }
@@ -217,28 +184,17 @@ impl History {
             return Ok(());
         }
         let store = self.store(IdbTransactionMode::Readwrite)?;
-        let Ok(mut sharing) = self.state.try_borrow_mut() else {
-            return Ok(());
-        };
         let mut batch = String::new();
         let mut first = None;
         for change in changes {
             match change {
                 Change::Put(record) if record.delivery.is_none() => {
-                    if sharing.writer && !sharing.take_sibling(&record) {
+                    if self.writer.get() {
                         first.get_or_insert((record.time_ms, record.uid));
                         batch.push_str(&record.encode());
                     }
                 }
                 Change::Put(record) => {
-                    // A message just written is pending: the writer hears
-                    // of it once.
-                    if let (false, Some(Delivery::Pending), Some(channel)) =
-                        (sharing.writer, record.delivery, &self.channel)
-                    {
-                        let said = format!("{}\n{}", record.from, record.text);
-                        let _ = channel.post_message(&said.into());
-                    }
                     store
                         .put_with_key(&record.encode().into(), &key(record.time_ms, record.uid))?;
                 }
@@ -295,7 +251,9 @@ impl History {
     /// One loop for every reader, so the bundle holds one.
     pub async fn scan(&self, mut after: Option<(f64, f64)>, each: &mut dyn FnMut(Page) -> bool) {
         let mut limit = PAGE;
-        while let Ok(page) = self.read(after, limit).await {
+        let mut copies = Copies::default();
+        while let Ok(mut page) = self.read(after, limit).await {
+            page.records.retain(|record| copies.keep(record));
             after = page.next;
             limit = if page.bytes < PAGE_BYTES / 2 {
                 (limit * 2).min(MAX_PAGE)
@@ -312,18 +270,6 @@ impl History {
         self.db
             .transaction_with_str_and_mode(STORE, mode)?
             .object_store(STORE)
-    }
-}
-
-impl Sharing {
-    /// Whether a received record is the server's copy of a message another
-    /// tab wrote, and kept: then it is forgotten here.
-    fn take_sibling(&mut self, record: &Record) -> bool {
-        let found = self
-            .siblings
-            .iter()
-            .position(|(from, text, _)| *from == record.from && *text == record.text);
-        found.map(|index| self.siblings.remove(index)).is_some()
     }
 }
 

@@ -19,7 +19,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// (the ResizeObserver) and render twice: the view moves rows on the frame
 /// after a measurement.
 async fn settle() {
-    for _ in 0..3 {
+    for _ in 0..8 {
         for _ in 0..5 {
             tick().await;
         }

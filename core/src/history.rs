@@ -6,8 +6,6 @@
 //! `[time, uid]`; the conversation model says what to put and delete
 //! (`Chat::take_changes`).
 
-use serde::Serialize;
-
 use crate::{
     chat::Delivery,
     clock::Civil,
@@ -107,29 +105,27 @@ impl Record {
     }
 
     /// `{"time":"…","from":"alice","kind":"received","text":"hi"}`, and the
-    /// delivery state of the user's own messages.
+    /// delivery state of the user's own messages. Written by hand around
+    /// serde_json's string escaping: a derived `Serialize` cost 0.7 KB.
     pub fn json_line(&self) -> String {
-        #[derive(Serialize)]
-        struct Line<'a> {
-            time: String,
-            from: &'a str,
-            kind: &'a str,
-            text: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            state: Option<&'a str>,
-        }
-        serde_json::to_string(&Line {
-            time: Civil::utc(self.time_ms).iso(),
-            from: self.sender(),
-            kind: if self.delivery.is_some() {
+        let mut line = format!(
+            r#"{{"time":"{}","from":{},"kind":"{}","text":{}"#,
+            Civil::utc(self.time_ms).iso(),
+            json_string(self.sender()),
+            if self.delivery.is_some() {
                 "sent"
             } else {
                 "received"
             },
-            text: &self.text,
-            state: self.delivery.map(Delivery::as_str),
-        })
-        .unwrap_or_default()
+            json_string(&self.text),
+        );
+        if let Some(delivery) = self.delivery {
+            line.push_str(r#","state":""#);
+            line.push_str(delivery.as_str());
+            line.push('"');
+        }
+        line.push('}');
+        line
     }
 
     fn sender(&self) -> &str {
@@ -139,6 +135,46 @@ impl Record {
             &self.from
         }
     }
+}
+
+/// How long after one of this browser's own messages the server's copy of
+/// it may come, as another tab received it.
+pub const COPY_WINDOW_MS: f64 = 60_000.0;
+
+/// Leaves out, as records are read in order, the server's copy of a
+/// message that one tab wrote and another received: the other tab kept
+/// it too, as it kept everything it received. Only the writer's own record
+/// stays. Deciding this when reading, not when writing, needs no word
+/// between the tabs, which could come after the copy.
+#[derive(Debug, Default)]
+pub struct Copies {
+    /// Own messages read lately: time, sender, text.
+    own: Vec<(f64, String, String)>,
+}
+
+impl Copies {
+    /// Whether `record` is kept: not a copy of an own message read before.
+    pub fn keep(&mut self, record: &Record) -> bool {
+        if record.delivery.is_some() {
+            if self.own.len() == 64 {
+                self.own.remove(0);
+            }
+            self.own
+                .push((record.time_ms, record.from.clone(), record.text.clone()));
+            return true;
+        }
+        let copy = self.own.iter().position(|(time_ms, from, text)| {
+            *from == record.from
+                && *text == record.text
+                && (0.0..COPY_WINDOW_MS).contains(&(record.time_ms - time_ms))
+        });
+        copy.map(|index| self.own.remove(index)).is_none()
+    }
+}
+
+/// `value` as a JSON string, quotes included.
+fn json_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// Reads records written by [`Record::encode`] and joined with nothing

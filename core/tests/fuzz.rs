@@ -793,3 +793,76 @@ fn a_token_never_reaches_the_share_link_the_saved_settings_or_any_line() {
     }
     eprintln!("fuzz: {RUNS} fuzzed tokens, none in the share link, the saved settings, a line or a status");
 }
+
+#[test]
+fn stored_history_records_survive_hostile_values_and_read_back_what_was_kept() {
+    use wschat_core::{
+        chat::Delivery,
+        history::{read_all, Record},
+    };
+    let mut rng = Rng(16);
+    let good = Record {
+        time_ms: 1_796_552_190_000.0,
+        uid: 42.0,
+        from: "bob".into(),
+        text: "hi | 3 4|".into(),
+        delivery: Some(Delivery::Sent),
+    }
+    .encode();
+    let seeds = [
+        good.as_str(),
+        "1 2 r 3 2|bobhi",
+        "1 2 d 0 0|",
+        "9 9 x 1 1|ab",
+    ];
+    let mut read = 0;
+    for _ in 0..ITERATIONS {
+        let stored = text(&input(&mut rng, &seeds));
+        // Whatever is stored, reading never panics, and what it read is
+        // kept again exactly as read.
+        let (records, _) = read_all(&stored);
+        let rewritten: String = records.iter().map(Record::encode).collect();
+        assert_eq!(read_all(&rewritten), (records.clone(), false), "{stored:?}");
+        read += records.len();
+    }
+    assert!(read > 0, "the seeds make records to read");
+}
+
+#[test]
+fn search_ranges_fall_on_character_boundaries_and_find_what_is_there() {
+    use wschat_core::chat::search::Query;
+    let lower = |text: &str| text.to_lowercase();
+    let mut rng = Rng(17);
+    let seeds = [
+        "Été été ÉTÉ",
+        "İstanbul istanbul",
+        "straße STRASSE",
+        "aaaa AAAA",
+        "😀 x 😀",
+        "plain Ascii text",
+    ];
+    for _ in 0..ITERATIONS {
+        let text = text(&input(&mut rng, &seeds));
+        // A query cut from the text itself, on character boundaries.
+        let start = (rng.next() as usize) % (text.len() + 1);
+        let end = start + (rng.next() as usize) % 4;
+        let Some(wanted) = text.get(start..end.min(text.len())) else {
+            continue;
+        };
+        let query = Query::new(wanted, &lower);
+        let found = query.find_all(&text, &lower);
+        let mut at = 0;
+        for &(from, to) in &found {
+            assert!(at <= from && from < to, "{text:?} {wanted:?}");
+            assert!(
+                text.get(from..to).is_some(),
+                "off a boundary: {text:?} {wanted:?}"
+            );
+            at = to;
+        }
+        if text.is_ascii() && !wanted.is_empty() {
+            assert!(!found.is_empty(), "{wanted:?} is in {text:?}");
+            assert!(query.matches(&text, &lower));
+        }
+    }
+}

@@ -216,9 +216,26 @@ pub(crate) fn copy_lines(chat: Signal<Chat>, event: &web_sys::ClipboardEvent) {
     let mut lines = String::new();
     chat.with_untracked(|chat| {
         for row in (0..rows.length()).filter_map(|at| rows.item(at)) {
-            let selected = selection
-                .contains_node_with_allow_partial_containment(&row, true)
-                .unwrap_or(false);
+            // A row counts when the selection holds some of its entry's
+            // text: a selection that ends where a row begins does not.
+            let texts = row
+                .query_selector(".entry")
+                .ok()
+                .flatten()
+                .map(|entry| entry.children());
+            let selected = texts.is_some_and(|spans| {
+                (0..spans.length())
+                    .filter_map(|at| spans.item(at)?.first_child())
+                    .any(|text| {
+                        // Not `Selection.containsNode(text, true)`: Chromium
+                        // counts a text that only touches the selection.
+                        (0..selection.range_count()).any(|at| {
+                            selection
+                                .get_range_at(at)
+                                .is_ok_and(|range| range.intersects_node(&text).unwrap_or(false))
+                        })
+                    })
+            });
             let record = row
                 .get_attribute("data-row")
                 .and_then(|index| index.parse().ok())

@@ -97,3 +97,28 @@ fn a_history_is_named_by_its_endpoints_never_by_its_token() {
         "wschat ws://h/ws topic /topic/x"
     );
 }
+
+#[test]
+fn the_servers_copy_of_an_own_message_kept_by_another_tab_is_left_out_once() {
+    let mut copies = Copies::default();
+    let own = Record {
+        time_ms: 1_000.0,
+        ..record("ann", "hi", Some(Delivery::Sent))
+    };
+    let copy = |time_ms| Record {
+        time_ms,
+        ..record("ann", "hi", None)
+    };
+    assert!(copies.keep(&own));
+    assert!(!copies.keep(&copy(1_020.0)), "the copy goes");
+    assert!(
+        copies.keep(&copy(1_040.0)),
+        "a second one is someone's message"
+    );
+    assert!(copies.keep(&own));
+    assert!(
+        copies.keep(&copy(1_000.0 + COPY_WINDOW_MS)),
+        "too late to be the copy"
+    );
+    assert!(copies.keep(&record("bob", "hi", None)), "another sender");
+}
