@@ -534,7 +534,7 @@ impl Chat {
         if gone > 0 && !self.kept {
             self.lost += gone;
             let line = format!(
-                "{gone} older entries were let go to save memory ({} in all); they cannot be shown again",
+                "{gone} older entries were dropped to save memory ({} in all): without a history they cannot be shown again",
                 self.lost
             );
             let (place, len, _) = self.texts.push(line.len(), |out| out.push_str(&line));

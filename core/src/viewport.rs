@@ -243,13 +243,14 @@ impl Viewport {
         self.anchor = self.anchor_at(top);
     }
 
-    /// Brings entry `index` into view, a third of the way down, and stops
-    /// following: a search moves to its match so.
+    /// Brings entry `index` to the top of the view, and stops following: a
+    /// search moves to its match so. The entry is the anchor, so it stays
+    /// in view as the entries around it are measured, however tall.
     pub fn show(&mut self, index: usize) {
         self.following = false;
         self.anchor = Anchor {
             index: index.min(self.len().saturating_sub(1)),
-            delta: -(self.view / 3.0),
+            delta: 0.0,
         };
     }
 

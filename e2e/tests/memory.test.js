@@ -98,3 +98,54 @@ test('a hostile flood of 256 MiB leaves the page alive, the newest entry shown a
 
   assert.deepEqual(errors, []);
 });
+
+test('without IndexedDB, a flood past the memory bound drops the oldest entries and a system line says how many', { timeout: 900_000 }, async (t) => {
+  const { page, errors } = await browser.newPage();
+  // A private mode without IndexedDB.
+  await page.addInitScript(() => {
+    Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+  });
+  await watchPage(page);
+  const chat = new ChatPage(page);
+  await chat.goto(relay.url, { name: 'Private' });
+  await chat.waitForStatus('open');
+  await page.waitForFunction(() => window.__bench?.wasm?.memory instanceof WebAssembly.Memory, null, { timeout: WAIT_MS });
+
+  // 96 MiB: more than the 64 MiB held.
+  const frames = 6_144;
+  await floodInto(page, `${relay.wsUrl}/ws`, frames, {
+    frame: paddedFrame(FRAME_BYTES),
+    minAhead: 256,
+    maxAhead: 4096,
+    initialAhead: 512,
+    chunk: 64,
+    highWater: 4 << 20,
+    stallMs: WAIT_MS,
+  });
+  assert.equal(await page.evaluate((last) => window.__bench.has(last), `f${frames - 1}`), true, 'the newest entry is in #chat-text');
+  const bytes = await wasmBytes(page);
+  t.diagnostic(`wasm memory: ${mib(bytes)}`);
+  assert.ok(bytes < WASM_LIMIT, `wasm memory is ${mib(bytes)}, over ${mib(WASM_LIMIT)}`);
+
+  // The lines come as chunks go, so the newest may be above the rendered
+  // window: the search finds it and brings it into view.
+  await page.locator('#chat-text').focus();
+  await page.keyboard.press('Control+f');
+  await page.locator('#search').fill('dropped to save memory');
+  await page.waitForFunction(() => /^1 of \d+$/.test(document.querySelector('#search-count')?.textContent ?? ''), null, { timeout: WAIT_MS });
+  let line;
+  for (let tries = 0; tries < 100 && !line; tries += 1) {
+    line = (await renderedEntries(page)).filter((e) => e.kind === 'system' && DROPPED.test(e.text)).at(-1);
+    if (!line) await page.waitForTimeout(100);
+  }
+  assert.ok(
+    line,
+    `a system line says entries were dropped; search: ${await page.locator('#search-count').textContent()}, rendered: ${(await renderedEntries(page))
+      .map((e) => `${e.kind}:${e.text.slice(0, 60)}`)
+      .join(' | ')}`,
+  );
+  const total = Number(/\((\d+) in all\)/.exec(line.text)?.[1]);
+  assert.ok(total > 0 && total < frames, `the line counts what went: ${line.text}`);
+  t.diagnostic(line.text);
+  assert.deepEqual(errors, []);
+});

@@ -239,3 +239,28 @@ fn a_window_knows_the_entry_before_it_and_leaves_out_discarded_ones() {
         "entry 2 continues entry 0's group across the discarded one"
     );
 }
+
+#[test]
+fn a_shown_entry_stays_at_the_top_as_tall_entries_around_it_are_measured() {
+    // A search's match among 16 KiB entries: the rows around it measure
+    // far taller than the estimate, and the match must stay in view.
+    let mut viewport = Viewport::default();
+    viewport.resized(600.0);
+    viewport.grow(5_000, |_| false);
+    viewport.show(4_000);
+    assert!(!viewport.following());
+    let placement = viewport.placement();
+    assert!(placement.rows.contains(&4_000), "{:?}", placement.rows);
+    for index in placement.rows.clone() {
+        viewport.measured(index, 4_000.0);
+    }
+    let placement = viewport.placement();
+    // The browser scrolls there and says so: the anchor is the match.
+    viewport.scrolled(placement.scroll_top);
+    for index in 3_990..4_010 {
+        viewport.measured(index, 4_000.0);
+    }
+    let placement = viewport.placement();
+    assert!(placement.rows.contains(&4_000), "{:?}", placement.rows);
+    assert_eq!(viewport.anchor().index, 4_000);
+}

@@ -142,7 +142,18 @@ impl View {
     pub(super) fn scrolled(&mut self, _: &Rc<RefCell<View>>) {
         let Some(log) = element(LOG_ID) else { return };
         self.read_view_height();
-        self.viewport.scrolled(f64::from(log.scroll_top()));
+        let actual = f64::from(log.scroll_top());
+        // The echo of a position the view placed changes nothing: taking
+        // the anchor again from a rounded pixel could pick the entry above
+        // (a search's match would then drift away as that one is measured).
+        if self
+            .placed_scroll
+            .is_some_and(|placed| (actual - placed).abs() < 1.0)
+            && !self.viewport.following()
+        {
+            return;
+        }
+        self.viewport.scrolled(actual);
         self.parts.following.set(self.viewport.following());
         self.mark_seen();
         self.render(false);
