@@ -149,33 +149,8 @@ pub fn App(
     // The history learns what changed, once per conversation update: one
     // transaction per animation frame in a flood. A write the browser
     // refuses (a full quota) ends the history for this page, and says so.
-    Effect::new(move |_| {
-        chat.track();
-        // While a history opens, the changes wait in the conversation.
-        if history.with_value(Option::is_none) {
-            return;
-        }
-        let Some(changes) = chat.try_update_untracked(Chat::take_changes) else {
-            return;
-        };
-        let refused = history.with_value(|history| {
-            history
-                .as_ref()
-                .and_then(|history| history.write(changes).err())
-        });
-        if let Some(error) = refused {
-            history.set_value(None);
-            chat.update(|chat| {
-                chat.keep(false);
-                chat.at(js_sys::Date::now())
-                    .apply(ChatEvent::System(format!(
-                        "{} ({})",
-                        history::REFUSED,
-                        js_text(&error)
-                    )));
-            });
-        }
-    });
+    let changed = Callback::new(move |()| store_changes(history, chat));
+    changed.run(());
 
     let link = Link::new(
         LinkConfig {
@@ -189,7 +164,14 @@ pub fn App(
     );
     // The connection is not Send; a local stored value is a Copy handle to
     // it that callbacks can hold.
-    let connection = StoredValue::new_local(Connection::start(link, Outputs { chat, status }));
+    let connection = StoredValue::new_local(Connection::start(
+        link,
+        Outputs {
+            chat,
+            status,
+            changed: Some(changed),
+        },
+    ));
 
     // The saved messages join the ledger at once, so that Discard and new
     // messages see them, but go out only once the claim says they are
@@ -298,6 +280,34 @@ pub fn App(
     }
 }
 
+/// Writes what changed in the conversation to the history. While a
+/// history opens, the changes wait in the conversation.
+fn store_changes(history: SharedHistory, chat: RwSignal<Chat>) {
+    if history.with_value(Option::is_none) {
+        return;
+    }
+    let Some(changes) = chat.try_update_untracked(Chat::take_changes) else {
+        return;
+    };
+    let refused = history.with_value(|history| {
+        history
+            .as_ref()
+            .and_then(|history| history.write(changes).err())
+    });
+    if let Some(error) = refused {
+        history.set_value(None);
+        chat.update(|chat| {
+            chat.keep(false);
+            chat.at(js_sys::Date::now())
+                .apply(ChatEvent::System(format!(
+                    "{} ({})",
+                    history::REFUSED,
+                    js_text(&error)
+                )));
+        });
+    }
+}
+
 /// Closes the history this page writes to and opens the one named `name`
 /// (forgetting it first when `forgotten` says so). Changes made meanwhile
 /// wait in the conversation; without IndexedDB, the page goes on without.
@@ -321,6 +331,7 @@ fn switch_history(
             chat.update(|chat| chat.keep(false));
         }
         history.set_value(opened.map(Rc::new));
+        store_changes(history, chat);
     });
 }
 

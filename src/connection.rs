@@ -45,11 +45,13 @@ pub struct Connection {
     shell: Rc<RefCell<Shell>>,
 }
 
-/// The signals a connection writes to.
+/// The signals a connection writes to, and who hears that it changed the
+/// conversation (the history).
 #[derive(Clone, Copy)]
 pub struct Outputs {
     pub chat: RwSignal<Chat>,
     pub status: RwSignal<Status>,
+    pub changed: Option<Callback<()>>,
 }
 
 struct Shell {
@@ -267,6 +269,9 @@ fn handle(event: Event, link: &mut Link, driver: &mut Browser) {
                 return;
             };
             link.apply(Input::Write(Queued { id, name, text }), driver);
+            if let Some(changed) = driver.outputs.changed {
+                changed.run(());
+            }
         }
         Event::Visibility => driver.visibility_changed(),
         Event::TypingDue => {
@@ -296,7 +301,7 @@ fn frame_of(event: &MessageEvent) -> Frame {
 impl Browser {
     /// Applies the waiting chat events now.
     fn flush_batch(&mut self) {
-        flush(&self.batch, self.outputs.chat);
+        flush(&self.batch, self.outputs);
     }
 
     fn schedule_flush(&mut self) {
@@ -310,7 +315,7 @@ impl Browser {
             } else {
                 Flush::Frame
             };
-            schedule(&self.batch, self.outputs.chat, how);
+            schedule(&self.batch, self.outputs, how);
         }
     }
 
@@ -323,7 +328,7 @@ impl Browser {
             .ok()
             .and_then(|batch| batch.scheduled);
         if waiting == Some(Flush::Frame) && document().hidden() {
-            schedule(&self.batch, self.outputs.chat, Flush::Timer);
+            schedule(&self.batch, self.outputs, Flush::Timer);
         }
     }
 

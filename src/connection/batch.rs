@@ -5,7 +5,9 @@
 use std::{cell::RefCell, rc::Rc, time::Duration};
 
 use leptos::prelude::*;
-use wschat_core::chat::{Chat, ChatEvent};
+use wschat_core::chat::ChatEvent;
+
+use super::Outputs;
 
 /// Chat events waiting to be applied in one update.
 #[derive(Default)]
@@ -27,7 +29,7 @@ pub(super) enum Flush {
 
 /// Asks for one flush of `batch`, replacing any asked for before. So the
 /// conversation renders at most once per animation frame.
-pub(super) fn schedule(batch: &Rc<RefCell<Batch>>, chat: RwSignal<Chat>, how: Flush) {
+pub(super) fn schedule(batch: &Rc<RefCell<Batch>>, outputs: Outputs, how: Flush) {
     let ticket = {
         let Ok(mut batch) = batch.try_borrow_mut() else {
             return;
@@ -42,7 +44,7 @@ pub(super) fn schedule(batch: &Rc<RefCell<Batch>>, chat: RwSignal<Chat>, how: Fl
             .try_borrow()
             .is_ok_and(|batch| batch.ticket == ticket && batch.scheduled.is_some());
         if current {
-            flush(&batch, chat);
+            flush(&batch, outputs);
         }
     };
     match how {
@@ -54,7 +56,7 @@ pub(super) fn schedule(batch: &Rc<RefCell<Batch>>, chat: RwSignal<Chat>, how: Fl
 /// How often a hidden tab applies what arrived.
 const HIDDEN_FLUSH: Duration = Duration::from_millis(100);
 
-pub(super) fn flush(batch: &RefCell<Batch>, chat: RwSignal<Chat>) {
+pub(super) fn flush(batch: &RefCell<Batch>, outputs: Outputs) {
     let events = {
         let Ok(mut batch) = batch.try_borrow_mut() else {
             return;
@@ -63,6 +65,11 @@ pub(super) fn flush(batch: &RefCell<Batch>, chat: RwSignal<Chat>) {
         std::mem::take(&mut batch.events)
     };
     if !events.is_empty() {
-        chat.update(|chat| chat.at(js_sys::Date::now()).apply_all(events));
+        outputs
+            .chat
+            .update(|chat| chat.at(js_sys::Date::now()).apply_all(events));
+        if let Some(changed) = outputs.changed {
+            changed.run(());
+        }
     }
 }
