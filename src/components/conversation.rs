@@ -135,7 +135,20 @@ pub fn Conversation(
     };
 
     view! {
-        <div class="tools">
+        // The export buttons' clicks bubble up to the row: one handler.
+        <div
+            class="tools"
+            on:click=move |event| {
+                let id = event
+                    .target()
+                    .and_then(|target| target.dyn_into::<Element>().ok())
+                    .map(|target| target.id())
+                    .unwrap_or_default();
+                if id.starts_with("export") {
+                    export(chat, history, id == "export-json");
+                }
+            }
+        >
             <div class="search" hidden>
                 <input
                     id=SEARCH_ID
@@ -151,10 +164,10 @@ pub fn Conversation(
                 />
                 <output id=COUNT_ID aria-live="polite"></output>
             </div>
-            <button id="export" type="button" on:click=move |_| export(chat, history, false)>
+            <button id="export" type="button">
                 {"Export"}
             </button>
-            <button id="export-json" type="button" on:click=move |_| export(chat, history, true)>
+            <button id="export-json" type="button">
                 {"Export JSON"}
             </button>
         </div>
