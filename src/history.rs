@@ -117,7 +117,7 @@ impl History {
             writer: Rc::default(),
             release: Rc::default(),
         };
-        history.claim_writing().await;
+        history.claim_writing();
         Some(history)
     }
 
@@ -132,48 +132,29 @@ impl History {
         &self.name
     }
 
-    /// Takes the history's Web Lock if it is free, so that this tab writes
-    /// what it receives from its first frame on; else waits for it in the
-    /// background. Held until the page goes or the history is closed.
-    /// Without Web Locks every tab writes.
-    async fn claim_writing(&self) {
+    /// Asks for the history's Web Lock: this tab writes what it receives
+    /// once it holds it, until the page goes or the history is closed. A
+    /// free lock comes a moment later, before the socket can open (the page
+    /// is laid out first); a held one when the tabs before this one have
+    /// gone. Without Web Locks every tab writes.
+    fn claim_writing(&self) {
         let Some(locks) = lock_manager() else {
             self.writer.set(true);
             return;
         };
-        let options = js_sys::Object::new();
-        let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
-        let decided = Promise::new(&mut |decided: Function, _| {
-            let hold = self.holder(Some(decided));
-            let _ = locks.request(&self.name, &options, &hold);
-        });
-        let _ = JsFuture::from(decided).await;
-        if !self.writer.get() {
-            let _ = locks.request(&self.name, &js_sys::Object::new(), &self.holder(None));
-        }
-    }
-
-    /// A lock request's callback: with the lock, this tab writes, and keeps
-    /// it until [`History::drop`] lets go. Calls `decided` either way.
-    fn holder(&self, decided: Option<Function>) -> JsValue {
         let writer = Rc::clone(&self.writer);
         let release = Rc::clone(&self.release);
-        Closure::once_into_js(move |lock: JsValue| -> JsValue {
-            let held = !lock.is_null();
-            writer.set(writer.get() || held);
-            if let Some(decided) = decided {
-                let _ = decided.call0(&JsValue::NULL);
-            }
-            if !held {
-                return JsValue::UNDEFINED;
-            }
+        let hold = Closure::once_into_js(move |_: JsValue| -> JsValue {
+            writer.set(true);
+            // Held until `History::drop` lets go.
             Promise::new(&mut |resolve, _| {
                 if let Ok(mut release) = release.try_borrow_mut() {
                     *release = Some(resolve);
                 }
             })
             .into()
-        })
+        });
+        let _ = locks.request(&self.name, &js_sys::Object::new(), &hold);
     }
 
     /// Makes the changes in one transaction: the received entries in one
