@@ -866,3 +866,45 @@ fn search_ranges_fall_on_character_boundaries_and_find_what_is_there() {
         }
     }
 }
+
+#[test]
+fn the_stomp_reader_survives_hostile_messages_split_anywhere() {
+    use wschat_core::protocol::transport::stomp::{Piece, Reader, StompFrame};
+    let mut rng = Rng(18);
+    let good = StompFrame::new("MESSAGE")
+        .with("destination", "/topic/chat")
+        .with("message-id", "1")
+        .with_body("{\"name\":\"bob\",\"msg\":\"hi\"}")
+        .encode();
+    let seeds = [
+        good.as_str(),
+        "RECEIPT\nreceipt-id:1\n\n\0\n",
+        "CONNECTED\r\nversion:1.2\r\nheart-beat:0,10000\r\n\r\n\0",
+        "ERROR\nmessage:bad\\c login\ncontent-length:3\n\nx\0y\0",
+        "\n\n\r\n",
+    ];
+    let mut frames = 0;
+    for _ in 0..ITERATIONS / 10 {
+        let bytes = input(&mut rng, &seeds);
+        let mut reader = Reader::default();
+        let mut out = Vec::new();
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            let cut = 1 + rng.below(rest.len());
+            let (part, tail) = rest.split_at(cut);
+            reader.push(part, &mut out);
+            rest = tail;
+        }
+        frames += out
+            .iter()
+            .filter(|piece| matches!(piece, Ok(Piece::Frame(_))))
+            .count();
+    }
+    assert!(frames > 0, "the seeds make frames");
+    // A good frame after any garbage that ends in a NUL still reads.
+    let mut reader = Reader::default();
+    let mut out = Vec::new();
+    reader.push(b"garbage without a colon\n\n\0", &mut out);
+    reader.push(good.as_bytes(), &mut out);
+    assert!(matches!(out.last(), Some(Ok(Piece::Frame(frame))) if frame.command == "MESSAGE"));
+}

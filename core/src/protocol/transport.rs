@@ -6,9 +6,12 @@
 //! - [`frames`]: plain WebSocket frames, one body each (json and text).
 //! - [`socket_io`]: Engine.IO 4 / Socket.IO 5 packets; a body is an event's
 //!   argument.
+//! - [`stomp`]: STOMP 1.2 frames, written and read back across WebSocket
+//!   messages (issue 17's first part; no transport uses them yet).
 
 pub mod frames;
 pub mod socket_io;
+pub mod stomp;
 
 use std::time::Duration;
 

@@ -1,0 +1,290 @@
+//! STOMP 1.2 frames (issue 17, first part): writing them, and reading them
+//! back from WebSocket messages that may hold several frames, part of one,
+//! or heart-beats (a bare end of line) between them. The transport that
+//! speaks to a broker with these (CONNECT, SUBSCRIBE, SEND with a receipt,
+//! heart-beats) is not written yet; nothing reaches this module from the
+//! app so far, so it costs the bundle nothing.
+//!
+//! What the specification asks, and this does: a command line, `name:value`
+//! header lines, an empty line, the body and a NUL; `\n` or `\r\n` as end of
+//! line; header values escaped (`\\`, `\n`, `\r`, `\c` for the colon) except
+//! in CONNECT and CONNECTED frames; the first of repeated headers wins; a
+//! `content-length` header gives the body's length in bytes (so a body may
+//! hold NULs), else the body runs to the first NUL.
+
+/// The most bytes one frame may take before it is refused: a chat message
+/// is at most 4,000 characters; brokers send far smaller frames.
+pub const MAX_FRAME_BYTES: usize = 1 << 20;
+
+/// One STOMP frame.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StompFrame {
+    pub command: String,
+    /// In order, as sent; repeated names kept, the first one counts.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// What a WebSocket message held, piece by piece.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Frame(StompFrame),
+    /// A bare end of line between frames: the broker's heart-beat.
+    Heartbeat,
+}
+
+/// A frame that cannot be read. The reader drops what it held and goes on
+/// with the next message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StompError {
+    #[error("a STOMP frame has no command")]
+    NoCommand,
+    #[error("a STOMP header line has no colon: {0:?}")]
+    BadHeader(String),
+    #[error("a STOMP header holds an unknown escape")]
+    BadEscape,
+    #[error("a STOMP frame's content-length is not a number: {0:?}")]
+    BadLength(String),
+    #[error("a STOMP frame passed {MAX_FRAME_BYTES} bytes; it was dropped")]
+    TooLarge,
+}
+
+impl StompFrame {
+    pub fn new(command: &str) -> StompFrame {
+        StompFrame {
+            command: command.to_owned(),
+            ..StompFrame::default()
+        }
+    }
+
+    /// Adds a header.
+    pub fn with(mut self, name: &str, value: &str) -> StompFrame {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn with_body(mut self, body: &str) -> StompFrame {
+        self.body = body.to_owned();
+        self
+    }
+
+    /// The value of the first header called `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The frame as sent: `\n` line ends, escaped headers (not in CONNECT
+    /// and CONNECTED), a `content-length` for a body, and the NUL.
+    pub fn encode(&self) -> String {
+        let escaped = !matches!(self.command.as_str(), "CONNECT" | "CONNECTED");
+        let mut out = String::with_capacity(self.command.len() + self.body.len() + 64);
+        out.push_str(&self.command);
+        out.push('\n');
+        for (name, value) in &self.headers {
+            push_header_part(&mut out, name, escaped);
+            out.push(':');
+            push_header_part(&mut out, value, escaped);
+            out.push('\n');
+        }
+        if !self.body.is_empty() && self.get("content-length").is_none() {
+            out.push_str("content-length:");
+            out.push_str(&self.body.len().to_string());
+            out.push('\n');
+        }
+        out.push('\n');
+        out.push_str(&self.body);
+        out.push('\0');
+        out
+    }
+}
+
+fn push_header_part(out: &mut String, text: &str, escaped: bool) {
+    for char in text.chars() {
+        match (escaped, char) {
+            (true, '\\') => out.push_str("\\\\"),
+            (true, '\n') => out.push_str("\\n"),
+            (true, '\r') => out.push_str("\\r"),
+            (true, ':') => out.push_str("\\c"),
+            // Unescaped frames cannot carry line ends in headers at all.
+            (false, '\n' | '\r') => {}
+            (_, char) => out.push(char),
+        }
+    }
+}
+
+/// Reads frames from WebSocket messages: keeps the part of a frame that a
+/// message ends in, until the rest comes. After a frame that cannot be
+/// read, it skips to that frame's NUL and goes on with the next.
+#[derive(Debug, Clone, Default)]
+pub struct Reader {
+    buffer: Vec<u8>,
+    /// Dropping the rest of a broken frame, up to its NUL.
+    skipping: bool,
+}
+
+impl Reader {
+    /// Forgets a partial frame: a new socket starts afresh.
+    pub fn reset(&mut self) {
+        self.buffer.clear();
+        self.skipping = false;
+    }
+
+    /// Reads what one WebSocket message adds.
+    pub fn push(&mut self, data: &[u8], out: &mut Vec<Result<Piece, StompError>>) {
+        self.buffer.extend_from_slice(data);
+        loop {
+            if self.skipping {
+                match self.buffer.iter().position(|&byte| byte == 0) {
+                    Some(at) => {
+                        self.buffer.drain(..=at);
+                        self.skipping = false;
+                    }
+                    None => {
+                        self.buffer.clear();
+                        return;
+                    }
+                }
+            }
+            match next_piece(&self.buffer) {
+                Next::Incomplete => {
+                    if self.buffer.len() > MAX_FRAME_BYTES {
+                        self.buffer.clear();
+                        self.skipping = true;
+                        out.push(Err(StompError::TooLarge));
+                    }
+                    return;
+                }
+                Next::Piece(piece, used) => {
+                    self.buffer.drain(..used.min(self.buffer.len()));
+                    out.push(Ok(piece));
+                }
+                Next::Broken(error) => {
+                    self.skipping = true;
+                    out.push(Err(error));
+                }
+            }
+        }
+    }
+}
+
+enum Next {
+    Incomplete,
+    /// A piece, and how many bytes it took.
+    Piece(Piece, usize),
+    Broken(StompError),
+}
+
+fn next_piece(buffer: &[u8]) -> Next {
+    match buffer {
+        [] => return Next::Incomplete,
+        [0, ..] => return Next::Broken(StompError::NoCommand),
+        [b'\n', ..] => return Next::Piece(Piece::Heartbeat, 1),
+        [b'\r'] => return Next::Incomplete,
+        [b'\r', b'\n', ..] => return Next::Piece(Piece::Heartbeat, 2),
+        _ => {}
+    }
+    // The head runs to the first empty line.
+    let Some((head_end, body_start)) = head_end(buffer) else {
+        return Next::Incomplete;
+    };
+    let head = String::from_utf8_lossy(buffer.get(..head_end).unwrap_or_default());
+    let mut lines = head
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line));
+    let command = lines.next().unwrap_or_default().to_owned();
+    if command.is_empty() {
+        return Next::Broken(StompError::NoCommand);
+    }
+    let escaped = !matches!(command.as_str(), "CONNECT" | "CONNECTED");
+    let mut headers = Vec::new();
+    for line in lines {
+        let Some(colon) = line.find(':') else {
+            return Next::Broken(StompError::BadHeader(line.chars().take(80).collect()));
+        };
+        let (name, value) = (line.get(..colon), line.get(colon + 1..));
+        let (Some(name), Some(value)) = (name, value) else {
+            return Next::Broken(StompError::BadHeader(line.chars().take(80).collect()));
+        };
+        match (unescape(name, escaped), unescape(value, escaped)) {
+            (Some(name), Some(value)) => headers.push((name, value)),
+            _ => return Next::Broken(StompError::BadEscape),
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .map(|(_, value)| value.trim().parse::<usize>().map_err(|_| value.clone()));
+    let body_end = match length {
+        Some(Err(value)) => return Next::Broken(StompError::BadLength(value)),
+        Some(Ok(length)) if length > MAX_FRAME_BYTES => return Next::Broken(StompError::TooLarge),
+        Some(Ok(length)) => {
+            let end = body_start + length;
+            match buffer.get(end) {
+                None => return Next::Incomplete,
+                Some(0) => end,
+                Some(_) => return Next::Broken(StompError::BadLength(length.to_string())),
+            }
+        }
+        None => match buffer
+            .get(body_start..)
+            .and_then(|rest| rest.iter().position(|&byte| byte == 0))
+        {
+            Some(at) => body_start + at,
+            None => return Next::Incomplete,
+        },
+    };
+    let body =
+        String::from_utf8_lossy(buffer.get(body_start..body_end).unwrap_or_default()).into_owned();
+    Next::Piece(
+        Piece::Frame(StompFrame {
+            command,
+            headers,
+            body,
+        }),
+        body_end + 1,
+    )
+}
+
+/// Where the head ends (before its empty line) and the body starts.
+fn head_end(buffer: &[u8]) -> Option<(usize, usize)> {
+    let mut at = 0;
+    while let Some(newline) = buffer.get(at..)?.iter().position(|&byte| byte == b'\n') {
+        let line_end = at + newline;
+        let next = line_end + 1;
+        match buffer.get(next..) {
+            Some([b'\n', ..]) => return Some((line_end, next + 1)),
+            Some([b'\r', b'\n', ..]) => return Some((line_end, next + 2)),
+            _ => at = next,
+        }
+    }
+    None
+}
+
+fn unescape(text: &str, escaped: bool) -> Option<String> {
+    if !escaped {
+        return Some(text.to_owned());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(char) = chars.next() {
+        if char != '\\' {
+            out.push(char);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            'n' => '\n',
+            'r' => '\r',
+            'c' => ':',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;
