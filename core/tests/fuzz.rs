@@ -908,3 +908,82 @@ fn the_stomp_reader_survives_hostile_messages_split_anywhere() {
     reader.push(good.as_bytes(), &mut out);
     assert!(matches!(out.last(), Some(Ok(Piece::Frame(frame))) if frame.command == "MESSAGE"));
 }
+
+#[test]
+fn the_mqtt_reader_survives_hostile_messages_split_anywhere() {
+    use wschat_core::protocol::transport::mqtt::{Incoming, Outgoing, Reader};
+    let mut rng = Rng(19);
+    let publish = Outgoing::Publish {
+        topic: "chat",
+        payload: br#"{"name":"bob","msg":"hi"}"#,
+        packet_id: Some(3),
+    }
+    .encode();
+    let mut seed_stream = vec![0x20, 2, 0, 0, 0x90, 3, 0, 1, 1];
+    seed_stream.extend_from_slice(&publish);
+    seed_stream.extend_from_slice(&[0xD0, 0, 0x40, 2, 0, 3]);
+    let seed = String::from_utf8_lossy(&seed_stream).into_owned();
+    let seeds = [seed.as_str(), "\u{30}\u{7f}", "\u{ff}\u{ff}\u{ff}"];
+    let mut packets = 0;
+    for _ in 0..ITERATIONS / 10 {
+        let bytes = input(&mut rng, &seeds);
+        let mut reader = Reader::default();
+        let mut out = Vec::new();
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            let cut = 1 + rng.below(rest.len());
+            let (part, tail) = rest.split_at(cut);
+            reader.push(part, &mut out);
+            rest = tail;
+        }
+        packets += out.iter().filter(|packet| packet.is_ok()).count();
+    }
+    assert!(packets > 0, "the seeds make packets");
+    // The seed stream, split anywhere, reads its five packets.
+    let mut reader = Reader::default();
+    let mut out = Vec::new();
+    for byte in &seed_stream {
+        reader.push(std::slice::from_ref(byte), &mut out);
+    }
+    assert_eq!(out.len(), 5);
+    assert!(matches!(
+        out.get(2),
+        Some(Ok(Incoming::Publish {
+            packet_id: Some(3),
+            ..
+        }))
+    ));
+}
+
+#[test]
+fn the_nats_reader_survives_hostile_messages_split_anywhere() {
+    use wschat_core::protocol::transport::nats::{Incoming, Reader};
+    let mut rng = Rng(20);
+    let seeds = [
+        "INFO {\"max_payload\":1048576}\r\n+OK\r\nMSG chat 1 2\r\nhi\r\nPING\r\n",
+        "MSG chat 1 _INBOX 5\r\nhe\r\no\r\nPONG\r\n",
+        "-ERR 'Authorization Violation'\r\n",
+        "MSG a 1 999999999999999999999\r\n",
+    ];
+    let mut read = 0;
+    for _ in 0..ITERATIONS / 10 {
+        let bytes = input(&mut rng, &seeds);
+        let mut reader = Reader::default();
+        let mut out = Vec::new();
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            let cut = 1 + rng.below(rest.len());
+            let (part, tail) = rest.split_at(cut);
+            reader.push(part, &mut out);
+            rest = tail;
+        }
+        read += out.iter().filter(|line| line.is_ok()).count();
+    }
+    assert!(read > 0, "the seeds make lines");
+    let mut reader = Reader::default();
+    let mut out = Vec::new();
+    for byte in seeds[0].as_bytes() {
+        reader.push(std::slice::from_ref(byte), &mut out);
+    }
+    assert!(matches!(out.get(2), Some(Ok(Incoming::Msg { payload, .. })) if payload == "hi"));
+}

@@ -6,10 +6,13 @@
 //! - [`frames`]: plain WebSocket frames, one body each (json and text).
 //! - [`socket_io`]: Engine.IO 4 / Socket.IO 5 packets; a body is an event's
 //!   argument.
-//! - [`stomp`]: STOMP 1.2 frames, written and read back across WebSocket
+//! - [`stomp`], [`mqtt`], [`nats`]: STOMP 1.2 frames, MQTT 3.1.1 packets
+//!   and NATS protocol lines, written and read back across WebSocket
 //!   messages (issue 17's first part; no transport uses them yet).
 
 pub mod frames;
+pub mod mqtt;
+pub mod nats;
 pub mod socket_io;
 pub mod stomp;
 

@@ -1,0 +1,290 @@
+//! MQTT 3.1.1 packets (issue 17, first part): the ones a chat client sends
+//! (CONNECT, SUBSCRIBE, PUBLISH at QoS 0 or 1, PUBACK, PINGREQ,
+//! DISCONNECT) and the ones it reads (CONNACK, SUBACK, PUBLISH, PUBACK,
+//! PINGRESP), over binary WebSocket messages in which a packet may span
+//! messages and a message may hold several packets. The transport that
+//! uses them is not written yet; nothing in the app reaches this module, so
+//! it costs the bundle nothing.
+
+/// The most bytes one packet may take before it is refused: a chat
+/// message is at most 4,000 characters.
+pub const MAX_PACKET_BYTES: usize = 1 << 20;
+
+/// A packet a client sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing<'a> {
+    Connect {
+        client_id: &'a str,
+        user: Option<&'a str>,
+        password: Option<&'a str>,
+        keep_alive_s: u16,
+        clean_session: bool,
+    },
+    Subscribe {
+        packet_id: u16,
+        topic: &'a str,
+        qos: u8,
+    },
+    Publish {
+        topic: &'a str,
+        payload: &'a [u8],
+        /// With an id, QoS 1: the broker answers PUBACK. Without, QoS 0.
+        packet_id: Option<u16>,
+    },
+    PubAck(u16),
+    PingReq,
+    Disconnect,
+}
+
+/// A packet a client reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// The broker's answer to CONNECT: 0 is accepted, 4 a bad user name or
+    /// password, 5 not authorized.
+    ConnAck {
+        session_present: bool,
+        code: u8,
+    },
+    /// The granted QoS per topic; 0x80 is a refusal.
+    SubAck {
+        packet_id: u16,
+        granted: Vec<u8>,
+    },
+    Publish {
+        topic: String,
+        payload: Vec<u8>,
+        /// Set at QoS 1 and 2: the client acknowledges it.
+        packet_id: Option<u16>,
+        qos: u8,
+    },
+    PubAck(u16),
+    PingResp,
+    /// A packet type a client does not expect; its bytes are skipped.
+    Other(u8),
+}
+
+/// A packet that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MqttError {
+    #[error("an MQTT packet's length is malformed")]
+    BadLength,
+    #[error("an MQTT packet passed {MAX_PACKET_BYTES} bytes")]
+    TooLarge,
+    #[error("an MQTT {0} packet is malformed")]
+    Malformed(&'static str),
+}
+
+impl Outgoing<'_> {
+    /// The packet's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let (first, body) = match self {
+            Outgoing::Connect {
+                client_id,
+                user,
+                password,
+                keep_alive_s,
+                clean_session,
+            } => {
+                let mut body = Vec::new();
+                push_string(&mut body, "MQTT");
+                body.push(4); // protocol level 3.1.1
+                let mut flags = 0u8;
+                if *clean_session {
+                    flags |= 0x02;
+                }
+                if user.is_some() {
+                    flags |= 0x80;
+                }
+                if password.is_some() {
+                    flags |= 0x40;
+                }
+                body.push(flags);
+                body.extend_from_slice(&keep_alive_s.to_be_bytes());
+                push_string(&mut body, client_id);
+                for field in [user, password].into_iter().flatten() {
+                    push_string(&mut body, field);
+                }
+                (0x10, body)
+            }
+            Outgoing::Subscribe {
+                packet_id,
+                topic,
+                qos,
+            } => {
+                let mut body = packet_id.to_be_bytes().to_vec();
+                push_string(&mut body, topic);
+                body.push(*qos & 0x03);
+                (0x82, body)
+            }
+            Outgoing::Publish {
+                topic,
+                payload,
+                packet_id,
+            } => {
+                let mut body = Vec::with_capacity(topic.len() + payload.len() + 4);
+                push_string(&mut body, topic);
+                if let Some(id) = packet_id {
+                    body.extend_from_slice(&id.to_be_bytes());
+                }
+                body.extend_from_slice(payload);
+                (if packet_id.is_some() { 0x32 } else { 0x30 }, body)
+            }
+            Outgoing::PubAck(id) => (0x40, id.to_be_bytes().to_vec()),
+            Outgoing::PingReq => (0xC0, Vec::new()),
+            Outgoing::Disconnect => (0xE0, Vec::new()),
+        };
+        let mut out = vec![first];
+        push_length(&mut out, body.len());
+        out.extend_from_slice(&body);
+        out
+    }
+}
+
+/// A length-prefixed UTF-8 string, cut to 65,535 bytes on a character
+/// boundary.
+fn push_string(out: &mut Vec<u8>, text: &str) {
+    let mut end = text.len().min(usize::from(u16::MAX));
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = text.get(..end).unwrap_or_default();
+    out.extend_from_slice(&(text.len() as u16).to_be_bytes());
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// The remaining length, seven bits a byte, low first.
+fn push_length(out: &mut Vec<u8>, mut length: usize) {
+    loop {
+        let mut byte = (length % 128) as u8;
+        length /= 128;
+        if length > 0 {
+            byte |= 0x80;
+        }
+        out.push(byte);
+        if length == 0 {
+            return;
+        }
+    }
+}
+
+/// Reads packets from binary WebSocket messages.
+#[derive(Debug, Clone, Default)]
+pub struct Reader {
+    buffer: Vec<u8>,
+}
+
+impl Reader {
+    /// Forgets a partial packet: a new socket starts afresh.
+    pub fn reset(&mut self) {
+        self.buffer.clear();
+    }
+
+    /// Reads what one WebSocket message adds. A packet that cannot be read
+    /// ends the reading of this stream: MQTT has no way to find the next
+    /// packet, so the caller closes the socket.
+    pub fn push(&mut self, data: &[u8], out: &mut Vec<Result<Incoming, MqttError>>) {
+        self.buffer.extend_from_slice(data);
+        loop {
+            let Some(first) = self.buffer.first().copied() else {
+                return;
+            };
+            let (length, header) = match read_length(self.buffer.get(1..).unwrap_or_default()) {
+                Length::Incomplete => return,
+                Length::Broken => {
+                    self.buffer.clear();
+                    out.push(Err(MqttError::BadLength));
+                    return;
+                }
+                Length::Read(length, bytes) => (length, 1 + bytes),
+            };
+            if length > MAX_PACKET_BYTES {
+                self.buffer.clear();
+                out.push(Err(MqttError::TooLarge));
+                return;
+            }
+            let Some(body) = self.buffer.get(header..header + length) else {
+                return;
+            };
+            let packet = read_packet(first, body);
+            let broken = packet.is_err();
+            out.push(packet);
+            self.buffer.drain(..header + length);
+            if broken {
+                self.buffer.clear();
+                return;
+            }
+        }
+    }
+}
+
+enum Length {
+    Incomplete,
+    Broken,
+    /// The length, and how many bytes it took.
+    Read(usize, usize),
+}
+
+fn read_length(bytes: &[u8]) -> Length {
+    let mut length = 0usize;
+    for (at, &byte) in bytes.iter().enumerate().take(4) {
+        length += usize::from(byte & 0x7F) << (7 * at);
+        if byte & 0x80 == 0 {
+            return Length::Read(length, at + 1);
+        }
+    }
+    if bytes.len() >= 4 {
+        Length::Broken
+    } else {
+        Length::Incomplete
+    }
+}
+
+fn read_packet(first: u8, body: &[u8]) -> Result<Incoming, MqttError> {
+    let id = |name| u16_at(body, 0).ok_or(MqttError::Malformed(name));
+    match first >> 4 {
+        2 => match body {
+            [flags, code] => Ok(Incoming::ConnAck {
+                session_present: flags & 1 == 1,
+                code: *code,
+            }),
+            _ => Err(MqttError::Malformed("CONNACK")),
+        },
+        3 => {
+            let qos = (first >> 1) & 0x03;
+            let topic_length = usize::from(u16_at(body, 0).ok_or(MqttError::Malformed("PUBLISH"))?);
+            let topic = body
+                .get(2..2 + topic_length)
+                .ok_or(MqttError::Malformed("PUBLISH"))?;
+            let mut rest = 2 + topic_length;
+            let packet_id = if qos > 0 {
+                let id = u16_at(body, rest).ok_or(MqttError::Malformed("PUBLISH"))?;
+                rest += 2;
+                Some(id)
+            } else {
+                None
+            };
+            Ok(Incoming::Publish {
+                topic: String::from_utf8_lossy(topic).into_owned(),
+                payload: body.get(rest..).unwrap_or_default().to_vec(),
+                packet_id,
+                qos,
+            })
+        }
+        4 => Ok(Incoming::PubAck(id("PUBACK")?)),
+        9 => Ok(Incoming::SubAck {
+            packet_id: id("SUBACK")?,
+            granted: body.get(2..).unwrap_or_default().to_vec(),
+        }),
+        13 => Ok(Incoming::PingResp),
+        kind => Ok(Incoming::Other(kind)),
+    }
+}
+
+/// The big-endian two bytes at `at`.
+fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
+    let pair: [u8; 2] = bytes.get(at..at.checked_add(2)?)?.try_into().ok()?;
+    Some(u16::from_be_bytes(pair))
+}
+
+#[cfg(test)]
+mod tests;

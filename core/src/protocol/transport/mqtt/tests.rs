@@ -1,0 +1,157 @@
+//! MQTT 3.1.1 packets, byte for byte.
+use super::*;
+
+fn read_all(messages: &[&[u8]]) -> Vec<Result<Incoming, MqttError>> {
+    let mut reader = Reader::default();
+    let mut out = Vec::new();
+    for message in messages {
+        reader.push(message, &mut out);
+    }
+    out
+}
+
+#[test]
+fn a_connect_packet_is_written_exactly() {
+    let connect = Outgoing::Connect {
+        client_id: "wschat-1",
+        user: Some("alice"),
+        password: Some("s3"),
+        keep_alive_s: 30,
+        clean_session: true,
+    };
+    let mut wanted = vec![0x10, 31, 0, 4, b'M', b'Q', b'T', b'T', 4, 0xC2, 0, 30, 0, 8];
+    wanted.extend_from_slice(b"wschat-1");
+    wanted.extend_from_slice(&[0, 5]);
+    wanted.extend_from_slice(b"alice");
+    wanted.extend_from_slice(&[0, 2]);
+    wanted.extend_from_slice(b"s3");
+    assert_eq!(connect.encode(), wanted);
+}
+
+#[test]
+fn subscribe_publish_puback_ping_and_disconnect_are_written_exactly() {
+    assert_eq!(
+        Outgoing::Subscribe {
+            packet_id: 1,
+            topic: "chat",
+            qos: 1
+        }
+        .encode(),
+        vec![0x82, 9, 0, 1, 0, 4, b'c', b'h', b'a', b't', 1]
+    );
+    assert_eq!(
+        Outgoing::Publish {
+            topic: "chat",
+            payload: b"hi",
+            packet_id: Some(7)
+        }
+        .encode(),
+        vec![0x32, 10, 0, 4, b'c', b'h', b'a', b't', 0, 7, b'h', b'i']
+    );
+    assert_eq!(
+        Outgoing::Publish {
+            topic: "c",
+            payload: b"",
+            packet_id: None
+        }
+        .encode(),
+        vec![0x30, 3, 0, 1, b'c']
+    );
+    assert_eq!(Outgoing::PubAck(258).encode(), vec![0x40, 2, 1, 2]);
+    assert_eq!(Outgoing::PingReq.encode(), vec![0xC0, 0]);
+    assert_eq!(Outgoing::Disconnect.encode(), vec![0xE0, 0]);
+}
+
+#[test]
+fn a_long_payload_takes_a_multi_byte_length() {
+    let payload = vec![b'x'; 200];
+    let packet = Outgoing::Publish {
+        topic: "t",
+        payload: &payload,
+        packet_id: None,
+    }
+    .encode();
+    // 3 + 200 = 203 = 0xCB: 0x4B with the continuation bit, then 1.
+    assert_eq!(packet.get(..3), Some(&[0x30, 0xCB, 0x01][..]));
+    assert_eq!(packet.len(), 3 + 203);
+}
+
+#[test]
+fn the_brokers_packets_are_read() {
+    let read = read_all(&[&[
+        0x20, 2, 0, 0, // CONNACK accepted
+        0x90, 3, 0, 1, 1, // SUBACK id 1, QoS 1 granted
+        0x40, 2, 0, 7, // PUBACK 7
+        0xD0, 0, // PINGRESP
+        0x32, 10, 0, 4, b'c', b'h', b'a', b't', 0, 9, b'h', b'i', // PUBLISH QoS 1 id 9
+    ]]);
+    assert_eq!(
+        read,
+        vec![
+            Ok(Incoming::ConnAck {
+                session_present: false,
+                code: 0
+            }),
+            Ok(Incoming::SubAck {
+                packet_id: 1,
+                granted: vec![1]
+            }),
+            Ok(Incoming::PubAck(7)),
+            Ok(Incoming::PingResp),
+            Ok(Incoming::Publish {
+                topic: "chat".into(),
+                payload: b"hi".to_vec(),
+                packet_id: Some(9),
+                qos: 1
+            }),
+        ]
+    );
+}
+
+#[test]
+fn a_refused_login_reads_its_code() {
+    assert_eq!(
+        read_all(&[&[0x20, 2, 0, 4]]),
+        vec![Ok(Incoming::ConnAck {
+            session_present: false,
+            code: 4
+        })]
+    );
+}
+
+#[test]
+fn packets_split_at_every_byte_read_the_same() {
+    let mut stream = Outgoing::Publish {
+        topic: "chat",
+        payload: &[b'y'; 300],
+        packet_id: None,
+    }
+    .encode();
+    stream.extend_from_slice(&[0x40, 2, 0, 7]);
+    let whole = read_all(&[&stream]);
+    assert_eq!(whole.len(), 2);
+    for cut in 0..stream.len() {
+        let (first, second) = stream.split_at(cut);
+        assert_eq!(read_all(&[first, second]), whole, "cut at {cut}");
+    }
+}
+
+#[test]
+fn malformed_and_oversized_packets_are_errors_without_a_panic() {
+    assert_eq!(
+        read_all(&[&[0x20, 1, 0]]),
+        vec![Err(MqttError::Malformed("CONNACK"))]
+    );
+    assert_eq!(
+        read_all(&[&[0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]]),
+        vec![Err(MqttError::BadLength)]
+    );
+    assert_eq!(
+        read_all(&[&[0x30, 0xFF, 0xFF, 0xFF, 0x7F]]),
+        vec![Err(MqttError::TooLarge)]
+    );
+    assert_eq!(
+        read_all(&[&[0x32, 3, 0, 9, b'x']]),
+        vec![Err(MqttError::Malformed("PUBLISH"))]
+    );
+}
