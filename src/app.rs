@@ -6,9 +6,9 @@ use std::rc::Rc;
 
 use crate::{
     browser_json::BrowserJson,
-    components::{Conversation, Message, Name, Settings, SharedHistory, Status},
+    components::{Conversation, Message, Name, Settings, Status},
     connection::{js_text, Connection, Outputs},
-    history::{History, Page},
+    history::{History, Page, SharedHistory},
     storage::{self, Area, NAME_KEY, OUTBOX_KEY, SETTINGS_KEY, TOKEN_KEY},
     tabs,
 };

@@ -11,6 +11,5 @@ mod status;
 pub use conversation::Conversation;
 pub use message::Message;
 pub use name::Name;
-pub use search::SharedHistory;
 pub use settings::Settings;
 pub use status::Status;

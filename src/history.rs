@@ -42,6 +42,11 @@ const MAX_PAGE: u32 = 4096;
 /// The text a page aims for, in bytes.
 const PAGE_BYTES: usize = 4 << 20;
 
+/// The page's history, where it has one: what the app, the connection's
+/// callback and the conversation's search, recall and export share.
+pub type SharedHistory =
+    leptos::prelude::StoredValue<Option<Rc<History>>, leptos::prelude::LocalStorage>;
+
 /// An open history.
 pub struct History {
     db: IdbDatabase,

@@ -133,11 +133,15 @@ test('without IndexedDB, a flood past the memory bound drops the oldest entries 
   await page.keyboard.press('Control+f');
   await page.locator('#search').fill('dropped to save memory');
   await page.waitForFunction(() => /^1 of \d+$/.test(document.querySelector('#search-count')?.textContent ?? ''), null, { timeout: WAIT_MS });
-  let line;
-  for (let tries = 0; tries < 100 && !line; tries += 1) {
-    line = (await renderedEntries(page)).filter((e) => e.kind === 'system' && DROPPED.test(e.text)).at(-1);
-    if (!line) await page.waitForTimeout(100);
-  }
+  // The revealed row renders on the next frames: wait for it.
+  await page
+    .waitForFunction(
+      () => [...document.querySelectorAll('#chat-text .entry')].some((e) => e.querySelector('.system') && /dropped/.test(e.textContent)),
+      null,
+      { timeout: WAIT_MS },
+    )
+    .catch(() => {});
+  const line = (await renderedEntries(page)).filter((e) => e.kind === 'system' && DROPPED.test(e.text)).at(-1);
   assert.ok(
     line,
     `a system line says entries were dropped; search: ${await page.locator('#search-count').textContent()}, rendered: ${(await renderedEntries(page))

@@ -16,7 +16,8 @@ use wschat_core::{
 use super::settings::add;
 use placing::{Parts, View};
 
-use super::search::{copy_lines, export, SharedHistory};
+use super::search::{copy_lines, export};
+use crate::history::SharedHistory;
 
 /// The log's id, and those of the parts the view sizes and moves. The
 /// contract makes `chat-text` unique on the page, so the view finds its

@@ -1,8 +1,6 @@
 //! The history's side of the conversation: search beyond what memory
 //! holds, highlights, export, and copying lines.
 
-use std::rc::Rc;
-
 use js_sys::{Array, Reflect};
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::{JsCast, JsValue};
@@ -12,10 +10,7 @@ use wschat_core::{
     history::Record,
 };
 
-use crate::history::History;
-
-/// The history, where the page has one, shared through the context.
-pub type SharedHistory = StoredValue<Option<Rc<History>>, LocalStorage>;
+use crate::history::{History, SharedHistory};
 
 /// The matches, newest first, among the entries whose texts are no longer
 /// held: the history's part of a search.

@@ -100,6 +100,11 @@ impl Arena {
             .get(start..start + usize::from(len))
     }
 
+    /// Whether a text at `place` went with its chunk.
+    pub(super) fn gone(&self, place: Place) -> bool {
+        place.chunk < self.dropped
+    }
+
     /// Bytes of text held.
     pub(super) fn held(&self) -> usize {
         self.chunks.iter().map(|chunk| chunk.text.len()).sum()

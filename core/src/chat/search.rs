@@ -112,7 +112,12 @@ impl Chat {
     /// Entries whose texts are not held, newest first: the history's part
     /// of a search.
     pub fn not_held(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.end())
+        // Chunks go oldest first, so the entries whose texts went are a
+        // prefix of the conversation: only it is walked, not every entry.
+        let prefix = self
+            .slots
+            .partition_point(|slot| self.texts.gone(slot.place));
+        (0..prefix)
             .rev()
             .filter(|&index| self.at_index(index).is_some_and(|entry| !entry.held))
     }
@@ -170,5 +175,30 @@ mod tests {
         let query = Query::new("needle", &lower);
         assert_eq!(chat.search(&query, usize::MAX, &lower), vec![2, 0]);
         assert_eq!(chat.search(&query, 2, &lower), vec![0]);
+    }
+
+    #[test]
+    fn the_history_searches_only_the_entries_whose_texts_went() {
+        let mut chat = Chat::default();
+        chat.hold(1 << 20);
+        chat.keep(true);
+        for index in 0..200 {
+            chat.apply(ChatEvent::Received {
+                sender: "bot".into(),
+                text: format!("{index} {}", "x".repeat(16 * 1024)),
+            });
+        }
+        let gone: Vec<usize> = chat.not_held().collect();
+        assert!(!gone.is_empty() && gone.len() < 200);
+        assert!(
+            gone.windows(2).all(|pair| pair[0] == pair[1] + 1),
+            "newest first, a prefix"
+        );
+        assert_eq!(gone.last(), Some(&0));
+        chat.recall(0, "back");
+        assert!(
+            !chat.not_held().any(|index| index == 0),
+            "a recalled text is held"
+        );
     }
 }

@@ -11,13 +11,14 @@ use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{HtmlElement, ResizeObserver};
 
+use crate::history::SharedHistory;
 use wschat_core::{
     chat::{search::Query, Author, Chat, Entry},
     viewport::{rows, Placement, Row, Viewport},
 };
 
 use super::{
-    super::search::{lower, paint_highlights, search_history, SharedHistory},
+    super::search::{lower, paint_highlights, search_history},
     local_day, ANNOUNCER_ID, COUNT_ID, LOG_ID, ROWS_ID, TRACK_ID,
 };
 
