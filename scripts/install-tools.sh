@@ -26,26 +26,40 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     chromium chromium-driver fonts-liberation >/dev/null
 fi
 
-if [ ! -x /usr/bin/redis-server ]; then
-  # For the failover test (e2e/tests/failover.test.js), which starts its own
-  # redis-server on a free port. The package's scripts would start a system
-  # service: a policy-rc.d that answers 101 forbids that during the install,
-  # and is removed afterwards only if this script put it there.
-  say "installing Debian's redis-server (no service is started)"
-  sudo_cmd=""
+# Installs Debian packages whose scripts would start a system service: a
+# policy-rc.d that answers 101 forbids that during the install, and is removed
+# afterwards only if this function put it there. The tests start their own
+# servers on free ports (e2e/lib/servers.js, e2e/lib/brokers.js).
+apt_install_without_service() {
+  local sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  policy_created=""
+  local policy_created=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
     $sudo_cmd chmod 755 /usr/sbin/policy-rc.d
     policy_created=1
   fi
-  status=0
+  local status=0
   { $sudo_cmd apt-get update -qq &&
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
-      redis-server >/dev/null; } || status=$?
+      "$@" >/dev/null; } || status=$?
   [ -n "$policy_created" ] && $sudo_cmd rm -f /usr/sbin/policy-rc.d
-  [ "$status" -eq 0 ] || exit "$status"
+  return "$status"
+}
+
+# redis-server for the failover test (e2e/tests/failover.test.js); the three
+# brokers of issue 17 for e2e/tests/brokers*.test.js: RabbitMQ (its
+# rabbitmq_web_stomp plugin ships with it), mosquitto (websockets listeners
+# built in, mosquitto_passwd beside it) and nats-server (a websocket block).
+# Each binary the tests start is checked, so only what is missing installs.
+missing_services=()
+[ -x /usr/bin/redis-server ] || missing_services+=(redis-server)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing_services+=(rabbitmq-server)
+{ [ -x /usr/sbin/mosquitto ] && [ -x /usr/bin/mosquitto_passwd ]; } || missing_services+=(mosquitto)
+[ -x /usr/sbin/nats-server ] || missing_services+=(nats-server)
+if [ ${#missing_services[@]} -gt 0 ]; then
+  say "installing Debian's ${missing_services[*]} (no service is started)"
+  apt_install_without_service "${missing_services[@]}"
 fi
 
 if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
