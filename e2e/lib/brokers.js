@@ -49,6 +49,15 @@ const running = new Set();
 process.on('exit', () => {
   for (const tracked of running) tracked.killNow();
 });
+// A broker runs in a process group of its own, so a signal that ends the
+// test process (the runner cancelling a file, Ctrl+C) does not reach it:
+// kill it here, then end as the signal would have.
+for (const [name, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+  process.once(name, () => {
+    for (const tracked of running) tracked.killNow();
+    process.exit(128 + number);
+  });
+}
 
 /** The user a broker runs as: null when the tests do not run as root. */
 function brokerUser() {
@@ -316,9 +325,11 @@ async function portsFor(names, given = {}) {
  * Erlang never leaves an epmd daemon behind), and the Erlang distribution
  * on 127.0.0.1 only. The handle's stop() stops epmd too.
  *
- * options: `ports` (to reuse), `user` (when root; see brokerUser).
+ * options: `ports` (to reuse); `login` (`{user, password}`): the broker's
+ * only user instead of guest/guest (`default_user` and `default_pass`, made
+ * at its first start, with every permission on the default vhost).
  */
-async function startRabbitMQ({ ports: given } = {}) {
+async function startRabbitMQ({ ports: given, login = null } = {}) {
   requireBinary(RABBITMQ_SERVER, 'rabbitmq-server');
   requireBinary(EPMD, 'epmd (erlang-base, a dependency of rabbitmq-server)');
   const user = brokerUser();
@@ -333,6 +344,7 @@ async function startRabbitMQ({ ports: given } = {}) {
       `stomp.listeners.tcp.1 = 127.0.0.1:${ports.stomp}`,
       `web_stomp.tcp.port = ${ports.webStomp}`,
       'web_stomp.tcp.ip = 127.0.0.1',
+      ...(login ? [`default_user = ${login.user}`, `default_pass = ${login.password}`] : []),
       'log.console = true',
       'log.console.level = info',
       'log.file = false',
@@ -407,7 +419,7 @@ async function startRabbitMQ({ ports: given } = {}) {
     stop,
     kill,
     exited: () => exited,
-    restart: () => startRabbitMQ({ ports }),
+    restart: () => startRabbitMQ({ ports, login }),
   };
 }
 
