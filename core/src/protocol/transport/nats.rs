@@ -64,7 +64,7 @@ pub enum Incoming {
 /// A line that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NatsError {
-    #[error("a NATS line is not understood: {0:?}")]
+    #[error("a NATS line is not understood: '{0}'")]
     Unknown(String),
     #[error("a NATS line or payload passed {MAX_LINE_BYTES} bytes")]
     TooLarge,

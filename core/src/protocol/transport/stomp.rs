@@ -53,11 +53,11 @@ pub enum Piece {
 pub enum StompError {
     #[error("a STOMP frame has no command")]
     NoCommand,
-    #[error("a STOMP header line has no colon: {0:?}")]
+    #[error("a STOMP header line has no colon: '{0}'")]
     BadHeader(String),
     #[error("a STOMP header holds an unknown escape")]
     BadEscape,
-    #[error("a STOMP frame's content-length is not a number: {0:?}")]
+    #[error("a STOMP frame's content-length is not a number: '{0}'")]
     BadLength(String),
     #[error("a STOMP frame passed {MAX_FRAME_BYTES} bytes; it was dropped")]
     TooLarge,
