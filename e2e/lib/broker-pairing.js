@@ -339,6 +339,8 @@ async function wrongPasswordIsRefused(ctx) {
   );
   const status = await carol.chat.status();
   assert.equal(status.state, 'closed', `not connecting again by itself: ${JSON.stringify(status)}`);
+  // RabbitMQ keeps the socket open after its ERROR: the page closes it.
+  assert.ok(sockets.every((s) => s.closed), `the refused socket is closed: ${JSON.stringify(sockets)}`);
   assert.deepEqual(await tokenLeaks(carol.page, carol.chat, wrong, carol.consoleLines), [], 'the wrong password shows nowhere');
   assert.deepEqual(await tokenLeaks(right.page, right.chat, password, right.consoleLines), [], 'the password shows nowhere');
   assertNoErrors(right, carol);
