@@ -9,6 +9,10 @@
 //! asks, and saves [`Ledger::saved`] whenever the answer changes it. The
 //! saved form holds every message in flight too, so a reload at any moment
 //! brings it back, as uncertain.
+//!
+//! On a broker, each message is acknowledged: it stays in flight until its
+//! acknowledgement comes, however old, and is uncertain if its socket ends
+//! first with its bytes gone from the browser.
 
 use crate::{
     chat::EntryId,

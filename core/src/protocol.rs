@@ -356,6 +356,21 @@ pub(crate) fn binary_to_text(bytes: Vec<u8>) -> Result<String, Inbound> {
     })
 }
 
+/// Bytes from the wire as text: up to the first byte that is not UTF-8,
+/// then `�` for the rest. (`String::from_utf8_lossy` would keep the rest,
+/// at a kilobyte of code more.)
+pub(crate) fn utf8(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(error) => {
+            let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
+            let mut text = std::str::from_utf8(valid).unwrap_or_default().to_owned();
+            text.push('\u{FFFD}');
+            text
+        }
+    }
+}
+
 /// The start of a text, for messages about it: its first 80 characters,
 /// then `…` if there were more.
 pub(crate) fn preview(text: &str) -> String {

@@ -5,7 +5,7 @@
 
 const SETTINGS_KEY = 'wschat.settings';
 /** Every field of the settings form, by the name of its parameter. */
-const PAIRING_FIELDS = ['server', 'protocol', 'event', 'join', 'template', 'pattern', 'echo'];
+const PAIRING_FIELDS = ['server', 'protocol', 'event', 'join', 'template', 'pattern', 'echo', 'topic', 'publish', 'user'];
 
 class SettingsPanel {
   /** @param {import('playwright-core').Page} page */
@@ -33,7 +33,11 @@ class SettingsPanel {
     this.pattern = page.locator('#settings-pattern');
     this.echo = page.locator('select#settings-echo');
     this.share = page.locator('#settings-share');
-    for (const field of ['join', 'template', 'pattern', 'echo']) {
+    // The brokers' fields.
+    this.topic = page.locator('#settings-topic');
+    this.publish = page.locator('#settings-publish');
+    this.user = page.locator('#settings-user');
+    for (const field of ['join', 'template', 'pattern', 'echo', 'topic', 'publish', 'user']) {
       this.errors[field] = page.locator(`#settings-${field}-error`);
     }
   }

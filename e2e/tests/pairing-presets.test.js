@@ -23,28 +23,37 @@ after(async () => {
   await relay?.stop();
 });
 
+const NONE = { event: '', join: '', template: '', pattern: '', topic: '', publish: '' };
 const PRESETS = {
-  'json-relay': { label: 'JSON relay (Node ws)', protocol: 'json', event: '', join: '', template: '', pattern: '' },
-  echo: { label: 'Echo server', protocol: 'text', event: '', join: '', template: '', pattern: '' },
-  socketio: { label: 'Socket.IO', protocol: 'socketio', event: '', join: '', template: '', pattern: '' },
+  'json-relay': { ...NONE, label: 'JSON relay (Node ws)', protocol: 'json' },
+  echo: { ...NONE, label: 'Echo server', protocol: 'text' },
+  socketio: { ...NONE, label: 'Socket.IO', protocol: 'socketio' },
   'socketio-join': {
+    ...NONE,
     label: 'Socket.IO chat with a join event',
     protocol: 'socketio',
     event: 'new message',
     join: 'add user',
-    template: '',
-    pattern: '',
   },
   'first-frame': {
+    ...NONE,
     label: 'First frame is the username',
     protocol: 'text',
-    event: '',
     join: '{name}',
-    template: '',
     pattern: '{name}: {text}',
   },
+  'rabbitmq-stomp': { ...NONE, label: 'RabbitMQ (STOMP)', protocol: 'stomp' },
+  'spring-stomp': {
+    ...NONE,
+    label: 'Spring STOMP endpoint',
+    protocol: 'stomp',
+    topic: '/topic/messages',
+    publish: '/app/chat',
+  },
+  mqtt: { ...NONE, label: 'MQTT broker', protocol: 'mqtt' },
+  nats: { ...NONE, label: 'NATS', protocol: 'nats' },
 };
-const PRESET_FIELDS = ['protocol', 'event', 'join', 'template', 'pattern'];
+const PRESET_FIELDS = ['protocol', 'event', 'join', 'template', 'pattern', 'topic', 'publish'];
 
 /** The app, on the relay, connected to it; with its settings panel open. */
 async function openOnRelay(name) {
@@ -96,7 +105,10 @@ test('each preset fills the fields it names, and saves nothing', { timeout: 90_0
 
   // From each preset to each other one, so that every field is both set and
   // cleared by some choice.
-  const order = ['first-frame', 'json-relay', 'socketio-join', 'echo', 'first-frame', 'socketio', 'socketio-join', 'json-relay'];
+  const order = [
+    'first-frame', 'json-relay', 'socketio-join', 'echo', 'first-frame', 'socketio', 'spring-stomp',
+    'rabbitmq-stomp', 'spring-stomp', 'mqtt', 'nats', 'socketio-join', 'json-relay',
+  ];
   for (const value of order) {
     await settings.choosePreset(value);
     const expected = Object.fromEntries(PRESET_FIELDS.map((f) => [f, PRESETS[value][f]]));

@@ -51,7 +51,7 @@ test('saved settings reconnect at once and survive a reload', { timeout: 60_000 
   assert.equal((await settings.urlNote.textContent()).trim(), '', 'no URL note without query parameters');
   assert.deepEqual(
     await settings.protocol.locator('option').evaluateAll((options) => options.map((o) => o.value)),
-    ['', 'json', 'text', 'socketio'],
+    ['', 'json', 'text', 'socketio', 'stomp', 'mqtt', 'nats'],
   );
 
   const echoServer = `${echo.wsUrl}/`;

@@ -434,3 +434,52 @@ fn the_token_comes_from_its_own_source_and_never_from_parameters() {
     });
     assert_eq!(empty.config.wire.token, None);
 }
+
+#[test]
+fn broker_topics_are_checked_for_their_protocol_and_wildcards_only_listen() {
+    use super::check::check_topic;
+    assert_eq!(
+        check_topic(" room/+ ", Protocol::Mqtt, false),
+        Ok("room/+".to_owned())
+    );
+    assert!(check_topic("room/#", Protocol::Mqtt, true).is_err());
+    assert_eq!(
+        check_topic("room.>", Protocol::Nats, false),
+        Ok("room.>".to_owned())
+    );
+    assert!(check_topic("room.*", Protocol::Nats, true).is_err());
+    assert_eq!(
+        check_topic("my room", Protocol::Nats, false),
+        Err(ConfigError::BadTopic(
+            "my room".to_owned(),
+            "a NATS subject has no spaces"
+        ))
+    );
+    assert_eq!(
+        check_topic("/topic/a b", Protocol::Stomp, true),
+        Ok("/topic/a b".to_owned())
+    );
+    assert!(check_topic("a\u{7}b", Protocol::Stomp, false).is_err());
+}
+
+#[test]
+fn broker_parameters_reach_the_wire_and_templates_are_json_checked() {
+    let query = pairs(&[
+        ("protocol", "nats"),
+        ("topic", "rooms.>"),
+        ("publish", "rooms.a"),
+        ("user", "alice"),
+        ("template", r#"{"data":{text}}"#),
+    ]);
+    let loaded = load::<serde_json::Value>(Sources {
+        query: &query,
+        ..Sources::default()
+    });
+    assert_eq!(loaded.config.wire.protocol, Protocol::Nats);
+    assert_eq!(loaded.config.wire.topic.as_deref(), Some("rooms.>"));
+    assert_eq!(loaded.config.wire.publish.as_deref(), Some("rooms.a"));
+    assert_eq!(loaded.config.wire.user.as_deref(), Some("alice"));
+    // The body is JSON: a template that is not is refused, and the default used.
+    assert_eq!(loaded.config.wire.template, None);
+    assert_eq!(loaded.problems.len(), 1);
+}

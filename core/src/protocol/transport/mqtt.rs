@@ -17,7 +17,7 @@ use crate::{
     json_value::JsonValue,
     protocol::{
         format::{json::SERVER, Body, Format},
-        Frame, Inbound, Wire,
+        utf8, Frame, Inbound, Wire,
     },
 };
 
@@ -279,7 +279,7 @@ fn read_packet(first: u8, body: &[u8]) -> Result<Incoming, MqttError> {
                 None
             };
             Ok(Incoming::Publish {
-                topic: String::from_utf8_lossy(topic).into_owned(),
+                topic: utf8(topic),
                 payload: body.get(rest..).unwrap_or_default().to_vec(),
                 packet_id,
                 qos,
@@ -394,7 +394,7 @@ impl Mqtt {
                     let ack = Outgoing::PubAck(id).encode();
                     out.push(Inbound::Reply(Frame::Binary(ack)));
                 }
-                let body = String::from_utf8_lossy(&payload).into_owned();
+                let body = utf8(&payload);
                 format.read::<J>(Body::Text(body), SERVER, out);
             }
             Incoming::PubAck(id) => out.push(Inbound::Acked(u32::from(id))),

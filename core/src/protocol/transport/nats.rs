@@ -16,7 +16,7 @@ use crate::{
     json_value::JsonValue,
     protocol::{
         format::{json::SERVER, Body, Format},
-        preview, Frame, Inbound, Wire,
+        preview, utf8, Frame, Inbound, Wire,
     },
     template::json_inside,
 };
@@ -92,8 +92,7 @@ impl Reader {
                 }
                 return;
             };
-            let line = String::from_utf8_lossy(self.buffer.get(..line_end).unwrap_or_default())
-                .into_owned();
+            let line = utf8(self.buffer.get(..line_end).unwrap_or_default());
             let mut words = line.split(' ').filter(|word| !word.is_empty());
             let verb = words.next().unwrap_or_default().to_ascii_uppercase();
             let (read, used) = match verb.as_str() {
@@ -130,7 +129,7 @@ impl Reader {
                         subject: subject.to_owned(),
                         sid: sid.to_owned(),
                         reply: reply.map(str::to_owned),
-                        payload: String::from_utf8_lossy(payload).into_owned(),
+                        payload: utf8(payload),
                     };
                     (Ok(message), start + size + 2)
                 }

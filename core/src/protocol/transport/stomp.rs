@@ -22,7 +22,7 @@ use crate::{
     json_value::JsonValue,
     protocol::{
         format::{json::SERVER, Body, Format},
-        preview, Frame, Inbound, Wire,
+        preview, utf8, Frame, Inbound, Wire,
     },
 };
 
@@ -205,7 +205,7 @@ fn next_piece(buffer: &[u8]) -> Next {
     let Some((head_end, body_start)) = head_end(buffer) else {
         return Next::Incomplete;
     };
-    let head = String::from_utf8_lossy(buffer.get(..head_end).unwrap_or_default());
+    let head = utf8(buffer.get(..head_end).unwrap_or_default());
     let mut lines = head
         .split('\n')
         .map(|line| line.strip_suffix('\r').unwrap_or(line));
@@ -251,8 +251,7 @@ fn next_piece(buffer: &[u8]) -> Next {
             None => return Next::Incomplete,
         },
     };
-    let body =
-        String::from_utf8_lossy(buffer.get(body_start..body_end).unwrap_or_default()).into_owned();
+    let body = utf8(buffer.get(body_start..body_end).unwrap_or_default());
     Next::Piece(
         Piece::Frame(StompFrame {
             command,

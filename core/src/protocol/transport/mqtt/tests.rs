@@ -281,6 +281,21 @@ mod session {
     }
 
     #[test]
+    fn a_refused_subscription_is_a_line_and_pingresp_shows_the_broker_alive() {
+        let mut codec = codec(None, None);
+        decode(&mut codec, CONNACK);
+        assert_eq!(decode(&mut codec, &[0x90, 3, 0, 1, 1]), [KEEP_ALIVE]);
+        assert_eq!(
+            decode(&mut codec, &[0x90, 3, 0, 1, 0x80]),
+            [
+                Inbound::Notice("the broker refused the subscription to chat".to_owned()),
+                KEEP_ALIVE
+            ]
+        );
+        assert_eq!(decode(&mut codec, &[0xD0, 0]), [KEEP_ALIVE]);
+    }
+
+    #[test]
     fn a_packet_that_cannot_be_read_loses_the_session() {
         let mut codec = codec(None, None);
         assert_eq!(
