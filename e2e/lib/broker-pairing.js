@@ -74,8 +74,16 @@ function queryFor(profile, server, name, login, extra = {}) {
   return params;
 }
 
-/** Opens `name`'s page on the broker and waits until it is open. */
-async function join(ctx, name, { server, login = ctx.profile.login, extra = {} } = {}) {
+/**
+ * Opens `name`'s page on the broker and waits until it is open and has
+ * subscribed: `#status` open says the socket is, not that the broker has
+ * taken the subscription, and a message published before that is lost for
+ * this page (seen with RabbitMQ just started). So a Node client on
+ * `hearVia` (the broker's URL by default) publishes on the page's topic
+ * until the page shows one of its messages (from `watcher`). `hearVia:
+ * null` skips that (a broker the Node client has no login for).
+ */
+async function join(ctx, name, { server, login = ctx.profile.login, extra = {}, hearVia } = {}) {
   const who = await openOnBroker(
     ctx.browser,
     ctx.appUrl(),
@@ -83,6 +91,10 @@ async function join(ctx, name, { server, login = ctx.profile.login, extra = {} }
     { token: login.token },
   );
   await who.chat.waitForStatus('open', { timeout: BROKER_WAIT_MS });
+  if (hearVia !== null) {
+    const watcher = await waitUntilHeard(ctx.profile, hearVia ?? ctx.profile.server(ctx.broker), who, extra.topic);
+    await watcher.close();
+  }
   return who;
 }
 
@@ -141,6 +153,34 @@ function useBroker(profile, browser) {
     await relay?.stop();
   });
   return ctx;
+}
+
+/**
+ * Waits until `who`'s page is open and subscribed to `topic`: a Node client
+ * on `url` (returned, subscribed to `topic` too) publishes there until one
+ * more of its messages shows on the page, as sent by `watcher`.
+ */
+async function waitUntilHeard(profile, url, who, topic = profile.topics.default) {
+  await who.chat.waitForStatus('open', { timeout: BROKER_WAIT_MS });
+  const watcher = await nodeClient(profile, url, { topic });
+  const heard = async () => (await who.chat.entries()).filter((e) => e.kind === 'received' && e.sender === 'watcher').length;
+  const before = await heard();
+  let n = 0;
+  await waitFor(
+    async () => {
+      await watcher.publish(topic, JSON.stringify({ name: 'watcher', msg: `are you there? ${n++}` }));
+      return (await heard()) > before;
+    },
+    async () => `the page never heard the topic again:\n${summarize(await who.chat.entries())}`,
+    { timeout: BROKER_WAIT_MS, interval: 250 },
+  );
+  return watcher;
+}
+
+/** The row holding the entry whose text is exactly `text` (its note and buttons are beside the entry). */
+function rowOf(page, text) {
+  const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return page.locator('#chat-text .row', { has: page.locator('.entry .text', { hasText: exact }) });
 }
 
 // ---- the scenarios ----------------------------------------------------
@@ -245,18 +285,7 @@ async function restartWithMessagesQueued(ctx) {
     gate.shut();
     broker = await broker.restart();
     ctx.broker = broker;
-    await bob.chat.waitForStatus('open', { timeout: BROKER_WAIT_MS });
-    // Bob has subscribed again once a message on the topic reaches him.
-    watcher = await nodeClient(profile, profile.server(broker));
-    let n = 0;
-    await waitFor(
-      async () => {
-        await watcher.publish(profile.topics.default, JSON.stringify({ name: 'watcher', msg: `bob is back ${n++}` }));
-        return (await bob.chat.entries()).some((e) => e.kind === 'received' && e.sender === 'watcher');
-      },
-      async () => `Bob never heard the topic again:\n${summarize(await bob.chat.entries())}`,
-      { timeout: BROKER_WAIT_MS, interval: 250 },
-    );
+    watcher = await waitUntilHeard(profile, profile.server(broker), bob);
     for (const text of queued) {
       assert.equal((await alice.chat.waitForEntry({ kind: 'sent', text })).state, 'pending', `${text} still waits`);
     }
@@ -288,6 +317,72 @@ async function restartWithMessagesQueued(ctx) {
 }
 
 /**
+ * A message the broker never read is not delivered: the broker is frozen
+ * (SIGSTOP: its sockets stay open, it reads nothing), Alice sends, her
+ * entry is handed to the open socket (`sent`) but gets no acknowledgement;
+ * the broker is killed frozen, so the message dies unread with it. Her
+ * entry becomes `uncertain`, never `delivered`, and is not sent again by
+ * itself once she is back on the restarted broker; Resend sends it, and
+ * then it is delivered and Bob gets it once.
+ */
+async function unacknowledgedIsUncertain(ctx) {
+  const { profile } = ctx;
+  let broker = ctx.broker;
+  let watcher;
+  try {
+    const alice = await join(ctx, 'alice');
+    const bob = await join(ctx, 'bob');
+    await sendAcross(alice, 'alice', bob, 'before the freeze');
+
+    broker.pause();
+    await alice.chat.send('never read');
+    // Handed to the socket; a link that found the broker silent may have
+    // given up on it already, which makes it uncertain at once.
+    const handed = await waitFor(
+      async () => {
+        const entry = (await alice.chat.entries()).find((e) => e.kind === 'sent' && e.text === 'never read');
+        return ['sent', 'uncertain', 'delivered'].includes(entry?.state) && entry;
+      },
+      async () => `'never read' was never handed to the socket:\n${summarize(await alice.chat.entries())}`,
+      { timeout: BROKER_WAIT_MS },
+    );
+    assert.notEqual(handed.state, 'delivered', 'a frozen broker acknowledged nothing');
+    await broker.kill();
+    await waitFor(
+      async () => (await alice.chat.entries()).find((e) => e.kind === 'sent' && e.text === 'never read')?.state === 'uncertain',
+      async () => `'never read' did not become uncertain:\n${summarize(await alice.chat.entries())}`,
+      { timeout: BROKER_WAIT_MS },
+    );
+    const row = rowOf(alice.page, 'never read');
+    assert.equal(await row.locator('button.resend').count(), 1, 'an uncertain entry offers resend');
+
+    broker = await broker.restart();
+    ctx.broker = broker;
+    watcher = await waitUntilHeard(profile, profile.server(broker), bob);
+    await alice.chat.waitForStatus('open', { timeout: BROKER_WAIT_MS });
+    // Order makes "not sent again" provable: a copy sent by itself would
+    // reach Bob before this one.
+    await sendAcross(alice, 'alice', bob, 'after the restart');
+    assert.deepEqual(await receivedTexts(bob.chat, 'alice'), ['before the freeze', 'after the restart'],
+      'the message the broker never read did not arrive, and was not sent again by itself');
+    assert.equal(
+      (await alice.chat.entries()).find((e) => e.kind === 'sent' && e.text === 'never read')?.state,
+      'uncertain',
+      'it stays uncertain until the user acts',
+    );
+
+    await row.locator('button.resend').click();
+    await bob.chat.waitForEntry({ kind: 'received', sender: 'alice', text: 'never read' }, { timeout: BROKER_WAIT_MS });
+    await waitForSent(alice.chat, 'never read', 'delivered');
+    await sendAcross(alice, 'alice', bob, 'last');
+    assert.deepEqual(await receivedTexts(bob.chat, 'alice'), ['before the freeze', 'after the restart', 'never read', 'last']);
+    assertNoErrors(alice, bob);
+  } finally {
+    await watcher?.close();
+  }
+}
+
+/**
  * A wrong password: the broker refuses it in its own way (STOMP `ERROR`,
  * MQTT CONNACK 4 or 5, NATS `-ERR 'Authorization Violation'`); the page
  * shows one system line that says so, does not try again by itself, and
@@ -305,7 +400,7 @@ async function wrongPasswordIsRefused(ctx) {
   const guarded = await profile.startGuarded(password);
   ctx.extraBrokers.push(guarded);
 
-  const right = await join(ctx, 'alice', { server: profile.server(guarded), login: profile.guardedLogin(password) });
+  const right = await join(ctx, 'alice', { server: profile.server(guarded), login: profile.guardedLogin(password), hearVia: null });
   await right.chat.send('the right password works');
   await waitForSent(right.chat, 'the right password works', 'delivered');
 
@@ -362,5 +457,6 @@ module.exports = {
   pairsBothWays,
   deliveredFromTheAcknowledgement,
   restartWithMessagesQueued,
+  unacknowledgedIsUncertain,
   wrongPasswordIsRefused,
 };

@@ -17,6 +17,9 @@
 //   after STOP_GRACE_MS, resolving once every process of it has gone and its
 //   temp dir is removed; `kill()`: SIGKILL at once, the same way;
 // - `exited()`: resolves once it has gone, without signalling it;
+// - `pause()`, `resume()`: SIGSTOP and SIGCONT to each of its processes (a
+//   frozen broker keeps its sockets open and reads nothing; kill() works on
+//   it, stop() kills it after STOP_GRACE_MS);
 // - `restart()`: after stop() or kill(), starts the same broker with the
 //   same options on the same ports (a fresh temp dir), and resolves to a new
 //   handle.
@@ -236,6 +239,8 @@ async function spawnGroup(command, argv, { label, ready, port, env, cwd, user, c
       // The group only: a helper signalled apart from its VM may take the
       // VM down without its shutdown.
       signal(-child.pid, 'SIGTERM');
+      // A paused broker handles SIGTERM only once it runs again.
+      signal(-child.pid, 'SIGCONT');
       await waitGone(alive, grace);
     }
     for (let round = 0; ; round++) {
@@ -295,10 +300,17 @@ async function spawnGroup(command, argv, { label, ready, port, env, cwd, user, c
     throw new Error(`${error.message}; it printed:\n${output}`, { cause: error });
   }
 
+  // SIGSTOP and SIGCONT to every process of it: frozen, it keeps its
+  // sockets but reads nothing from them.
+  const freeze = (sig) => () => {
+    for (const pid of refresh()) signal(pid, sig);
+  };
   return {
     pid: child.pid,
     output: () => output,
     pids: () => refresh(),
+    pause: freeze('SIGSTOP'),
+    resume: freeze('SIGCONT'),
     stop: () => stopWith(STOP_GRACE_MS),
     kill: () => stopWith(0),
     exited: () => exited,
@@ -416,6 +428,8 @@ async function startRabbitMQ({ ports: given, login = null } = {}) {
     dir,
     output: server.output,
     pids: () => [...server.pids(), ...epmd.pids()],
+    pause: server.pause,
+    resume: server.resume,
     stop,
     kill,
     exited: () => exited,
@@ -485,6 +499,8 @@ async function startMosquitto({ users = null, ports: given } = {}) {
     dir,
     output: server.output,
     pids: server.pids,
+    pause: server.pause,
+    resume: server.resume,
     stop: server.stop,
     kill: server.kill,
     exited: server.exited,
@@ -548,6 +564,8 @@ async function startNats({ token = null, ports: given, cluster = null } = {}) {
     dir,
     output: server.output,
     pids: server.pids,
+    pause: server.pause,
+    resume: server.resume,
     stop: server.stop,
     kill: server.kill,
     exited: server.exited,

@@ -37,5 +37,8 @@ test('mosquitto: the ✓ comes from the PUBACK, not from an echo (echo=show; top
 test('mosquitto: a wrong password gets one refusal line and no retry; the right one connects', { timeout: 180_000 }, () =>
   specs.wrongPasswordIsRefused(ctx));
 
+test('mosquitto: a message the broker never read (frozen, then killed) is uncertain, not delivered, not sent again by itself; Resend delivers it', { timeout: 300_000 }, () =>
+  specs.unacknowledgedIsUncertain(ctx));
+
 test('mosquitto restarts while Alice has messages queued: she reconnects, subscribes again, and Bob gets each once', { timeout: 300_000 }, () =>
   specs.restartWithMessagesQueued(ctx));

@@ -43,6 +43,9 @@ test('NATS: the ✓ comes from the PONG, not from an echo (echo=show; topic and 
 test('NATS: a wrong token gets one refusal line and no retry; the right one connects', { timeout: 180_000 }, () =>
   specs.wrongPasswordIsRefused(ctx));
 
+test('NATS: a message the broker never read (frozen, then killed) is uncertain, not delivered, not sent again by itself; Resend delivers it', { timeout: 300_000 }, () =>
+  specs.unacknowledgedIsUncertain(ctx));
+
 test('NATS restarts while Alice has messages queued: she reconnects, subscribes again, and Bob gets each once', { timeout: 300_000 }, () =>
   specs.restartWithMessagesQueued(ctx));
 
@@ -51,7 +54,9 @@ test('a NATS cluster of two: the server Alice is on dies; she moves to the other
   ctx.extraBrokers.push(...cluster.servers);
   const hosts = cluster.servers.map((s) => `127.0.0.1:${s.ports.websocket}`);
 
-  const alice = await specs.join(ctx, 'alice', { server: cluster.server });
+  // A message published on either server reaches her once the cluster
+  // knows of her subscription.
+  const alice = await specs.join(ctx, 'alice', { server: cluster.server, hearVia: cluster.wsUrls[0] });
   const onFirst = await alice.chat.status();
   const at = hosts.findIndex((host) => onFirst.text.includes(host));
   assert.ok(at >= 0, `#status names the endpoint in use, one of ${hosts.join(', ')}: ${JSON.stringify(onFirst)}`);
@@ -59,7 +64,7 @@ test('a NATS cluster of two: the server Alice is on dies; she moves to the other
   const otherHost = hosts[1 - at];
   // Bob is on the other server from the start: the cluster carries their
   // messages across its route.
-  const bob = await specs.join(ctx, 'bob', { server: profile.server(other) });
+  const bob = await specs.join(ctx, 'bob', { server: profile.server(other), hearVia: other.wsUrl });
 
   await specs.sendAcross(alice, 'alice', bob, 'before 1');
   await specs.sendAcross(bob, 'bob', alice, 'across the route');

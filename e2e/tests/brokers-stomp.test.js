@@ -36,5 +36,8 @@ test('RabbitMQ: the ✓ comes from the RECEIPT, not from an echo (echo=show; top
 test('RabbitMQ: a wrong passcode gets one refusal line and no retry; the right one connects', { timeout: 240_000 }, () =>
   specs.wrongPasswordIsRefused(ctx));
 
+test('RabbitMQ: a message the broker never read (frozen, then killed) is uncertain, not delivered, not sent again by itself; Resend delivers it', { timeout: 300_000 }, () =>
+  specs.unacknowledgedIsUncertain(ctx));
+
 test('RabbitMQ restarts while Alice has messages queued: she reconnects, subscribes again, and Bob gets each once', { timeout: 300_000 }, () =>
   specs.restartWithMessagesQueued(ctx));
