@@ -35,6 +35,12 @@ pub const UNCERTAIN_WINDOW_MS: f64 = 1000.0;
 /// later line with the same words is not taken for it.
 pub const ECHO_WINDOW_MS: f64 = 10_000.0;
 
+/// How long a broker that has not acknowledged anything on this socket yet
+/// may take to acknowledge a message, before the ledger takes it for one
+/// that sends no acknowledgements (Spring's simple broker sends no STOMP
+/// receipts) and counts its messages as a relay's.
+pub const ACK_PATIENCE_MS: f64 = 10_000.0;
+
 /// Where one message stands in the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
@@ -124,7 +130,18 @@ pub struct Ledger {
     /// flight, forgotten as delivered, uncertain, queued again), an echo
     /// confirms them.
     unconfirmed: Vec<Unconfirmed>,
+    /// Whether the current socket's server acknowledged a message: from
+    /// then on, a message waits for its acknowledgement however long.
+    acks_seen: bool,
+    /// Messages of the current socket forgotten as a relay's before their
+    /// acknowledgement came, by its number, newest last: a late one still
+    /// marks them delivered.
+    late: Vec<(u32, EntryId)>,
 }
+
+/// The most messages [`Ledger`] remembers as forgotten before their
+/// acknowledgement, for a broker that sends none.
+const LATE_ACKS: usize = 256;
 
 impl Ledger {
     /// The user wrote a message: it waits behind the others.
@@ -172,17 +189,31 @@ impl Ledger {
     /// no message in flight carried it (a join, a message delivered by its
     /// echo already).
     pub fn acked(&mut self, ack: u32) -> Option<EntryId> {
+        self.acks_seen = true;
         let flight = self
             .in_flight
             .iter_mut()
-            .find(|flight| flight.ack == Some(ack) && flight.message.is_some())?;
-        let message = flight.message.take()?;
-        Some(message.id)
+            .find(|flight| flight.ack == Some(ack) && flight.message.is_some());
+        if let Some(message) = flight.and_then(|flight| flight.message.take()) {
+            return Some(message.id);
+        }
+        let late = self.late.iter().position(|(number, _)| *number == ack)?;
+        Some(self.late.remove(late).1)
     }
 
-    /// Whether a message in flight waits for its acknowledgement.
-    pub fn awaits_ack(&self) -> bool {
-        self.in_flight.iter().any(Handed::awaits_ack)
+    /// Whether a message in flight waits for its acknowledgement at
+    /// `now_ms`.
+    pub fn awaits_ack(&self, now_ms: f64) -> bool {
+        self.in_flight
+            .iter()
+            .any(|flight| self.waits_for_ack(flight, now_ms))
+    }
+
+    /// Whether `flight` still waits for its acknowledgement at `now_ms`:
+    /// always, once the server acknowledged something on this socket;
+    /// before that, for [`ACK_PATIENCE_MS`].
+    fn waits_for_ack(&self, flight: &Handed, now_ms: f64) -> bool {
+        flight.awaits_ack() && (self.acks_seen || now_ms - flight.handed_ms < ACK_PATIENCE_MS)
     }
 
     /// A frame of the protocol's own was handed to the socket: it counts in
@@ -297,16 +328,23 @@ impl Ledger {
             // its bytes may still be in it.
             if flight.handed_ms >= since
                 || remaining.saturating_sub(flight.bytes) < buffered
-                || flight.awaits_ack()
+                || self.waits_for_ack(flight, now_ms)
             {
                 break;
             }
             remaining -= flight.bytes;
             old += 1;
         }
-        self.in_flight
-            .drain(..old)
-            .any(|flight| flight.message.is_some())
+        let mut any = false;
+        for flight in self.in_flight.drain(..old) {
+            if let (Some(message), Some(ack)) = (&flight.message, flight.ack) {
+                self.late.push((ack, message.id));
+            }
+            any |= flight.message.is_some();
+        }
+        let over = self.late.len().saturating_sub(LATE_ACKS);
+        self.late.drain(..over);
+        any
     }
 
     /// Decides, as the socket ends, what became of the frames in flight;
@@ -324,7 +362,10 @@ impl Ledger {
             Ending::Left => None,
         };
         // What left without its acknowledgement may or may not have
-        // arrived, whatever its age and however the socket ends.
+        // arrived, whatever its age and however the socket ends (on a
+        // server that acknowledges: the ledger forgets the others).
+        self.acks_seen = false;
+        self.late.clear();
         let recent = std::mem::take(&mut self.in_flight)
             .into_iter()
             .filter(|flight| {

@@ -343,23 +343,40 @@ fn a_refused_resend_waits_for_no_echo() {
 #[test]
 fn an_acknowledged_protocol_keeps_a_message_in_flight_until_its_ack() {
     let mut ledger = Ledger::default();
-    ledger.write(message(1));
-    ledger.write(message(2));
-    ledger.handed_next(10, 0.0, Some(7));
-    ledger.handed_next(10, 0.0, Some(8));
-    assert!(ledger.awaits_ack());
-    // Long gone from the buffer, and past the window: still not delivered.
-    assert!(!ledger.forget_delivered(0, 60_000.0));
-    assert_eq!(standings(&ledger, &[1, 2]), [Some(Standing::InFlight); 2]);
-    assert_eq!(ledger.acked(8), Some(EntryId(2)));
-    assert_eq!(ledger.acked(8), None, "an ack delivers once");
-    assert_eq!(ledger.acked(3), None);
-    assert_eq!(
-        standings(&ledger, &[1, 2]),
-        [Some(Standing::InFlight), None]
-    );
+    for id in 1..=3 {
+        ledger.write(message(id));
+        ledger.handed_next(10, 0.0, Some(id as u32 + 6));
+    }
+    assert!(ledger.awaits_ack(0.0));
     assert_eq!(ledger.acked(7), Some(EntryId(1)));
-    assert!(!ledger.awaits_ack());
+    // Long gone from the buffer, and past every window: the server
+    // acknowledges, so these still wait.
+    assert!(!ledger.forget_delivered(0, 60_000.0));
+    assert_eq!(
+        standings(&ledger, &[1, 2, 3]),
+        [None, Some(Standing::InFlight), Some(Standing::InFlight)]
+    );
+    assert_eq!(ledger.acked(9), Some(EntryId(3)));
+    assert_eq!(ledger.acked(9), None, "an ack delivers once");
+    assert_eq!(ledger.acked(3), None);
+    assert!(ledger.awaits_ack(60_000.0));
+    assert_eq!(ledger.acked(8), Some(EntryId(2)));
+    assert!(!ledger.awaits_ack(60_000.0));
+}
+
+#[test]
+fn a_server_that_acknowledges_nothing_is_waited_for_a_while_then_read_as_a_relay() {
+    let mut ledger = Ledger::default();
+    ledger.write(message(1));
+    ledger.handed_next(10, 0.0, Some(1));
+    assert!(!ledger.forget_delivered(0, ACK_PATIENCE_MS - 1.0));
+    assert!(ledger.awaits_ack(ACK_PATIENCE_MS - 1.0));
+    assert!(!ledger.awaits_ack(ACK_PATIENCE_MS));
+    assert!(ledger.forget_delivered(0, ACK_PATIENCE_MS));
+    assert_eq!(standings(&ledger, &[1]), [None]);
+    // An acknowledgement that comes late still marks it delivered, once.
+    assert_eq!(ledger.acked(1), Some(EntryId(1)));
+    assert_eq!(ledger.acked(1), None);
 }
 
 #[test]
@@ -369,7 +386,7 @@ fn a_message_that_left_without_its_ack_is_uncertain_and_one_still_held_is_requeu
         ledger.write(message(id));
         ledger.handed_next(10, 0.0, Some(id as u32));
     }
-    ledger.acked(1);
+    assert_eq!(ledger.acked(1), Some(EntryId(1)));
     // The browser still holds the last frame whole.
     let settled = ledger.settle(10, Ending::Died { at_ms: 60_000.0 });
     assert_eq!(settled.uncertain, [EntryId(2)]);

@@ -273,7 +273,7 @@ impl Link {
         // Once the browser has let go of what went out, and the server has
         // acknowledged it, so that leaving cannot make it uncertain; until
         // then the settle timer looks again.
-        if driver.buffered_amount() > 0 || self.ledger.awaits_ack() {
+        if driver.buffered_amount() > 0 || self.ledger.awaits_ack(driver.now_ms()) {
             driver.set_settle(Some(SETTLE_AFTER));
             return;
         }
