@@ -57,7 +57,7 @@ impl Start {
             &loaded.config.server,
             &loaded.config.name,
             &page_origin(),
-            "",
+            loaded.config.wire.topic.as_deref().unwrap_or_default(),
         );
         let history = History::open(&name).await;
         let mut chat = Chat::default();
@@ -233,7 +233,8 @@ pub fn App(
         });
         show_problems(chat, &problems, Some(Source::Saved));
         // Another server has its own history: what comes from now on goes there.
-        let name = history::key(&config.server, &config.name, &page_origin(), "");
+        let topic = config.wire.topic.as_deref().unwrap_or_default();
+        let name = history::key(&config.server, &config.name, &page_origin(), topic);
         if history.with_value(|history| {
             history
                 .as_ref()

@@ -30,7 +30,7 @@ pub const DEFAULT_SERVER: &str = "/ws";
 /// The longest event name accepted.
 pub const MAX_EVENT_CHARS: usize = 100;
 /// Every parameter, as the query, saved settings and page defaults name it.
-pub const PARAMETERS: [&str; 10] = [
+pub const PARAMETERS: [&str; 13] = [
     "server",
     "protocol",
     "name",
@@ -41,6 +41,9 @@ pub const PARAMETERS: [&str; 10] = [
     "echo",
     "protocols",
     "auth",
+    "topic",
+    "publish",
+    "user",
 ];
 /// The prefix of a `<meta name>` that sets a page default.
 pub const META_PREFIX: &str = "wschat-";
@@ -142,6 +145,8 @@ pub enum ConfigError {
     BadEcho(String),
     #[error("the saved settings could not be read ({0}); they were discarded")]
     UnreadableSettings(String),
+    #[error("'{0}' cannot be used: {1}")]
+    BadTopic(String, &'static str),
 }
 
 /// Where a value came from, from the strongest to the weakest.
@@ -263,7 +268,8 @@ pub fn load<J: JsonValue>(sources: Sources<'_>) -> Loaded {
                 .unwrap_or_default();
         }
     }
-    let [server, _, name, event, join, template, pattern, echo, protocols, auth] = values;
+    let [server, _, name, event, join, template, pattern, echo, protocols, auth, topic, publish, user] =
+        values;
     let built_in = Config::default();
 
     Loaded {
@@ -281,6 +287,9 @@ pub fn load<J: JsonValue>(sources: Sources<'_>) -> Loaded {
                     .map(|list| list.split(',').map(str::to_owned).collect())
                     .unwrap_or_default(),
                 auth,
+                topic,
+                publish,
+                user,
                 token: sources
                     .token
                     .map(str::trim)

@@ -87,6 +87,17 @@ struct Handed {
     /// The frame's size in bytes, as the browser counts its buffer.
     bytes: usize,
     handed_ms: f64,
+    /// The number the server's acknowledgement will carry, on a protocol
+    /// that acknowledges: until it comes, the message is not delivered,
+    /// however long ago it left.
+    ack: Option<u32>,
+}
+
+impl Handed {
+    /// Whether this frame's message waits for its acknowledgement.
+    fn awaits_ack(&self) -> bool {
+        self.ack.is_some() && self.message.is_some()
+    }
 }
 
 /// A message handed over within the echo window, whose echo has not come.
@@ -131,8 +142,9 @@ impl Ledger {
     }
 
     /// The next message was handed to the socket at `now_ms`, as a frame of
-    /// `bytes` bytes. Returns its id.
-    pub fn handed_next(&mut self, bytes: usize, now_ms: f64) -> Option<EntryId> {
+    /// `bytes` bytes, whose acknowledgement will carry `ack` if the
+    /// protocol gives one. Returns its id.
+    pub fn handed_next(&mut self, bytes: usize, now_ms: f64, ack: Option<u32>) -> Option<EntryId> {
         let message = self.queued.pop_front()?;
         let id = message.id;
         // A resend waits for the echo of this hand-over.
@@ -146,8 +158,27 @@ impl Ledger {
             message: Some(message),
             bytes,
             handed_ms: now_ms,
+            ack,
         });
         Some(id)
+    }
+
+    /// The server acknowledged the message whose frame carried `ack` on
+    /// the current socket: it is delivered. Returns its id, or `None` if
+    /// no message in flight carried it (a join, a message delivered by its
+    /// echo already).
+    pub fn acked(&mut self, ack: u32) -> Option<EntryId> {
+        let flight = self
+            .in_flight
+            .iter_mut()
+            .find(|flight| flight.ack == Some(ack) && flight.message.is_some())?;
+        let message = flight.message.take()?;
+        Some(message.id)
+    }
+
+    /// Whether a message in flight waits for its acknowledgement.
+    pub fn awaits_ack(&self) -> bool {
+        self.in_flight.iter().any(Handed::awaits_ack)
     }
 
     /// A frame of the protocol's own was handed to the socket: it counts in
@@ -157,6 +188,7 @@ impl Ledger {
             message: None,
             bytes,
             handed_ms: now_ms,
+            ack: None,
         });
     }
 
@@ -249,9 +281,9 @@ impl Ledger {
     }
 
     /// Forgets the frames in flight that are delivered by now: handed
-    /// before the uncertain window, and no longer in the browser's buffer,
-    /// which holds the newest `buffered` bytes. Returns whether a message
-    /// was among them.
+    /// before the uncertain window, no longer in the browser's buffer,
+    /// which holds the newest `buffered` bytes, and not waiting for an
+    /// acknowledgement. Returns whether a message was among them.
     pub fn forget_delivered(&mut self, buffered: usize, now_ms: f64) -> bool {
         let since = now_ms - UNCERTAIN_WINDOW_MS;
         let mut remaining: usize = self.in_flight.iter().map(|flight| flight.bytes).sum();
@@ -259,7 +291,10 @@ impl Ledger {
         for flight in &self.in_flight {
             // The frames after this one must cover the buffer, or some of
             // its bytes may still be in it.
-            if flight.handed_ms >= since || remaining.saturating_sub(flight.bytes) < buffered {
+            if flight.handed_ms >= since
+                || remaining.saturating_sub(flight.bytes) < buffered
+                || flight.awaits_ack()
+            {
                 break;
             }
             remaining -= flight.bytes;
@@ -284,9 +319,13 @@ impl Ledger {
             Ending::Silenced { last_heard_ms } => Some(last_heard_ms - UNCERTAIN_WINDOW_MS),
             Ending::Left => None,
         };
+        // What left without its acknowledgement may or may not have
+        // arrived, whatever its age and however the socket ends.
         let recent = std::mem::take(&mut self.in_flight)
             .into_iter()
-            .filter(|flight| lost_since.is_some_and(|since| flight.handed_ms >= since));
+            .filter(|flight| {
+                flight.awaits_ack() || lost_since.is_some_and(|since| flight.handed_ms >= since)
+            });
         // A frame that partly left may or may not have arrived, whatever
         // its age. Oldest first: recent frames, the partial one, then those
         // still held.

@@ -191,6 +191,10 @@ pub struct Link {
     /// When the server last gave the heartbeat it promised, for the
     /// silence watchdog.
     last_heartbeat_ms: f64,
+    /// When the link last pinged, on a protocol that asks it to.
+    last_ping_ms: f64,
+    /// When the watchdog is armed to fire, if it is.
+    watchdog_ms: Option<f64>,
     /// Whether the server was reached since the user last chose it.
     reach: Reach,
     /// Who the open session told the server the user is.
@@ -211,6 +215,8 @@ impl Link {
             endpoint: 0,
             reached_with: None,
             last_heartbeat_ms: 0.0,
+            last_ping_ms: 0.0,
+            watchdog_ms: None,
             reach: Reach::Unknown,
             identity: Identity::Anonymous,
             inbound: Vec::new(),

@@ -45,9 +45,16 @@ pub enum Inbound {
     Ready,
     /// The server ended the session on purpose: do not reconnect.
     Ended(String),
+    /// The session cannot go on (a stream that cannot be read any more):
+    /// the socket is closed as a dead one, and the link reconnects.
+    Lost(String),
     /// The server showed it is alive as it promised to (its open packet,
     /// a ping): count the link as dead after this long without another.
     Heartbeat(Duration),
+    /// The broker acknowledged the message carried with this number (a
+    /// STOMP `RECEIPT`, an MQTT `PUBACK`, the NATS `PONG` after its `PUB`):
+    /// it read it.
+    Acked(u32),
 }
 
 /// Who a chat line is from.
@@ -87,22 +94,46 @@ pub enum Protocol {
     Text,
     /// Socket.IO v4 servers.
     SocketIo,
+    /// STOMP 1.2 brokers (RabbitMQ's Web-STOMP, Spring, ActiveMQ).
+    Stomp,
+    /// MQTT 3.1.1 brokers (mosquitto, RabbitMQ's Web-MQTT, EMQX, HiveMQ).
+    Mqtt,
+    /// NATS servers' WebSocket endpoint.
+    Nats,
 }
 
 /// An unknown protocol name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a protocol this client knows; choose json, text or socketio")]
+#[error(
+    "'{0}' is not a protocol this client knows; choose json, text, socketio, stomp, mqtt or nats"
+)]
 pub struct UnknownProtocol(pub String);
 
 impl Protocol {
-    pub const ALL: [Protocol; 3] = [Protocol::Json, Protocol::Text, Protocol::SocketIo];
+    pub const ALL: [Protocol; 6] = [
+        Protocol::Json,
+        Protocol::Text,
+        Protocol::SocketIo,
+        Protocol::Stomp,
+        Protocol::Mqtt,
+        Protocol::Nats,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::Json => "json",
             Protocol::Text => "text",
             Protocol::SocketIo => "socketio",
+            Protocol::Stomp => "stomp",
+            Protocol::Mqtt => "mqtt",
+            Protocol::Nats => "nats",
         }
+    }
+
+    /// Whether this protocol talks to a message broker, which takes
+    /// `topic`, `publish` and `user`, and acknowledges what it reads.
+    pub fn is_broker(self) -> bool {
+        matches!(self, Protocol::Stomp | Protocol::Mqtt | Protocol::Nats)
     }
 }
 
@@ -155,8 +186,16 @@ pub struct Wire {
     pub protocols: Vec<String>,
     /// Socket.IO: the namespace CONNECT payload, a JSON template.
     pub auth: Option<String>,
-    /// The secret that fills `{token}` in `join`, `template` and `auth`.
+    /// The secret that fills `{token}` in `join`, `template` and `auth`,
+    /// and the brokers' password.
     pub token: Option<String>,
+    /// Brokers: where to listen (a STOMP destination, an MQTT topic, a
+    /// NATS subject). `None`: the protocol's default.
+    pub topic: Option<String>,
+    /// Brokers: where to send. `None`: the topic.
+    pub publish: Option<String>,
+    /// Brokers: the login name.
+    pub user: Option<String>,
 }
 
 /// The Socket.IO event used to send when nothing else is said.
@@ -174,6 +213,9 @@ impl From<Protocol> for Wire {
             protocols: Vec::new(),
             auth: None,
             token: None,
+            topic: None,
+            publish: None,
+            user: None,
         }
     }
 }
@@ -191,11 +233,17 @@ impl Codec {
             transport: Carrier::new(wire),
             format: Format::new(wire),
             join: wire.join.clone(),
-            protocols: wire
-                .protocols
-                .iter()
-                .map(|name| fill_fields(name, "", None, wire.token.as_deref()))
-                .collect(),
+            protocols: match wire.protocols.is_empty() {
+                true => transport::default_protocols(wire.protocol)
+                    .iter()
+                    .map(|name| (*name).to_owned())
+                    .collect(),
+                false => wire
+                    .protocols
+                    .iter()
+                    .map(|name| fill_fields(name, "", None, wire.token.as_deref()))
+                    .collect(),
+            },
             token: wire.token.clone(),
         }
     }
@@ -215,9 +263,11 @@ impl Codec {
         self.transport.url(endpoint)
     }
 
-    /// Forgets the state of the last session, before a new socket opens.
-    pub fn reset(&mut self) {
-        self.transport.reset()
+    /// Forgets the state of the last session, before a new socket opens;
+    /// `random` gives a number in [0, 1) if the transport needs one (an
+    /// MQTT client id).
+    pub fn reset(&mut self, random: &mut dyn FnMut() -> f64) {
+        self.transport.reset(random)
     }
 
     /// The socket opened. Pushes what follows from that.
@@ -233,6 +283,26 @@ impl Codec {
     /// The frame that carries one chat message written by `name`.
     pub fn encode(&self, name: &str, text: &str) -> Frame {
         self.transport.carry(self.format.write(name, text))
+    }
+
+    /// The frame that carries one chat message written by `name` on this
+    /// session, and the number its acknowledgement will carry
+    /// ([`Inbound::Acked`]) if the protocol gives one.
+    pub fn send(&mut self, name: &str, text: &str) -> (Frame, Option<u32>) {
+        let body = self.format.write(name, text);
+        self.transport.carry_acked(body)
+    }
+
+    /// The frame that shows the server this client is alive, due every
+    /// [`Codec::ping_every`].
+    pub fn ping(&mut self) -> Option<Frame> {
+        self.transport.ping()
+    }
+
+    /// How often the client must show that it is alive, for protocols that
+    /// ask it to. `None`: never.
+    pub fn ping_every(&self) -> Option<Duration> {
+        self.transport.ping_every()
     }
 
     /// The frame that the `join` parameter sends first on every ready

@@ -168,7 +168,7 @@ fn fuzz_codec(protocol: Protocol, seeds: &[&str], seed: u64) {
         out.clear();
         codec.decode::<serde_json::Value>(frame, &mut out);
         if rng.below(50) == 0 {
-            codec.reset();
+            codec.reset(&mut || 0.5);
         }
     }
     eprintln!("fuzz: {protocol} decoder, {ITERATIONS} iterations, no panic");
@@ -191,6 +191,65 @@ fn the_json_decoder_survives_hostile_frames() {
         ],
         1,
     );
+}
+
+#[test]
+fn the_broker_transports_survive_hostile_frames() {
+    // Whole sessions as the brokers send them, mutated, split, and mixed
+    // with garbage: the decoders answer, acknowledge and read, and never
+    // panic.
+    fuzz_codec(
+        Protocol::Stomp,
+        &[
+            "CONNECTED\nversion:1.2\nheart-beat:10000,10000\n\n\0\n",
+            "MESSAGE\ndestination:/topic/chat\nsubscription:0\nmessage-id:1\ncontent-length:25\n\n{\"name\":\"b\",\"msg\":\"hi\"}\0\n",
+            "RECEIPT\nreceipt-id:7\n\n\0",
+            "ERROR\nmessage:Access refused\n\nbad login\0",
+            "\n\n\r\n",
+        ],
+        11,
+    );
+    fuzz_codec(
+        Protocol::Nats,
+        &[
+            "INFO {\"server_id\":\"x\",\"max_payload\":1048576}\r\n",
+            "PONG\r\nMSG chat 1 25\r\n{\"name\":\"b\",\"msg\":\"hi\"}\r\nPING\r\n",
+            "-ERR 'Authorization Violation'\r\n",
+            "MSG chat 1 reply 99999999\r\n",
+        ],
+        12,
+    );
+}
+
+#[test]
+fn the_mqtt_transport_survives_hostile_packets() {
+    let mut rng = Rng(13);
+    let mut codec = Codec::new(&Protocol::Mqtt.into());
+    let mut out = Vec::new();
+    let seeds: [&[u8]; 5] = [
+        &[0x20, 0x02, 0x00, 0x00],
+        &[0x90, 0x03, 0x00, 0x01, 0x01],
+        &[
+            0x32, 0x0b, 0x00, 0x04, b'c', b'h', b'a', b't', 0x00, 0x05, b'h', b'i', b'!',
+        ],
+        &[0x40, 0x02, 0x00, 0x02, 0xd0, 0x00],
+        &[0x20, 0x02, 0x00, 0x05],
+    ];
+    for _ in 0..ITERATIONS {
+        let bytes = match rng.below(10) {
+            0 => (0..rng.below(64)).map(|_| rng.next() as u8).collect(),
+            _ => {
+                let seed = *rng.pick(&seeds);
+                mutate(&mut rng, seed)
+            }
+        };
+        out.clear();
+        codec.decode::<serde_json::Value>(Frame::Binary(bytes), &mut out);
+        if rng.below(20) == 0 || out.iter().any(|event| matches!(event, Inbound::Lost(_))) {
+            codec.reset(&mut || 0.5);
+        }
+    }
+    eprintln!("fuzz: mqtt decoder, {ITERATIONS} iterations, no panic");
 }
 
 #[test]

@@ -24,7 +24,7 @@ struct Field {
 /// The start of every field's id.
 const FIELD_ID: &str = "settings-";
 
-const FIELDS: [Field; 8] = [
+const FIELDS: [Field; 11] = [
     Field {
         name: "server",
         label: "Server",
@@ -40,6 +40,9 @@ const FIELDS: [Field; 8] = [
             ("json", "json"),
             ("text", "text"),
             ("socketio", "socketio"),
+            ("stomp", "stomp"),
+            ("mqtt", "mqtt"),
+            ("nats", "nats"),
         ],
     },
     Field {
@@ -75,6 +78,24 @@ const FIELDS: [Field; 8] = [
             ("fold", "fold: confirm, show once"),
             ("show", "show: show again"),
         ],
+    },
+    Field {
+        name: "topic",
+        label: "Topic (brokers: listen)",
+        placeholder: "chat, or /topic/chat",
+        options: &[],
+    },
+    Field {
+        name: "publish",
+        label: "Publish to (brokers)",
+        placeholder: "the topic",
+        options: &[],
+    },
+    Field {
+        name: "user",
+        label: "Broker user",
+        placeholder: "none",
+        options: &[],
     },
     // Not a parameter: kept in this tab's sessionStorage, never saved,
     // shared or shown. A password field, empty until typed in.
@@ -163,7 +184,9 @@ pub fn Settings(
             .and_then(|chosen| PRESETS.iter().find(|preset| preset.id == chosen));
         if let Some(preset) = preset {
             let filled = read_form(&form).with_preset(preset);
-            for name in ["protocol", "event", "join", "template", "pattern"] {
+            for name in [
+                "protocol", "event", "join", "template", "pattern", "topic", "publish",
+            ] {
                 set_value(name, filled.get(name).unwrap_or_default());
             }
         }

@@ -26,6 +26,8 @@ pub fn check<J: JsonValue>(
         "echo" => value.parse::<Echo>().map(|_| value.trim().to_owned()),
         "protocols" => check_protocols(value),
         "auth" => check_auth::<J>(value),
+        "topic" => check_topic(value, protocol, false),
+        "publish" => check_topic(value, protocol, true),
         _ => Ok(value.to_owned()),
     }
 }
@@ -104,6 +106,26 @@ pub fn check_auth<J: JsonValue>(value: &str) -> Result<String, ConfigError> {
     }
 }
 
+/// Checks a broker's `topic` (where it listens) or `publish` (where it
+/// sends) for `protocol`, and returns it trimmed. Wildcards only listen.
+pub fn check_topic(value: &str, protocol: Protocol, publish: bool) -> Result<String, ConfigError> {
+    let value = value.trim();
+    let refuse = |why| Err(ConfigError::BadTopic(value.to_owned(), why));
+    if value.chars().any(char::is_control) {
+        return refuse("it holds a control character");
+    }
+    let wildcards = match protocol {
+        Protocol::Mqtt => "+#",
+        Protocol::Nats if value.contains(' ') => return refuse("a NATS subject has no spaces"),
+        Protocol::Nats => "*>",
+        _ => "",
+    };
+    if publish && value.contains(|c| wildcards.contains(c)) {
+        return refuse("a wildcard can listen, not send");
+    }
+    Ok(value.to_owned())
+}
+
 /// Checks a Socket.IO event name and returns it.
 pub fn check_event(value: &str) -> Result<String, ConfigError> {
     const RESERVED: [&str; 6] = [
@@ -131,8 +153,8 @@ pub fn check_event(value: &str) -> Result<String, ConfigError> {
 pub fn check_join<J: JsonValue>(value: &str, protocol: Protocol) -> Result<String, ConfigError> {
     match protocol {
         Protocol::SocketIo => check_event(value),
-        Protocol::Json => check_json::<J>(value),
         Protocol::Text => Ok(value.to_owned()),
+        _ => check_json::<J>(value),
     }
 }
 
@@ -146,8 +168,8 @@ pub fn check_template<J: JsonValue>(
         return Err(ConfigError::NoText(value.to_owned()));
     }
     match protocol {
-        Protocol::Json | Protocol::SocketIo => check_json::<J>(value),
         Protocol::Text => Ok(value.to_owned()),
+        _ => check_json::<J>(value),
     }
 }
 

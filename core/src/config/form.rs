@@ -11,8 +11,9 @@ use crate::{
 
 /// The parameters a user can save, in the settings panel's order: every
 /// one but `name`, which the page keeps apart.
-pub const SETTINGS: [&str; 7] = [
-    "server", "protocol", "event", "join", "template", "pattern", "echo",
+pub const SETTINGS: [&str; 10] = [
+    "server", "protocol", "event", "join", "template", "pattern", "echo", "topic", "publish",
+    "user",
 ];
 
 /// Values of the parameters in [`SETTINGS`], by name; `None` is unset and
@@ -27,6 +28,9 @@ pub struct Parameters {
     pub template: Option<String>,
     pub pattern: Option<String>,
     pub echo: Option<String>,
+    pub topic: Option<String>,
+    pub publish: Option<String>,
+    pub user: Option<String>,
 }
 
 impl Parameters {
@@ -52,6 +56,9 @@ impl Parameters {
             &self.template,
             &self.pattern,
             &self.echo,
+            &self.topic,
+            &self.publish,
+            &self.user,
         ];
         values.get(index)?.as_deref()
     }
@@ -98,8 +105,8 @@ impl Parameters {
         query
     }
 
-    /// These values with a preset's filled in; the server and the echo
-    /// setting stay as they are.
+    /// These values with a preset's filled in; the server, the echo
+    /// setting and the user stay as they are.
     pub fn with_preset(&self, preset: &Preset) -> Parameters {
         let set = |value: &str| Some(value.to_owned()).filter(|value| !value.is_empty());
         Parameters {
@@ -108,6 +115,8 @@ impl Parameters {
             join: set(preset.join),
             template: set(preset.template),
             pattern: set(preset.pattern),
+            topic: set(preset.topic),
+            publish: set(preset.publish),
             ..self.clone()
         }
     }
@@ -131,6 +140,9 @@ impl Parameters {
             &mut self.template,
             &mut self.pattern,
             &mut self.echo,
+            &mut self.topic,
+            &mut self.publish,
+            &mut self.user,
         ];
         slots.into_iter().nth(index)
     }
@@ -189,10 +201,12 @@ pub struct Preset {
     pub join: &'static str,
     pub template: &'static str,
     pub pattern: &'static str,
+    pub topic: &'static str,
+    pub publish: &'static str,
 }
 
 /// The designs the settings panel offers.
-pub const PRESETS: [Preset; 5] = [
+pub const PRESETS: [Preset; 9] = [
     Preset {
         id: "json-relay",
         label: "JSON relay (Node ws)",
@@ -201,6 +215,8 @@ pub const PRESETS: [Preset; 5] = [
         join: "",
         template: "",
         pattern: "",
+        topic: "",
+        publish: "",
     },
     Preset {
         id: "echo",
@@ -210,6 +226,8 @@ pub const PRESETS: [Preset; 5] = [
         join: "",
         template: "",
         pattern: "",
+        topic: "",
+        publish: "",
     },
     Preset {
         id: "socketio",
@@ -219,6 +237,8 @@ pub const PRESETS: [Preset; 5] = [
         join: "",
         template: "",
         pattern: "",
+        topic: "",
+        publish: "",
     },
     Preset {
         id: "socketio-join",
@@ -228,6 +248,8 @@ pub const PRESETS: [Preset; 5] = [
         join: "add user",
         template: "",
         pattern: "",
+        topic: "",
+        publish: "",
     },
     Preset {
         id: "first-frame",
@@ -237,6 +259,52 @@ pub const PRESETS: [Preset; 5] = [
         join: "{name}",
         template: "",
         pattern: "{name}: {text}",
+        topic: "",
+        publish: "",
+    },
+    Preset {
+        id: "rabbitmq-stomp",
+        label: "RabbitMQ (STOMP)",
+        protocol: Protocol::Stomp,
+        event: "",
+        join: "",
+        template: "",
+        pattern: "",
+        topic: "",
+        publish: "",
+    },
+    Preset {
+        id: "spring-stomp",
+        label: "Spring STOMP endpoint",
+        protocol: Protocol::Stomp,
+        event: "",
+        join: "",
+        template: "",
+        pattern: "",
+        topic: "/topic/messages",
+        publish: "/app/chat",
+    },
+    Preset {
+        id: "mqtt",
+        label: "MQTT broker",
+        protocol: Protocol::Mqtt,
+        event: "",
+        join: "",
+        template: "",
+        pattern: "",
+        topic: "",
+        publish: "",
+    },
+    Preset {
+        id: "nats",
+        label: "NATS",
+        protocol: Protocol::Nats,
+        event: "",
+        join: "",
+        template: "",
+        pattern: "",
+        topic: "",
+        publish: "",
     },
 ];
 

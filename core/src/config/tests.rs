@@ -120,7 +120,7 @@ fn a_malformed_value_names_the_parameter_and_its_source_and_falls_back_to_the_de
         shown(&loaded),
         vec![
             "query parameter 'server': 'ftp://x' is not a ws://, wss://, http:// or https:// URL, nor a path such as /ws; using the default",
-            "query parameter 'protocol': 'xml' is not a protocol this client knows; choose json, text or socketio; using the default",
+            "query parameter 'protocol': 'xml' is not a protocol this client knows; choose json, text, socketio, stomp, mqtt or nats; using the default",
             "page default 'pattern': '{name}{text}' needs {name} and {text} once each, with something between them; using the default",
             "saved setting 'echo': 'twice' is neither fold nor show; using the default",
         ]

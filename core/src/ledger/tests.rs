@@ -16,7 +16,7 @@ fn handed(flights: &[(u64, f64)]) -> Ledger {
     let mut ledger = Ledger::default();
     for &(id, at) in flights {
         ledger.write(message(id));
-        ledger.handed_next(10, at);
+        ledger.handed_next(10, at, None);
     }
     ledger
 }
@@ -31,9 +31,9 @@ fn messages_go_out_in_the_order_they_were_written() {
     ledger.write(message(1));
     ledger.write(message(2));
     assert_eq!(ledger.next().map(|next| next.id), Some(EntryId(1)));
-    assert_eq!(ledger.handed_next(10, 0.0), Some(EntryId(1)));
-    assert_eq!(ledger.handed_next(10, 0.0), Some(EntryId(2)));
-    assert_eq!(ledger.handed_next(10, 0.0), None);
+    assert_eq!(ledger.handed_next(10, 0.0, None), Some(EntryId(1)));
+    assert_eq!(ledger.handed_next(10, 0.0, None), Some(EntryId(2)));
+    assert_eq!(ledger.handed_next(10, 0.0, None), None);
     assert_eq!(
         standings(&ledger, &[1, 2, 3]),
         vec![Some(Standing::InFlight), Some(Standing::InFlight), None]
@@ -134,7 +134,7 @@ fn only_queued_and_uncertain_messages_can_be_discarded() {
     ledger.settle(0, Ending::Died { at_ms: 500.0 });
     ledger.write(message(3));
     ledger.write(message(4));
-    ledger.handed_next(10, 600.0);
+    ledger.handed_next(10, 600.0, None);
     assert!(ledger.discard(EntryId(1)), "uncertain");
     assert!(!ledger.discard(EntryId(3)), "in flight: it went out");
     assert!(ledger.discard(EntryId(4)), "queued");
@@ -221,7 +221,7 @@ fn a_confirmed_delivery_settles_the_message_wherever_it_stood() {
     let mut ledger = handed(&[(1, 0.0), (2, 0.0), (3, 0.0)]);
     ledger.settle(0, Ending::Died { at_ms: 500.0 });
     ledger.write(message(4));
-    ledger.handed_next(10, 600.0);
+    ledger.handed_next(10, 600.0, None);
     assert!(ledger.resend(EntryId(2)));
     assert_eq!(
         standings(&ledger, &[1, 2, 3, 4]),
@@ -314,7 +314,7 @@ fn a_resend_waits_for_the_echo_of_its_new_hand_over_and_a_discard_for_none() {
     let mut ledger = handed(&[(1, 0.0), (2, 10.0)]);
     ledger.settle(0, Ending::Died { at_ms: 20.0 });
     assert!(ledger.resend(EntryId(1)));
-    assert_eq!(ledger.handed_next(10, 9_000.0), Some(EntryId(1)));
+    assert_eq!(ledger.handed_next(10, 9_000.0, None), Some(EntryId(1)));
     assert!(ledger.discard(EntryId(2)));
     assert_eq!(ledger.echo(None, "m2", 9_100.0), None, "discarded");
     assert_eq!(
@@ -338,4 +338,50 @@ fn a_refused_resend_waits_for_no_echo() {
         Some((EntryId(2), Some(Standing::Uncertain))),
         "the refused one is not the oldest any more"
     );
+}
+
+#[test]
+fn an_acknowledged_protocol_keeps_a_message_in_flight_until_its_ack() {
+    let mut ledger = Ledger::default();
+    ledger.write(message(1));
+    ledger.write(message(2));
+    ledger.handed_next(10, 0.0, Some(7));
+    ledger.handed_next(10, 0.0, Some(8));
+    assert!(ledger.awaits_ack());
+    // Long gone from the buffer, and past the window: still not delivered.
+    assert!(!ledger.forget_delivered(0, 60_000.0));
+    assert_eq!(standings(&ledger, &[1, 2]), [Some(Standing::InFlight); 2]);
+    assert_eq!(ledger.acked(8), Some(EntryId(2)));
+    assert_eq!(ledger.acked(8), None, "an ack delivers once");
+    assert_eq!(ledger.acked(3), None);
+    assert_eq!(
+        standings(&ledger, &[1, 2]),
+        [Some(Standing::InFlight), None]
+    );
+    assert_eq!(ledger.acked(7), Some(EntryId(1)));
+    assert!(!ledger.awaits_ack());
+}
+
+#[test]
+fn a_message_that_left_without_its_ack_is_uncertain_and_one_still_held_is_requeued() {
+    let mut ledger = Ledger::default();
+    for id in 1..=3 {
+        ledger.write(message(id));
+        ledger.handed_next(10, 0.0, Some(id as u32));
+    }
+    ledger.acked(1);
+    // The browser still holds the last frame whole.
+    let settled = ledger.settle(10, Ending::Died { at_ms: 60_000.0 });
+    assert_eq!(settled.uncertain, [EntryId(2)]);
+    assert_eq!(settled.requeued, [EntryId(3)]);
+    assert!(ledger.saved().iter().all(|saved| saved.text != "m1"));
+}
+
+#[test]
+fn leaving_on_purpose_leaves_a_message_without_its_ack_uncertain() {
+    let mut ledger = Ledger::default();
+    ledger.write(message(1));
+    ledger.handed_next(10, 0.0, Some(1));
+    let settled = ledger.settle(0, Ending::Left);
+    assert_eq!(settled.uncertain, [EntryId(1)]);
 }

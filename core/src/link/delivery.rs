@@ -238,7 +238,7 @@ impl Link {
                 rejoin = true;
                 break;
             }
-            let frame = self.config.codec.encode(&next.name, &next.text);
+            let (frame, ack) = self.config.codec.send(&next.name, &next.text);
             let bytes = frame_bytes(&frame);
             // The server would end the connection on it, each time it is
             // sent: it is refused here, and the user told why.
@@ -257,7 +257,7 @@ impl Link {
             if driver.send(&frame).is_err() {
                 break;
             }
-            let Some(id) = self.ledger.handed_next(bytes, now) else {
+            let Some(id) = self.ledger.handed_next(bytes, now, ack) else {
                 break;
             };
             changed = true;
@@ -270,9 +270,10 @@ impl Link {
         if !rejoin {
             return;
         }
-        // Once the browser has let go of what went out, so that leaving
-        // cannot make it uncertain; until then the settle timer looks again.
-        if driver.buffered_amount() > 0 {
+        // Once the browser has let go of what went out, and the server has
+        // acknowledged it, so that leaving cannot make it uncertain; until
+        // then the settle timer looks again.
+        if driver.buffered_amount() > 0 || self.ledger.awaits_ack() {
             driver.set_settle(Some(SETTLE_AFTER));
             return;
         }

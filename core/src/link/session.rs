@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use super::{words, Driver, Link};
+use super::{delivery::delivery, words, Driver, Link};
 use crate::{
-    chat::ChatEvent,
+    chat::{ChatEvent, Delivery},
     config::{endpoints, resolve_endpoint, url_encode, Echo},
     ledger::Ending,
     protocol::{Codec, Frame, Inbound},
@@ -151,7 +151,7 @@ impl Link {
         };
         self.identity = self.identity_for(name);
         self.url = self.config.codec.url(&shown);
-        self.config.codec.reset();
+        self.config.codec.reset(&mut || driver.random());
         let token = self.config.codec.token().map(url_encode);
         let url = fill_fields(&self.url, NAME_FIELD, None, token.as_deref());
         if let Err(error) = driver.open(&url, self.config.codec.protocols()) {
@@ -176,7 +176,7 @@ impl Link {
     /// goodbye first. The messages in flight settle as [`Ending::Left`]
     /// says.
     pub(super) fn leave_open_socket(&mut self, why: &str, driver: &mut impl Driver) {
-        driver.set_watchdog(None);
+        self.disarm_watchdog(driver);
         if !self.is_open() {
             return;
         }
@@ -198,6 +198,7 @@ impl Link {
         self.reached_with = Some((self.url.clone(), token));
         self.phase = Phase::Open { ready: false };
         self.last_heartbeat_ms = driver.now_ms();
+        self.last_ping_ms = self.last_heartbeat_ms;
         driver.chat(ChatEvent::System("connected".to_owned()));
         driver.status(Status {
             state: ConnState::Open,
@@ -263,30 +264,62 @@ impl Link {
         }
     }
 
-    /// If the server promised heartbeats and has said nothing for too long,
-    /// the link is dead; otherwise the watchdog waits for the rest.
+    /// The watchdog fired. A ping the protocol asks for goes out when it is
+    /// due; if the server promised heartbeats and has said nothing for too
+    /// long, the link is dead; otherwise the watchdog waits for the rest.
     pub(super) fn check_silence(&mut self, driver: &mut impl Driver) {
-        let Some(limit) = self.config.codec.silence_limit() else {
+        self.watchdog_ms = None;
+        let now = driver.now_ms();
+        if let Some(every) = self.config.codec.ping_every() {
+            if now - self.last_ping_ms >= every.as_millis() as f64 {
+                self.last_ping_ms = now;
+                if let Some(ping) = self.config.codec.ping() {
+                    self.send_protocol_frame(&ping, driver);
+                }
+            }
+        }
+        if let Some(limit) = self.config.codec.silence_limit() {
+            // Whole milliseconds: float formatting would cost the bundle ~10 KB.
+            let silent = Duration::from_millis((now - self.last_heartbeat_ms).max(0.0) as u64);
+            if silent >= limit {
+                let line = words::silent(silent);
+                let ending = Ending::Silenced {
+                    last_heard_ms: self.last_heartbeat_ms,
+                };
+                return self.drop_dead_socket(ending, Some(line), driver);
+            }
+        }
+        self.arm_watchdog(driver);
+    }
+
+    /// Arms the watchdog for the earlier of the silence deadline and the
+    /// next ping, unless it is armed to fire no later already: a heartbeat
+    /// in every frame of a flood arms no timer, and the watchdog, once it
+    /// fires, waits for the rest.
+    fn arm_watchdog(&mut self, driver: &mut impl Driver) {
+        let after = |since: f64, wait: Option<Duration>| wait.map(|w| since + w.as_millis() as f64);
+        let deadline = after(self.last_heartbeat_ms, self.config.codec.silence_limit());
+        let ping = after(self.last_ping_ms, self.config.codec.ping_every());
+        let Some(due) = deadline.into_iter().chain(ping).reduce(f64::min) else {
             return;
         };
-        // Whole milliseconds: float formatting would cost the bundle ~10 KB.
-        let silent =
-            Duration::from_millis((driver.now_ms() - self.last_heartbeat_ms).max(0.0) as u64);
-        if silent < limit {
-            driver.set_watchdog(Some(limit - silent));
+        if self.watchdog_ms.is_some_and(|armed| armed <= due) {
             return;
         }
-        let line = words::silent(silent);
-        let ending = Ending::Silenced {
-            last_heard_ms: self.last_heartbeat_ms,
-        };
-        self.drop_dead_socket(ending, Some(line), driver);
+        self.watchdog_ms = Some(due);
+        let wait = (due - driver.now_ms()).max(0.0) as u64;
+        driver.set_watchdog(Some(Duration::from_millis(wait)));
+    }
+
+    fn disarm_watchdog(&mut self, driver: &mut impl Driver) {
+        self.watchdog_ms = None;
+        driver.set_watchdog(None);
     }
 
     /// The socket is dead: settle what was in flight, close it, say so
     /// (once per open socket) and schedule the next attempt.
     fn drop_dead_socket(&mut self, ending: Ending, line: Option<String>, driver: &mut impl Driver) {
-        driver.set_watchdog(None);
+        self.disarm_watchdog(driver);
         self.settle(ending, driver);
         driver.close();
         self.endpoint = self.endpoint.wrapping_add(1);
@@ -337,13 +370,25 @@ impl Link {
                     self.send_protocol_frame(&frame, driver);
                 }
                 Inbound::Ready => ready = true,
-                Inbound::Heartbeat(limit) => {
+                // The protocol's silence limit says how long the next may
+                // take.
+                Inbound::Heartbeat(_) => {
                     self.last_heartbeat_ms = driver.now_ms();
-                    driver.set_watchdog(Some(limit));
+                    self.arm_watchdog(driver);
+                }
+                Inbound::Acked(ack) => {
+                    if let Some(id) = self.ledger.acked(ack) {
+                        driver.chat(delivery(id, Delivery::Delivered));
+                        self.save(driver);
+                    }
+                }
+                Inbound::Lost(why) => {
+                    let line = words::disconnected(&self.redact(why));
+                    return self.drop_dead_socket(died_now(driver), Some(line), driver);
                 }
                 Inbound::Ended(reason) => {
                     let reason = self.redact(reason);
-                    driver.set_watchdog(None);
+                    self.disarm_watchdog(driver);
                     // The server reads nothing more of this session: what the
                     // browser holds never arrives, and what was still on its
                     // way may have been dropped.

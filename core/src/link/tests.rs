@@ -1256,6 +1256,7 @@ fn hiding_the_page_writes_storage_only_when_it_forgets_a_delivered_message() {
     assert!(driver.last_saved.is_empty(), "{:?}", driver.last_saved);
 }
 
+mod brokers;
 mod pairing;
 mod servers;
 mod tokens;

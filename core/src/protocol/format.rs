@@ -4,7 +4,8 @@
 //!
 //! - [`json`]: a JSON body written by a template whose values are escaped,
 //!   read by the tolerant reader (sender and text fields under their common
-//!   names, batches). The json and socketio protocols use it.
+//!   names, batches). The json and socketio protocols and the brokers use
+//!   it.
 //! - [`text`]: a text body written by a template as it is, read verbatim or
 //!   by a `pattern`. The text protocol uses it.
 
@@ -37,7 +38,9 @@ impl Format {
     /// The format `wire` asks for, with the protocol's default template.
     pub fn new(wire: &Wire) -> Format {
         match wire.protocol {
-            Protocol::Json => Format::Json(json::Json::new(wire, json::DEFAULT_TEMPLATE)),
+            Protocol::Json | Protocol::Stomp | Protocol::Mqtt | Protocol::Nats => {
+                Format::Json(json::Json::new(wire, json::DEFAULT_TEMPLATE))
+            }
             Protocol::SocketIo => Format::Json(json::Json::new(wire, json::ARGUMENT_TEMPLATE)),
             Protocol::Text => Format::Text(text::Text::new(wire)),
         }
@@ -64,7 +67,7 @@ impl Format {
     /// `from` (`server`, or a Socket.IO event's name).
     pub fn read<J: JsonValue>(&self, body: Body<J>, from: &str, out: &mut Vec<Inbound>) {
         match self {
-            Format::Json(_) => json::read(body, from, out),
+            Format::Json(format) => format.read(body, from, out),
             Format::Text(format) => format.read(body, from, out),
         }
     }

@@ -6,9 +6,10 @@
 //! - [`frames`]: plain WebSocket frames, one body each (json and text).
 //! - [`socket_io`]: Engine.IO 4 / Socket.IO 5 packets; a body is an event's
 //!   argument.
-//! - [`stomp`], [`mqtt`], [`nats`]: STOMP 1.2 frames, MQTT 3.1.1 packets
-//!   and NATS protocol lines, written and read back across WebSocket
-//!   messages (issue 17's first part; no transport uses them yet).
+//! - [`stomp`], [`mqtt`], [`nats`]: the brokers. STOMP 1.2 frames, MQTT
+//!   3.1.1 packets and NATS protocol lines, read back across WebSocket
+//!   messages; each message goes out with a request for the broker's
+//!   acknowledgement ([`Transport::carry_acked`]).
 
 pub mod frames;
 pub mod mqtt;
@@ -31,7 +32,8 @@ pub trait Transport {
     }
 
     /// Forgets the state of the last session, before a new socket opens.
-    fn reset(&mut self) {}
+    /// `random` gives a number in [0, 1), for a transport that needs one.
+    fn reset(&mut self, _random: &mut dyn FnMut() -> f64) {}
 
     /// The socket opened. Push what follows from that. By default the
     /// session is ready at once.
@@ -45,6 +47,24 @@ pub trait Transport {
 
     /// The frame that carries one message body the format wrote.
     fn carry(&self, body: String) -> Frame;
+
+    /// The frame that carries one of the user's messages on this session,
+    /// and the number that [`Inbound::Acked`] will give back when the
+    /// server acknowledges it. By default no acknowledgement comes.
+    fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
+        (self.carry(body), None)
+    }
+
+    /// How often the client must show it is alive, once the session asked
+    /// for it. `None`: the client need not.
+    fn ping_every(&self) -> Option<Duration> {
+        None
+    }
+
+    /// The frame that shows it, due every [`Transport::ping_every`].
+    fn ping(&mut self) -> Option<Frame> {
+        None
+    }
 
     /// The frame that the `join` parameter sends for `name`. By default the
     /// join is a template of the format, carried like a message.
@@ -75,6 +95,9 @@ pub trait Transport {
 pub enum Carrier {
     Frames(frames::Frames),
     SocketIo(socket_io::SocketIo),
+    Stomp(stomp::Stomp),
+    Mqtt(mqtt::Mqtt),
+    Nats(nats::Nats),
 }
 
 impl Carrier {
@@ -83,8 +106,33 @@ impl Carrier {
         match wire.protocol {
             Protocol::Json | Protocol::Text => Carrier::Frames(frames::Frames),
             Protocol::SocketIo => Carrier::SocketIo(socket_io::SocketIo::new(wire)),
+            Protocol::Stomp => Carrier::Stomp(stomp::Stomp::new(wire)),
+            Protocol::Mqtt => Carrier::Mqtt(mqtt::Mqtt::new(wire)),
+            Protocol::Nats => Carrier::Nats(nats::Nats::new(wire)),
         }
     }
+}
+
+/// The WebSocket subprotocols a protocol offers when `protocols` names
+/// none.
+pub fn default_protocols(protocol: Protocol) -> &'static [&'static str] {
+    match protocol {
+        Protocol::Stomp => &["v12.stomp", "v11.stomp", "v10.stomp"],
+        Protocol::Mqtt => &["mqtt"],
+        _ => &[],
+    }
+}
+
+/// How long a broker may take to answer the client's first frame before
+/// the link counts as dead.
+pub const HANDSHAKE_LIMIT: Duration = Duration::from_secs(30);
+
+/// Where the brokers listen and send when `topic` and `publish` say
+/// nothing: `chat` (a STOMP destination needs a kind, `/topic/chat`).
+pub fn topics(wire: &Wire, default: &str) -> (String, String) {
+    let topic = wire.topic.as_deref().unwrap_or(default).to_owned();
+    let publish = wire.publish.clone().unwrap_or_else(|| topic.clone());
+    (topic, publish)
 }
 
 /// Calls the same method on whichever transport the carrier holds.
@@ -93,6 +141,9 @@ macro_rules! each {
         match $self {
             Carrier::Frames($transport) => $call,
             Carrier::SocketIo($transport) => $call,
+            Carrier::Stomp($transport) => $call,
+            Carrier::Mqtt($transport) => $call,
+            Carrier::Nats($transport) => $call,
         }
     };
 }
@@ -102,8 +153,8 @@ impl Transport for Carrier {
         each!(self, t => t.url(endpoint))
     }
 
-    fn reset(&mut self) {
-        each!(self, t => t.reset())
+    fn reset(&mut self, random: &mut dyn FnMut() -> f64) {
+        each!(self, t => t.reset(random))
     }
 
     fn opened(&mut self, out: &mut Vec<Inbound>) {
@@ -116,6 +167,18 @@ impl Transport for Carrier {
 
     fn carry(&self, body: String) -> Frame {
         each!(self, t => t.carry(body))
+    }
+
+    fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
+        each!(self, t => t.carry_acked(body))
+    }
+
+    fn ping_every(&self) -> Option<Duration> {
+        each!(self, t => t.ping_every())
+    }
+
+    fn ping(&mut self) -> Option<Frame> {
+        each!(self, t => t.ping())
     }
 
     fn join(&self, join: &str, name: &str, format: &Format) -> Frame {

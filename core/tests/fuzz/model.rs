@@ -336,9 +336,10 @@ struct World {
 
 impl World {
     fn new(mut rng: Rng) -> World {
-        let protocol = match rng.below(4) {
+        let protocol = match rng.below(5) {
             0 => Protocol::Json,
             1 => Protocol::Text,
+            2 => Protocol::Stomp,
             _ => Protocol::SocketIo,
         };
         let ping_interval_ms = 1_000.0 + rng.below(3_000) as f64;
@@ -842,12 +843,14 @@ impl World {
     /// The server sends a chat line of someone else's.
     fn server_says_something(&mut self, index: usize) {
         let frame = match self.protocol {
-            Protocol::Json => r#"{"name":"bob","msg":"yo"}"#,
             Protocol::Text => "hello",
             Protocol::SocketIo => r#"42["message","hello"]"#,
+            Protocol::Stomp => "MESSAGE\nsubscription:0\n\n{\"name\":\"bob\",\"msg\":\"yo\"}\0",
+            _ => r#"{"name":"bob","msg":"yo"}"#,
         };
         if let Some(socket) = &mut self.tabs[index].io.socket {
-            let ready = self.protocol != Protocol::SocketIo || socket.joined;
+            let joins = matches!(self.protocol, Protocol::SocketIo | Protocol::Stomp);
+            let ready = !joins || socket.joined;
             if socket.state == SocketState::Open && ready && !socket.ended {
                 socket.inbox.push_back(frame.to_owned());
             }
@@ -1080,6 +1083,14 @@ impl World {
                     label(&written.text)
                 ));
             }
+            // A broker acknowledges what it read on a live socket: once the
+            // network healed, nothing it read is left unconfirmed.
+            if self.protocol == Protocol::Stomp && shown == Some(Delivery::Sent) {
+                self.violations.push(format!(
+                    "{}: sent to a broker and never confirmed or marked uncertain",
+                    label(&written.text)
+                ));
+            }
         }
     }
 
@@ -1120,8 +1131,29 @@ fn echo_of(protocol: Protocol, frame: &str, text: &str) -> String {
             let event = serde_json::to_string(&("message", text)).unwrap_or_default();
             format!("42{event}")
         }
+        Protocol::Stomp => {
+            let body = stomp_body(frame).unwrap_or_default();
+            format!("MESSAGE\nsubscription:0\n\n{body}\0")
+        }
         _ => frame.to_owned(),
     }
+}
+
+/// A STOMP frame's command, a header's value, and its body.
+fn stomp_command(frame: &str) -> &str {
+    frame.split('\n').next().unwrap_or_default()
+}
+
+fn stomp_header<'a>(frame: &'a str, name: &str) -> Option<&'a str> {
+    let head = frame.split("\n\n").next()?;
+    head.split('\n')
+        .skip(1)
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+}
+
+fn stomp_body(frame: &str) -> Option<&str> {
+    let (_, rest) = frame.split_once("\n\n")?;
+    rest.strip_suffix('\0')
 }
 
 /// The server reads one whole frame from `socket`.
@@ -1134,13 +1166,42 @@ fn read_on_server(
 ) -> Read {
     match protocol {
         Protocol::Text => Read::Message(frame.to_owned()),
-        Protocol::Json => match serde_json::from_str::<serde_json::Value>(frame) {
-            Ok(value) => match value.get("msg").and_then(|msg| msg.as_str()) {
-                Some(text) => Read::Message(text.to_owned()),
-                None => Read::Nothing,
-            },
-            Err(_) => Read::Nothing,
+        // A broker: CONNECTED answers CONNECT, without heart-beats; a SEND
+        // is read, and its receipt goes back once it is.
+        Protocol::Stomp => match stomp_command(frame) {
+            "CONNECT" => {
+                socket.joined = true;
+                let connected = "CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0";
+                socket.inbox.push_back(connected.to_owned());
+                Read::Nothing
+            }
+            "SEND" => {
+                if !socket.joined {
+                    violations.push(format!("a SEND before CONNECT: {frame:?}"));
+                    return Read::Nothing;
+                }
+                if let Some(receipt) = stomp_header(frame, "receipt") {
+                    let receipt = format!("RECEIPT\nreceipt-id:{receipt}\n\n\0");
+                    socket.inbox.push_back(receipt);
+                }
+                let value = stomp_body(frame)
+                    .and_then(|body| serde_json::from_str::<serde_json::Value>(body).ok());
+                match value.as_ref().and_then(|value| value.get("msg")?.as_str()) {
+                    Some(text) => Read::Message(text.to_owned()),
+                    None => Read::Nothing,
+                }
+            }
+            _ => Read::Nothing,
         },
+        Protocol::Json | Protocol::Mqtt | Protocol::Nats => {
+            match serde_json::from_str::<serde_json::Value>(frame) {
+                Ok(value) => match value.get("msg").and_then(|msg| msg.as_str()) {
+                    Some(text) => Read::Message(text.to_owned()),
+                    None => Read::Nothing,
+                },
+                Err(_) => Read::Nothing,
+            }
+        }
         Protocol::SocketIo => {
             if max_payload.is_some_and(|limit| frame.len() > limit) {
                 violations.push(format!(

@@ -54,7 +54,7 @@ fn settings_fields_are_checked_each_with_its_reason() {
         reasons,
         vec![
             "server: 'example.com' is not a ws://, wss://, http:// or https:// URL, nor a path such as /ws",
-            "protocol: 'xml' is not a protocol this client knows; choose json, text or socketio",
+            "protocol: 'xml' is not a protocol this client knows; choose json, text, socketio, stomp, mqtt or nats",
             r#"template: '{"data":{text}}' is not JSON once filled in; put {name} and {text} inside strings"#,
             "pattern: '{text}' needs {name} and {text} once each, with something between them",
             "echo: 'never' is neither fold nor show",

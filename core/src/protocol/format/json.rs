@@ -14,7 +14,7 @@ use super::Body;
 use crate::{
     json_value::JsonValue,
     protocol::{Inbound, Sender, Wire},
-    template::{fill_fields, json_inside},
+    template::{fill_fields, json_inside, Pattern},
 };
 
 /// Field names that carry the sender, in order of preference.
@@ -35,12 +35,15 @@ pub const DEFAULT_TEMPLATE: &str = r#"{"name":"{name}","msg":"{text}"}"#;
 /// otherwise: the text, as a JSON string.
 pub const ARGUMENT_TEMPLATE: &str = r#""{text}""#;
 
-/// How the json format writes; reading needs no state.
+/// How the json format writes, and the brokers' `pattern` for bodies that
+/// are not JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Json {
     template: String,
     /// The token, escaped as the inside of a JSON string.
     token: Option<String>,
+    /// Brokers only: reads the sender of a body that is not JSON.
+    pattern: Option<Pattern>,
 }
 
 impl Json {
@@ -49,7 +52,27 @@ impl Json {
         Json {
             template: wire.template.as_deref().unwrap_or(default).to_owned(),
             token: wire.token.as_deref().map(json_inside),
+            pattern: wire
+                .pattern
+                .as_deref()
+                .filter(|_| wire.protocol.is_broker())
+                .and_then(Pattern::parse),
         }
+    }
+
+    /// Reads a body as [`read`] does; on a broker, a text that is not JSON
+    /// and that the `pattern` reads is from the name it found.
+    pub fn read<J: JsonValue>(&self, body: Body<J>, from: &str, out: &mut Vec<Inbound>) {
+        if let (Some(pattern), Body::Text(text)) = (&self.pattern, &body) {
+            let json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+            if let Some((name, said)) = pattern.read(text).filter(|_| !json) {
+                return out.push(Inbound::Chat {
+                    sender: Sender::Named(name.to_owned()),
+                    text: said.to_owned(),
+                });
+            }
+        }
+        read(body, from, out)
     }
 
     /// The template, each field escaped: valid JSON whatever the name and

@@ -1,10 +1,25 @@
-//! MQTT 3.1.1 packets (issue 17, first part): the ones a chat client sends
+//! MQTT 3.1.1 over WebSocket (mosquitto, RabbitMQ's Web-MQTT, EMQX,
+//! HiveMQ): the [`Mqtt`] transport, and the packets a chat client sends
 //! (CONNECT, SUBSCRIBE, PUBLISH at QoS 0 or 1, PUBACK, PINGREQ,
-//! DISCONNECT) and the ones it reads (CONNACK, SUBACK, PUBLISH, PUBACK,
-//! PINGRESP), over binary WebSocket messages in which a packet may span
-//! messages and a message may hold several packets. The transport that
-//! uses them is not written yet; nothing in the app reaches this module, so
-//! it costs the bundle nothing.
+//! DISCONNECT) and reads (CONNACK, SUBACK, PUBLISH, PUBACK, PINGRESP),
+//! over binary WebSocket messages in which a packet may span messages and
+//! a message may hold several packets.
+//!
+//! The session: CONNECT with a client id of its own and a keep-alive,
+//! CONNACK, SUBSCRIBE to the topic at QoS 1, then each message as a QoS 1
+//! PUBLISH whose PUBACK proves the broker read it. PINGREQ keeps the
+//! session alive; a broker that answers nothing for the keep-alive is gone.
+
+use std::time::Duration;
+
+use super::{topics, Transport, HANDSHAKE_LIMIT};
+use crate::{
+    json_value::JsonValue,
+    protocol::{
+        format::{json::SERVER, Body, Format},
+        Frame, Inbound, Wire,
+    },
+};
 
 /// The most bytes one packet may take before it is refused: a chat
 /// message is at most 4,000 characters.
@@ -284,6 +299,182 @@ fn read_packet(first: u8, body: &[u8]) -> Result<Incoming, MqttError> {
 fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
     let pair: [u8; 2] = bytes.get(at..at.checked_add(2)?)?.try_into().ok()?;
     Some(u16::from_be_bytes(pair))
+}
+
+/// The keep-alive the client asks for: the broker drops a client silent
+/// for one and a half times this; the client counts a broker silent for
+/// this long as gone.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(30);
+/// How often the client pings: twice per keep-alive.
+pub const PING_EVERY: Duration = Duration::from_secs(15);
+/// Where the client listens when `topic` says nothing.
+pub const DEFAULT_TOPIC: &str = "chat";
+/// The SUBSCRIBE's packet id; messages take the ids after it.
+const SUBSCRIBE_ID: u16 = 1;
+
+/// The MQTT transport.
+#[derive(Debug, Clone)]
+pub struct Mqtt {
+    topic: String,
+    publish: String,
+    user: Option<String>,
+    token: Option<String>,
+    reader: Reader,
+    /// This session's client id: `wschat-` and eight random hex digits.
+    client_id: String,
+    /// Set by an accepting CONNACK.
+    connected: bool,
+    /// The packet id of the next message: 2 to 65,535, then round again.
+    next_id: u16,
+}
+
+impl Mqtt {
+    pub fn new(wire: &Wire) -> Mqtt {
+        let (topic, publish) = topics(wire, DEFAULT_TOPIC);
+        Mqtt {
+            topic,
+            publish,
+            user: wire.user.clone(),
+            token: wire.token.clone(),
+            reader: Reader::default(),
+            client_id: "wschat".to_owned(),
+            connected: false,
+            next_id: SUBSCRIBE_ID + 1,
+        }
+    }
+
+    fn publish(&self, body: &str, packet_id: Option<u16>) -> Frame {
+        Frame::Binary(
+            Outgoing::Publish {
+                topic: &self.publish,
+                payload: body.as_bytes(),
+                packet_id,
+            }
+            .encode(),
+        )
+    }
+
+    fn packet<J: JsonValue>(&mut self, packet: Incoming, format: &Format, out: &mut Vec<Inbound>) {
+        match packet {
+            Incoming::ConnAck { code: 0, .. } => {
+                self.connected = true;
+                let subscribe = Outgoing::Subscribe {
+                    packet_id: SUBSCRIBE_ID,
+                    topic: &self.topic,
+                    qos: 1,
+                };
+                out.push(Inbound::Reply(Frame::Binary(subscribe.encode())));
+                out.push(Inbound::Ready);
+            }
+            Incoming::ConnAck { code, .. } => out.push(match code {
+                4 => Inbound::Ended("the broker refused the user name or password".to_owned()),
+                5 => Inbound::Ended("the broker refused the connection: not authorized".to_owned()),
+                // Protocol version, client id, broker unavailable: the
+                // broker closes the socket, and the link tries again.
+                code => Inbound::Notice(format!(
+                    "the broker refused the connection (CONNACK code {code})"
+                )),
+            }),
+            Incoming::SubAck { granted, .. } => {
+                if granted.iter().any(|qos| *qos > 2) {
+                    out.push(Inbound::Notice(format!(
+                        "the broker refused the subscription to {}",
+                        self.topic
+                    )));
+                }
+            }
+            Incoming::Publish {
+                payload,
+                packet_id,
+                qos,
+                ..
+            } => {
+                // QoS 1 is acknowledged; the subscription asked no more.
+                if let (1, Some(id)) = (qos, packet_id) {
+                    let ack = Outgoing::PubAck(id).encode();
+                    out.push(Inbound::Reply(Frame::Binary(ack)));
+                }
+                let body = String::from_utf8_lossy(&payload).into_owned();
+                format.read::<J>(Body::Text(body), SERVER, out);
+            }
+            Incoming::PubAck(id) => out.push(Inbound::Acked(u32::from(id))),
+            Incoming::PingResp | Incoming::Other(_) => {}
+        }
+    }
+}
+
+impl Transport for Mqtt {
+    fn reset(&mut self, random: &mut dyn FnMut() -> f64) {
+        self.reader.reset();
+        self.connected = false;
+        self.next_id = SUBSCRIBE_ID + 1;
+        // A client id of this session's own: two tabs with one id would
+        // take each other's session over.
+        let number = (random() * f64::from(u32::MAX)) as u32;
+        self.client_id = format!("wschat-{number:08x}");
+    }
+
+    /// CONNECT; the session is ready once the broker accepts it.
+    fn opened(&mut self, out: &mut Vec<Inbound>) {
+        let connect = Outgoing::Connect {
+            client_id: &self.client_id,
+            user: self.user.as_deref(),
+            password: self.token.as_deref(),
+            keep_alive_s: KEEP_ALIVE.as_secs() as u16,
+            clean_session: true,
+        };
+        out.push(Inbound::Heartbeat(HANDSHAKE_LIMIT));
+        out.push(Inbound::Reply(Frame::Binary(connect.encode())));
+    }
+
+    fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
+        let bytes = match frame {
+            Frame::Text(text) => text.into_bytes(),
+            Frame::Binary(bytes) => bytes,
+        };
+        let mut packets = Vec::new();
+        self.reader.push(&bytes, &mut packets);
+        for packet in packets {
+            match packet {
+                Ok(packet) => self.packet::<J>(packet, format, out),
+                // MQTT cannot find the next packet after a broken one.
+                Err(error) => return out.push(Inbound::Lost(error.to_string())),
+            }
+        }
+        out.push(Inbound::Heartbeat(
+            self.silence_limit().unwrap_or(KEEP_ALIVE),
+        ));
+    }
+
+    /// A QoS 0 PUBLISH, for the join.
+    fn carry(&self, body: String) -> Frame {
+        self.publish(&body, None)
+    }
+
+    fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
+        let id = self.next_id;
+        self.next_id = id.checked_add(1).unwrap_or(SUBSCRIBE_ID + 1);
+        (self.publish(&body, Some(id)), Some(u32::from(id)))
+    }
+
+    fn ping_every(&self) -> Option<Duration> {
+        self.connected.then_some(PING_EVERY)
+    }
+
+    fn ping(&mut self) -> Option<Frame> {
+        Some(Frame::Binary(Outgoing::PingReq.encode()))
+    }
+
+    fn goodbye(&self) -> Option<Frame> {
+        Some(Frame::Binary(Outgoing::Disconnect.encode()))
+    }
+
+    fn silence_limit(&self) -> Option<Duration> {
+        Some(match self.connected {
+            true => KEEP_ALIVE,
+            false => HANDSHAKE_LIMIT,
+        })
+    }
 }
 
 #[cfg(test)]

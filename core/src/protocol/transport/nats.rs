@@ -1,9 +1,25 @@
-//! NATS client protocol lines (issue 17, first part): what a chat client
-//! sends (CONNECT, SUB, PUB, PING, PONG) and reads (INFO, MSG, PING, PONG,
-//! +OK, -ERR), from WebSocket messages whose lines do not follow message
-//! boundaries. A PONG after a PUB proves the server read it. The transport
-//! that uses them is not written yet; nothing in the app reaches this
-//! module, so it costs the bundle nothing.
+//! NATS over WebSocket (nats-server's `websocket` block): the [`Nats`]
+//! transport, and the client protocol's lines: what a chat client sends
+//! (CONNECT, SUB, PUB, PING, PONG) and reads (INFO, MSG, PING, PONG, +OK,
+//! -ERR), from binary WebSocket messages whose lines do not follow message
+//! boundaries.
+//!
+//! The session: the server's INFO, then CONNECT, SUB to the topic and a
+//! PING, whose PONG says the login was taken: the session is ready. Each
+//! message goes out as a PUB followed by a PING. The server answers PINGs
+//! in order, so the PONG that answers it proves the server read the PUB.
+
+use std::{collections::VecDeque, time::Duration};
+
+use super::{topics, Transport, HANDSHAKE_LIMIT};
+use crate::{
+    json_value::JsonValue,
+    protocol::{
+        format::{json::SERVER, Body, Format},
+        preview, Frame, Inbound, Wire,
+    },
+    template::json_inside,
+};
 
 /// The most bytes a line or a message's payload may take.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -48,7 +64,7 @@ pub enum Incoming {
 /// A line that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NatsError {
-    #[error("a NATS line is not understood: {0:?}")]
+    #[error("a NATS line is not understood: '{0}'")]
     Unknown(String),
     #[error("a NATS line or payload passed {MAX_LINE_BYTES} bytes")]
     TooLarge,
@@ -143,6 +159,154 @@ impl Reader {
             self.buffer.drain(..used.min(self.buffer.len()));
             out.push(read);
         }
+    }
+}
+
+/// How often the client pings a ready session, and how long the server
+/// may stay silent (it answers each ping).
+pub const PING_EVERY: Duration = Duration::from_secs(15);
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(30);
+/// Where the client listens when `topic` says nothing.
+pub const DEFAULT_TOPIC: &str = "chat";
+
+/// The NATS transport.
+#[derive(Debug, Clone)]
+pub struct Nats {
+    topic: String,
+    publish: String,
+    user: Option<String>,
+    token: Option<String>,
+    reader: Reader,
+    /// The PINGs sent and not answered yet, oldest first: the message each
+    /// follows, or `None` for the handshake's and the keep-alive's.
+    pings: VecDeque<Option<u32>>,
+    /// Set by the handshake's PONG.
+    ready: bool,
+    next_ack: u32,
+}
+
+impl Nats {
+    pub fn new(wire: &Wire) -> Nats {
+        let (topic, publish) = topics(wire, DEFAULT_TOPIC);
+        Nats {
+            topic,
+            publish,
+            user: wire.user.clone(),
+            token: wire.token.clone(),
+            reader: Reader::default(),
+            pings: VecDeque::new(),
+            ready: false,
+            next_ack: 1,
+        }
+    }
+
+    /// CONNECT, SUB and the handshake's PING, in one message.
+    fn handshake(&mut self) -> Frame {
+        let mut options = r#"{"verbose":false,"pedantic":false,"lang":"wschat","version":"1","protocol":1,"echo":true"#.to_owned();
+        let mut add = |name: &str, value: &str| {
+            options.push_str(&format!(r#","{name}":"{}""#, json_inside(value)));
+        };
+        match (&self.user, &self.token) {
+            (Some(user), token) => {
+                add("user", user);
+                add("pass", token.as_deref().unwrap_or_default());
+            }
+            (None, Some(token)) => add("auth_token", token),
+            (None, None) => {}
+        }
+        options.push('}');
+        self.pings.push_back(None);
+        let lines = connect(&options) + &sub(&self.topic, 1) + PING;
+        Frame::Binary(lines.into_bytes())
+    }
+
+    fn incoming<J: JsonValue>(&mut self, line: Incoming, format: &Format, out: &mut Vec<Inbound>) {
+        match line {
+            Incoming::Info(_) if !self.ready && self.pings.is_empty() => {
+                let handshake = self.handshake();
+                out.push(Inbound::Reply(handshake));
+            }
+            Incoming::Info(_) | Incoming::Ok => {}
+            Incoming::Msg { payload, .. } => format.read::<J>(Body::Text(payload), SERVER, out),
+            Incoming::Ping => out.push(Inbound::Reply(Frame::Binary(PONG.as_bytes().to_vec()))),
+            Incoming::Pong => match self.pings.pop_front() {
+                Some(Some(number)) => out.push(Inbound::Acked(number)),
+                Some(None) if !self.ready => {
+                    self.ready = true;
+                    out.push(Inbound::Ready);
+                }
+                _ => {}
+            },
+            Incoming::Err(said) => out.push(match self.ready {
+                true => Inbound::Notice(format!("the server sent an error: {}", preview(&said))),
+                false => Inbound::Ended(format!(
+                    "the server refused the connection: {}",
+                    preview(&said)
+                )),
+            }),
+        }
+    }
+}
+
+impl Transport for Nats {
+    fn reset(&mut self, _random: &mut dyn FnMut() -> f64) {
+        self.reader.reset();
+        self.pings.clear();
+        self.ready = false;
+        self.next_ack = 1;
+    }
+
+    /// The server speaks first, with INFO.
+    fn opened(&mut self, out: &mut Vec<Inbound>) {
+        out.push(Inbound::Heartbeat(HANDSHAKE_LIMIT));
+    }
+
+    fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
+        let bytes = match frame {
+            Frame::Text(text) => text.into_bytes(),
+            Frame::Binary(bytes) => bytes,
+        };
+        let mut lines = Vec::new();
+        self.reader.push(&bytes, &mut lines);
+        for line in lines {
+            match line {
+                Ok(line) => self.incoming::<J>(line, format, out),
+                Err(error) => out.push(Inbound::Notice(error.to_string())),
+            }
+        }
+        if let Some(limit) = self.silence_limit() {
+            out.push(Inbound::Heartbeat(limit));
+        }
+    }
+
+    /// A PUB, for the join.
+    fn carry(&self, body: String) -> Frame {
+        Frame::Binary(publish(&self.publish, &body).into_bytes())
+    }
+
+    /// A PUB and the PING whose PONG acknowledges it.
+    fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
+        let number = self.next_ack;
+        self.next_ack = number.wrapping_add(1);
+        self.pings.push_back(Some(number));
+        let lines = publish(&self.publish, &body) + PING;
+        (Frame::Binary(lines.into_bytes()), Some(number))
+    }
+
+    fn ping_every(&self) -> Option<Duration> {
+        self.ready.then_some(PING_EVERY)
+    }
+
+    fn ping(&mut self) -> Option<Frame> {
+        self.pings.push_back(None);
+        Some(Frame::Binary(PING.as_bytes().to_vec()))
+    }
+
+    fn silence_limit(&self) -> Option<Duration> {
+        Some(match self.ready {
+            true => SILENCE_LIMIT,
+            false => HANDSHAKE_LIMIT,
+        })
     }
 }
 

@@ -175,7 +175,7 @@ impl Transport for SocketIo {
         }
     }
 
-    fn reset(&mut self) {
+    fn reset(&mut self, _random: &mut dyn FnMut() -> f64) {
         self.silence_limit = DEFAULT_SILENCE_LIMIT;
         self.max_payload = None;
     }

@@ -1,9 +1,12 @@
-//! STOMP 1.2 frames (issue 17, first part): writing them, and reading them
-//! back from WebSocket messages that may hold several frames, part of one,
-//! or heart-beats (a bare end of line) between them. The transport that
-//! speaks to a broker with these (CONNECT, SUBSCRIBE, SEND with a receipt,
-//! heart-beats) is not written yet; nothing reaches this module from the
-//! app so far, so it costs the bundle nothing.
+//! STOMP 1.2 over WebSocket (RabbitMQ's Web-STOMP, Spring's STOMP
+//! endpoints, ActiveMQ): the [`Stomp`] transport, and its frames, written
+//! and read back from WebSocket messages that may hold several frames, part
+//! of one, or heart-beats (a bare end of line) between them.
+//!
+//! The session: `CONNECT` (login and passcode, heart-beats both ways),
+//! `CONNECTED`, then `SUBSCRIBE` to the topic, and each message as a `SEND`
+//! to `publish` with a `receipt` header, whose `RECEIPT` proves the broker
+//! read it. An `ERROR` before `CONNECTED` is a refused login.
 //!
 //! What the specification asks, and this does: a command line, `name:value`
 //! header lines, an empty line, the body and a NUL; `\n` or `\r\n` as end of
@@ -11,6 +14,17 @@
 //! in CONNECT and CONNECTED frames; the first of repeated headers wins; a
 //! `content-length` header gives the body's length in bytes (so a body may
 //! hold NULs), else the body runs to the first NUL.
+
+use std::time::Duration;
+
+use super::{topics, Transport, HANDSHAKE_LIMIT};
+use crate::{
+    json_value::JsonValue,
+    protocol::{
+        format::{json::SERVER, Body, Format},
+        preview, Frame, Inbound, Wire,
+    },
+};
 
 /// The most bytes one frame may take before it is refused: a chat message
 /// is at most 4,000 characters; brokers send far smaller frames.
@@ -39,11 +53,11 @@ pub enum Piece {
 pub enum StompError {
     #[error("a STOMP frame has no command")]
     NoCommand,
-    #[error("a STOMP header line has no colon: {0:?}")]
+    #[error("a STOMP header line has no colon: '{0}'")]
     BadHeader(String),
     #[error("a STOMP header holds an unknown escape")]
     BadEscape,
-    #[error("a STOMP frame's content-length is not a number: {0:?}")]
+    #[error("a STOMP frame's content-length is not a number: '{0}'")]
     BadLength(String),
     #[error("a STOMP frame passed {MAX_FRAME_BYTES} bytes; it was dropped")]
     TooLarge,
@@ -284,6 +298,184 @@ fn unescape(text: &str, escaped: bool) -> Option<String> {
         });
     }
     Some(out)
+}
+
+/// The heart-beat interval the client offers both ways, in milliseconds.
+pub const HEART_BEAT_MS: u64 = 10_000;
+/// Where the client listens when `topic` says nothing.
+pub const DEFAULT_TOPIC: &str = "/topic/chat";
+
+/// The STOMP transport.
+#[derive(Debug, Clone)]
+pub struct Stomp {
+    topic: String,
+    publish: String,
+    user: Option<String>,
+    token: Option<String>,
+    reader: Reader,
+    /// Set by `CONNECTED`: the session carries messages.
+    connected: bool,
+    /// How often the client sends a heart-beat, as `CONNECTED` agreed.
+    send_every: Option<Duration>,
+    /// How long the broker may stay silent, as `CONNECTED` agreed.
+    silence_limit: Option<Duration>,
+    /// The next message's receipt number.
+    next_receipt: u32,
+}
+
+impl Stomp {
+    pub fn new(wire: &Wire) -> Stomp {
+        let (topic, publish) = topics(wire, DEFAULT_TOPIC);
+        Stomp {
+            topic,
+            publish,
+            user: wire.user.clone(),
+            token: wire.token.clone(),
+            reader: Reader::default(),
+            connected: false,
+            send_every: None,
+            silence_limit: Some(HANDSHAKE_LIMIT),
+            next_receipt: 1,
+        }
+    }
+
+    fn send(&self, body: String) -> StompFrame {
+        StompFrame {
+            body,
+            ..StompFrame::new("SEND").with("destination", &self.publish)
+        }
+    }
+
+    fn frame<J: JsonValue>(&mut self, frame: StompFrame, format: &Format, out: &mut Vec<Inbound>) {
+        match frame.command.as_str() {
+            "CONNECTED" => {
+                let (broker_every, wants_every) = heart_beat(frame.get("heart-beat"));
+                // Each side beats at the slower of what the other offers and
+                // wants; 0 on either side means no beats that way.
+                let every = |theirs: u64, ours: u64| {
+                    (theirs > 0).then(|| Duration::from_millis(theirs.max(ours)))
+                };
+                self.send_every = every(wants_every, HEART_BEAT_MS);
+                // Twice the broker's interval, and a margin for a busy page.
+                self.silence_limit = every(broker_every, HEART_BEAT_MS)
+                    .map(|every| every * 2 + Duration::from_secs(2));
+                self.connected = true;
+                let subscribe = StompFrame::new("SUBSCRIBE")
+                    .with("id", "0")
+                    .with("destination", &self.topic)
+                    .with("ack", "auto");
+                out.push(Inbound::Reply(Frame::Text(subscribe.encode())));
+                out.push(Inbound::Ready);
+            }
+            "MESSAGE" => format.read::<J>(Body::Text(frame.body), SERVER, out),
+            "RECEIPT" => {
+                if let Some(number) = frame.get("receipt-id").and_then(|id| id.parse().ok()) {
+                    out.push(Inbound::Acked(number));
+                }
+            }
+            "ERROR" => {
+                let said = frame.get("message").unwrap_or_default();
+                let said = match frame.body.trim() {
+                    "" => preview(said),
+                    body => preview(&format!("{said}: {body}")),
+                };
+                out.push(match self.connected {
+                    true => Inbound::Notice(format!("the broker sent an error: {said}")),
+                    false => Inbound::Ended(format!("the broker refused the connection: {said}")),
+                });
+            }
+            other => out.push(Inbound::Notice(format!(
+                "ignored a STOMP {} frame",
+                preview(other)
+            ))),
+        }
+    }
+}
+
+/// A `heart-beat` header's two numbers: how often its sender beats, and
+/// how often it wants the other side to. Unreadable is none.
+fn heart_beat(header: Option<&str>) -> (u64, u64) {
+    let mut numbers = header
+        .unwrap_or_default()
+        .split(',')
+        .map(|number| number.trim().parse().unwrap_or(0));
+    (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0))
+}
+
+impl Transport for Stomp {
+    fn reset(&mut self, _random: &mut dyn FnMut() -> f64) {
+        self.reader.reset();
+        self.connected = false;
+        self.send_every = None;
+        self.silence_limit = Some(HANDSHAKE_LIMIT);
+        self.next_receipt = 1;
+    }
+
+    /// `CONNECT`; the session is ready once the broker answers.
+    fn opened(&mut self, out: &mut Vec<Inbound>) {
+        let beats = format!("{HEART_BEAT_MS},{HEART_BEAT_MS}");
+        let mut connect = StompFrame::new("CONNECT")
+            .with("accept-version", "1.2")
+            // RabbitMQ reads `host` as the virtual host: `/` is its default.
+            .with("host", "/")
+            .with("heart-beat", &beats);
+        if let Some(user) = &self.user {
+            connect = connect.with("login", user);
+        }
+        if let Some(token) = &self.token {
+            connect = connect.with("passcode", token);
+        }
+        out.push(Inbound::Heartbeat(HANDSHAKE_LIMIT));
+        out.push(Inbound::Reply(Frame::Text(connect.encode())));
+    }
+
+    fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
+        let bytes = match frame {
+            Frame::Text(text) => text.into_bytes(),
+            Frame::Binary(bytes) => bytes,
+        };
+        let mut pieces = Vec::new();
+        self.reader.push(&bytes, &mut pieces);
+        for piece in pieces {
+            match piece {
+                Ok(Piece::Frame(frame)) => self.frame::<J>(frame, format, out),
+                Ok(Piece::Heartbeat) => {}
+                Err(error) => out.push(Inbound::Notice(error.to_string())),
+            }
+        }
+        // Anything the broker sends shows that it is alive.
+        if let Some(limit) = self.silence_limit {
+            out.push(Inbound::Heartbeat(limit));
+        }
+    }
+
+    fn carry(&self, body: String) -> Frame {
+        Frame::Text(self.send(body).encode())
+    }
+
+    fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
+        let number = self.next_receipt;
+        self.next_receipt = number.wrapping_add(1);
+        let frame = self.send(body).with("receipt", &number.to_string());
+        (Frame::Text(frame.encode()), Some(number))
+    }
+
+    fn ping_every(&self) -> Option<Duration> {
+        self.send_every
+    }
+
+    /// A heart-beat: an end of line.
+    fn ping(&mut self) -> Option<Frame> {
+        Some(Frame::Text("\n".to_owned()))
+    }
+
+    fn goodbye(&self) -> Option<Frame> {
+        Some(Frame::Text(StompFrame::new("DISCONNECT").encode()))
+    }
+
+    fn silence_limit(&self) -> Option<Duration> {
+        self.silence_limit
+    }
 }
 
 #[cfg(test)]

@@ -155,3 +155,139 @@ fn malformed_and_oversized_packets_are_errors_without_a_panic() {
         vec![Err(MqttError::Malformed("PUBLISH"))]
     );
 }
+
+mod session {
+    //! The MQTT transport's session, packet by packet, through the codec.
+    use std::time::Duration;
+
+    use crate::protocol::{Codec, Frame, Inbound, Protocol, Sender, Wire};
+
+    fn codec(user: Option<&str>, token: Option<&str>) -> Codec {
+        let mut codec = Codec::new(&Wire {
+            user: user.map(str::to_owned),
+            token: token.map(str::to_owned),
+            ..Protocol::Mqtt.into()
+        });
+        codec.reset(&mut || 0.25);
+        codec
+    }
+
+    fn decode(codec: &mut Codec, bytes: &[u8]) -> Vec<Inbound> {
+        let mut out = Vec::new();
+        codec.decode::<serde_json::Value>(Frame::Binary(bytes.to_vec()), &mut out);
+        out
+    }
+
+    fn binary(bytes: &[u8]) -> Frame {
+        Frame::Binary(bytes.to_vec())
+    }
+
+    const CONNACK: &[u8] = &[0x20, 0x02, 0x00, 0x00];
+    const KEEP_ALIVE: Inbound = Inbound::Heartbeat(Duration::from_secs(30));
+
+    #[test]
+    fn it_offers_mqtt_and_connects_with_its_own_client_id_user_password_and_keep_alive() {
+        let mut codec = codec(Some("al"), Some("pw"));
+        assert_eq!(codec.protocols(), ["mqtt"]);
+        let mut out = Vec::new();
+        codec.opened(&mut out);
+        let mut connect = vec![
+            0x10, 35, 0, 4, b'M', b'Q', b'T', b'T', 4, 0xC2, 0, 30, 0, 15,
+        ];
+        connect.extend_from_slice(b"wschat-3fffffff");
+        connect.extend_from_slice(&[0, 2, b'a', b'l', 0, 2, b'p', b'w']);
+        assert_eq!(
+            out,
+            [
+                Inbound::Heartbeat(Duration::from_secs(30)),
+                Inbound::Reply(Frame::Binary(connect)),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_accepting_connack_subscribes_at_qos_1_then_the_session_is_ready_and_pings() {
+        let mut codec = codec(None, None);
+        assert_eq!(codec.ping_every(), None);
+        assert_eq!(
+            decode(&mut codec, CONNACK),
+            [
+                Inbound::Reply(binary(&[0x82, 9, 0, 1, 0, 4, b'c', b'h', b'a', b't', 1])),
+                Inbound::Ready,
+                KEEP_ALIVE,
+            ]
+        );
+        assert_eq!(codec.ping_every(), Some(Duration::from_secs(15)));
+        assert_eq!(codec.ping(), Some(binary(&[0xC0, 0])));
+        assert_eq!(codec.goodbye(), Some(binary(&[0xE0, 0])));
+    }
+
+    #[test]
+    fn a_refused_login_ends_the_session_and_other_refusals_are_lines() {
+        for (code, said) in [
+            (4, "the broker refused the user name or password"),
+            (5, "the broker refused the connection: not authorized"),
+        ] {
+            let mut codec = codec(Some("al"), Some("bad"));
+            assert_eq!(
+                decode(&mut codec, &[0x20, 2, 0, code])[0],
+                Inbound::Ended(said.to_owned())
+            );
+        }
+        assert_eq!(
+            decode(&mut codec(None, None), &[0x20, 2, 0, 3])[0],
+            Inbound::Notice("the broker refused the connection (CONNACK code 3)".to_owned())
+        );
+    }
+
+    #[test]
+    fn each_message_is_a_qos_1_publish_whose_puback_acknowledges_it() {
+        let mut codec = Codec::new(&Wire {
+            publish: Some("out".to_owned()),
+            ..Protocol::Mqtt.into()
+        });
+        decode(&mut codec, CONNACK);
+        let (frame, ack) = codec.send("a", "b");
+        let mut publish = vec![0x32, 29, 0, 3, b'o', b'u', b't', 0, 2];
+        publish.extend_from_slice(br#"{"name":"a","msg":"b"}"#);
+        assert_eq!(frame, Frame::Binary(publish));
+        assert_eq!(ack, Some(2));
+        assert_eq!(codec.send("a", "c").1, Some(3));
+        assert_eq!(
+            decode(&mut codec, &[0x40, 2, 0, 3]),
+            [Inbound::Acked(3), KEEP_ALIVE]
+        );
+    }
+
+    #[test]
+    fn incoming_qos_1_publishes_are_acknowledged_and_read_across_frames() {
+        let mut codec = codec(None, None);
+        decode(&mut codec, CONNACK);
+        let mut packet = vec![0x32, 33, 0, 4, b'c', b'h', b'a', b't', 0x12, 0x34];
+        packet.extend_from_slice(br#"{"name":"bob","msg":"yo"}"#);
+        let (head, tail) = packet.split_at(5);
+        assert_eq!(decode(&mut codec, head), [KEEP_ALIVE]);
+        assert_eq!(
+            decode(&mut codec, tail),
+            [
+                Inbound::Reply(binary(&[0x40, 2, 0x12, 0x34])),
+                Inbound::Chat {
+                    sender: Sender::Named("bob".to_owned()),
+                    text: "yo".to_owned()
+                },
+                KEEP_ALIVE,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_packet_that_cannot_be_read_loses_the_session() {
+        let mut codec = codec(None, None);
+        assert_eq!(
+            decode(&mut codec, &[0x30, 0xff, 0xff, 0xff, 0xff]),
+            [Inbound::Lost(
+                "an MQTT packet's length is malformed".to_owned()
+            )]
+        );
+    }
+}

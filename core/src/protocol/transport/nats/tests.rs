@@ -91,3 +91,136 @@ fn unknown_and_oversized_lines_are_errors_and_the_reader_goes_on() {
         vec![Err(NatsError::TooLarge)]
     );
 }
+
+mod session {
+    //! The NATS transport's session, line by line, through the codec.
+    use std::time::Duration;
+
+    use crate::protocol::{Codec, Frame, Inbound, Protocol, Sender, Wire};
+
+    fn codec(user: Option<&str>, token: Option<&str>) -> Codec {
+        let mut codec = Codec::new(&Wire {
+            user: user.map(str::to_owned),
+            token: token.map(str::to_owned),
+            ..Protocol::Nats.into()
+        });
+        codec.reset(&mut || 0.5);
+        codec
+    }
+
+    fn decode(codec: &mut Codec, text: &str) -> Vec<Inbound> {
+        let mut out = Vec::new();
+        codec.decode::<serde_json::Value>(Frame::Binary(text.as_bytes().to_vec()), &mut out);
+        out
+    }
+
+    fn lines(text: &str) -> Frame {
+        Frame::Binary(text.as_bytes().to_vec())
+    }
+
+    const INFO: &str = "INFO {\"server_id\":\"x\",\"max_payload\":1048576}\r\n";
+    const HANDSHAKE: Inbound = Inbound::Heartbeat(Duration::from_secs(30));
+
+    #[test]
+    fn info_is_answered_with_connect_sub_and_a_ping_whose_pong_makes_the_session_ready() {
+        let mut codec = codec(None, Some("t\"k"));
+        assert!(codec.protocols().is_empty());
+        let mut out = Vec::new();
+        codec.opened(&mut out);
+        assert_eq!(out, [HANDSHAKE]);
+        assert_eq!(
+            decode(&mut codec, INFO),
+            [
+                Inbound::Reply(lines(concat!(
+                    r#"CONNECT {"verbose":false,"pedantic":false,"lang":"wschat","version":"1","protocol":1,"echo":true,"auth_token":"t\"k"}"#,
+                    "\r\nSUB chat 1\r\nPING\r\n"
+                ))),
+                HANDSHAKE,
+            ]
+        );
+        assert_eq!(codec.ping_every(), None);
+        assert_eq!(
+            decode(&mut codec, "+OK\r\nPONG\r\n"),
+            [Inbound::Ready, Inbound::Heartbeat(Duration::from_secs(30))]
+        );
+        assert_eq!(codec.ping_every(), Some(Duration::from_secs(15)));
+    }
+
+    #[test]
+    fn a_user_logs_in_with_user_and_pass() {
+        let mut codec = codec(Some("al"), Some("pw"));
+        let out = decode(&mut codec, INFO);
+        let Inbound::Reply(Frame::Binary(connect)) = &out[0] else {
+            panic!("no CONNECT: {out:?}");
+        };
+        assert!(String::from_utf8_lossy(connect).contains(r#","user":"al","pass":"pw"}"#));
+    }
+
+    #[test]
+    fn each_message_is_a_pub_and_a_ping_and_pongs_acknowledge_in_order() {
+        let mut codec = Codec::new(&Wire {
+            topic: Some("room.>".to_owned()),
+            publish: Some("room.a".to_owned()),
+            ..Protocol::Nats.into()
+        });
+        decode(&mut codec, INFO);
+        decode(&mut codec, "PONG\r\n");
+        let (frame, ack) = codec.send("a", "b");
+        assert_eq!(
+            frame,
+            lines("PUB room.a 22\r\n{\"name\":\"a\",\"msg\":\"b\"}\r\nPING\r\n")
+        );
+        assert_eq!(ack, Some(1));
+        // A keep-alive ping between two messages takes its own PONG.
+        assert_eq!(codec.ping(), Some(lines("PING\r\n")));
+        assert_eq!(codec.send("a", "c").1, Some(2));
+        let out = decode(&mut codec, "PONG\r\nPONG\r\nPONG\r\nPONG\r\n");
+        assert_eq!(
+            out,
+            [
+                Inbound::Acked(1),
+                Inbound::Acked(2),
+                Inbound::Heartbeat(Duration::from_secs(30))
+            ]
+        );
+    }
+
+    #[test]
+    fn messages_are_read_and_the_servers_pings_answered_across_frames() {
+        let mut codec = codec(None, None);
+        decode(&mut codec, INFO);
+        decode(&mut codec, "PONG\r\n");
+        assert_eq!(
+            decode(&mut codec, "MSG chat 1 25\r\n{\"name\":\"bob\","),
+            [Inbound::Heartbeat(Duration::from_secs(30))]
+        );
+        assert_eq!(
+            decode(&mut codec, "\"msg\":\"yo\"}\r\nPING\r\n"),
+            [
+                Inbound::Chat {
+                    sender: Sender::Named("bob".to_owned()),
+                    text: "yo".to_owned()
+                },
+                Inbound::Reply(lines("PONG\r\n")),
+                Inbound::Heartbeat(Duration::from_secs(30)),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_error_before_the_handshake_pong_is_a_refusal_and_after_it_a_line() {
+        let mut refused = codec(None, Some("bad"));
+        decode(&mut refused, INFO);
+        assert_eq!(
+            decode(&mut refused, "-ERR 'Authorization Violation'\r\n")[0],
+            Inbound::Ended("the server refused the connection: Authorization Violation".to_owned())
+        );
+        let mut ready = codec(None, None);
+        decode(&mut ready, INFO);
+        decode(&mut ready, "PONG\r\n");
+        assert_eq!(
+            decode(&mut ready, "-ERR 'Maximum Payload Violation'\r\n")[0],
+            Inbound::Notice("the server sent an error: Maximum Payload Violation".to_owned())
+        );
+    }
+}

@@ -81,7 +81,7 @@ fn the_open_packet_sets_the_heartbeat_and_sends_the_namespace_connect() {
         ]
     );
     assert_eq!(codec.silence_limit(), Some(Duration::from_secs(30)));
-    codec.reset();
+    codec.reset(&mut || 0.5);
     assert_eq!(codec.silence_limit(), Some(DEFAULT_SILENCE_LIMIT));
 }
 
@@ -405,6 +405,6 @@ fn a_new_session_forgets_the_last_ones_frame_limit() {
     let mut out = Vec::new();
     codec.decode::<serde_json::Value>(Frame::Text(r#"0{"maxPayload":100}"#.to_owned()), &mut out);
     assert_eq!(codec.max_frame_bytes(), Some(100));
-    codec.reset();
+    codec.reset(&mut || 0.5);
     assert_eq!(codec.max_frame_bytes(), None);
 }
