@@ -24,7 +24,8 @@
 // Bob's page was open when Alice's entry turned `sent` (times taken in the
 // pages, from MutationObservers). With --hold-alice, Alice reaches the relay
 // through a TCP gate that lets her in only once Bob is back after a restart,
-// which takes the relay's part out of the figures.
+// which takes the relay's part out of the figures (with a broker: once
+// Bob's page has sent its SUBSCRIBE again).
 //
 // --protocol stomp|mqtt|nats runs the same soak through a broker
 // (lib/brokers.js: RabbitMQ's Web-STOMP, mosquitto, nats-server) instead of
@@ -226,9 +227,27 @@ function recordWire() {
     if (labels(text).length) return 'message';
     return null;
   };
+  // The id that pairs a message with its acknowledgement: STOMP's receipt,
+  // MQTT's packet id (of the frame's first packet); NATS has none (PONGs
+  // answer PINGs in order).
+  const idOf = ({ text, first, bytes }, kind) => {
+    const receipt = /\n(?:receipt|receipt-id):([^\n]*)\n/.exec(text);
+    if (receipt) return receipt[1];
+    if (!bytes || (kind !== 'publish' && kind !== 'ack' && kind !== 'puback')) return null;
+    let at = 1;
+    while (at < bytes.length && bytes[at] & 0x80) at += 1;
+    at += 1;
+    if (first === 0x40) return String((bytes[at] << 8) | bytes[at + 1]);
+    if (first >> 4 === 3 && (first & 0x06) !== 0) {
+      const topic = (bytes[at] << 8) | bytes[at + 1];
+      at += 2 + topic;
+      return String((bytes[at] << 8) | bytes[at + 1]);
+    }
+    return null;
+  };
   let sockets = 0;
-  const report = (socket, dir, kind, text = '') =>
-    window.__soakWire({ load, at: Date.now(), socket, dir, kind, labels: labels(text) });
+  const report = (socket, dir, kind, frame = { text: '' }) =>
+    window.__soakWire({ load, at: Date.now(), socket, dir, kind, labels: labels(frame.text), id: idOf(frame, kind) });
   class Recorded extends Native {
     constructor(...args) {
       super(...args);
@@ -238,14 +257,14 @@ function recordWire() {
       this.addEventListener('close', () => report(number, 'close', null));
       this.addEventListener('message', (event) => {
         const frame = asText(event.data);
-        report(number, 'in', kindIn(frame), frame.text);
+        report(number, 'in', kindIn(frame), frame);
       });
     }
   }
   const send = Native.prototype.send;
   Native.prototype.send = function (data) {
     const frame = asText(data);
-    report(this.__soakSocket ?? 0, 'out', kindOut(frame), frame.text);
+    report(this.__soakSocket ?? 0, 'out', kindOut(frame), frame);
     return send.call(this, data);
   };
   window.WebSocket = Recorded;
@@ -392,8 +411,14 @@ async function soak(protocol) {
         target = await target.restart();
         if (!isBroker) host = target;
         if (gate) {
-          const bobDeadline = Date.now() + 10_000;
-          while ((await bob.chat.status()).state !== 'open' && Date.now() < bobDeadline) await sleep(20);
+          // With a broker, Bob is back once his SUBSCRIBE went out on the
+          // new socket; with the relay, once his socket is open.
+          const bobBack = async () =>
+            isBroker
+              ? wire.Bob.some((e) => e.at >= restartedAt && e.dir === 'out' && e.kind === 'subscribe')
+              : (await bob.chat.status()).state === 'open';
+          const bobDeadline = Date.now() + 15_000;
+          while (!(await bobBack()) && Date.now() < bobDeadline) await sleep(20);
           gate.open();
         }
         events.push({ n: n + 1, killedAt: killedAt - sendStart, down, restartMs: Date.now() - restartedAt, backAt: Date.now() - sendStart });
@@ -602,6 +627,15 @@ async function soak(protocol) {
       }
     }
     const lost = figures.lostMarked + figures.lostUnmarked;
+    const stateCounts = new Map();
+    for (const text of written) {
+      const state = aliceState.get(text) ?? 'not shown';
+      stateCounts.set(state, (stateCounts.get(state) ?? 0) + 1);
+    }
+    const finalStates = [...stateCounts].map(([state, n]) => `${state} ${n}`).join(', ');
+    // With a broker, every message should end delivered or uncertain: one
+    // left `sent` or `pending` waited for an acknowledgement that never came.
+    const unsettled = isBroker ? written.filter((t) => ['sent', 'pending'].includes(aliceState.get(t))) : [];
     const connected = async (chat) =>
       (await chat.entries()).filter((e) => e.kind === 'system' && e.text === 'connected').length;
     const pageErrors = errorLists.flat();
@@ -639,7 +673,8 @@ async function soak(protocol) {
       ['marked uncertain but actually delivered', figures.uncertainDelivered],
       ['marked delivered (the broker acknowledged)', figures.markedDelivered],
       ['marked delivered but never received', figures.markedDeliveredNotReceived],
-      ['still pending on Alice', figures.pending],
+      ['still pending on Alice (never received)', figures.pending],
+      ['Alice\'s last states', finalStates],
       ['put on a socket more than once by Alice', figures.publishedTwice],
       ['received out of order (first arrivals)', outOfOrder],
       ['received with a sender other than Alice', wrongSender],
@@ -671,7 +706,19 @@ async function soak(protocol) {
     // state @ ms from the start of sending), her sends, Bob's wire.
     const story = (text) => {
       const states = (aliceHistory.get(text) ?? []).map((n) => `L${n.load}:${n.state}@${n.at - sendStart}`).join(' ');
-      const sends = (published.get(text) ?? []).map((e) => `${e.kind ?? 'frame'}@${e.at - sendStart}`).join(' ');
+      const loadNumber = (load) => [...aliceLoads.keys()].indexOf(load) + 1;
+      const sends = (published.get(text) ?? [])
+        .map((e) => {
+          // Its acknowledgement: on the same socket, the same id (or, on
+          // NATS, none to pair by), later; and whether that socket closed first.
+          const same = wire.Alice.filter((w) => w.load === e.load && w.socket === e.socket && w.at >= e.at);
+          const ack = e.id !== null ? same.find((w) => w.dir === 'in' && w.kind === 'ack' && w.id === e.id) : null;
+          const closed = same.find((w) => w.dir === 'close');
+          const id = e.id !== null ? ` id ${e.id}` : '';
+          const then = ack ? `, acked @${ack.at - sendStart}` : e.id !== null ? ', no ack' : '';
+          return `${e.kind ?? 'frame'}${id} on L${loadNumber(e.load)}/socket ${e.socket} @${e.at - sendStart}${then}${closed ? `, socket closed @${closed.at - sendStart}` : ''}`;
+        })
+        .join('; ');
       return `${text}: Alice ${states || 'never shown'}; put on a socket ${sends || 'never'}; Bob's socket received it ${bobWire.get(text) ?? 0}x, shown ${bobCount.get(text) ?? 0}x`;
     };
     if (duplicatedTexts.length) {
@@ -685,6 +732,10 @@ async function soak(protocol) {
     if (lostUnmarkedOnline.length) {
       console.log(`  lost unmarked while Bob was connected: ${lostUnmarkedOnline.slice(0, 20).join(', ')}`);
       for (const text of lostUnmarkedOnline.slice(0, 5)) console.log(`    ${story(text)}`);
+    }
+    if (unsettled.length) {
+      console.log(`  left sent or pending (no acknowledgement): ${ranges(unsettled)}`);
+      for (const text of unsettled.slice(0, 5)) console.log(`    ${story(text)}`);
     }
     if (pendingLeft > 0) console.log(`  the outbox had not drained after ${DRAIN_TIMEOUT_MS / 1000} s`);
     for (const error of pageErrors.slice(0, 5)) console.log(`  page error: ${error.split('\n')[0]}`);
