@@ -486,10 +486,10 @@ async function runBrokerPart(browser, floor, relay, results) {
 /** The brokers part's table: each broker's flood beside the relay's. */
 function printBrokers(brokers) {
   if (!brokers || brokers.failed) return;
-  const header = ['messages', 'through', 'page', 'render ms', 'x relay app', 'x floor', 'long tasks', 'longest', 'total', 'DOM updates', 'send ms'];
+  const header = ['messages', 'through', 'page', 'render ms', 'x relay app', 'x floor', 'long tasks', 'longest', 'total', 'DOM updates', 'send ms', 'sockets'];
   const { relayApp, floor: floorRun } = brokers;
   const row = (through, kind, r) => {
-    if (!r || r.failed) return [fmt(brokers.n), through, kind, r ? `failed: ${r.error}` : '-', '', '', '', '', '', '', ''];
+    if (!r || r.failed) return [fmt(brokers.n), through, kind, r ? 'failed' : '-', '', '', '', '', '', '', '', ''];
     const done = r.completed;
     return [
       fmt(brokers.n),
@@ -503,6 +503,7 @@ function printBrokers(brokers) {
       ms(r.longtasks.total),
       fmt(r.renders),
       r.sendMs === null || r.sendMs === undefined ? '-' : fmt(r.sendMs),
+      r.sockets ?? '-',
     ];
   };
   const lines = [row('relay', 'floor', floorRun), row('relay', 'app', relayApp), ...brokers.runs.map((r) => row(r.what, 'app', r))];
@@ -511,8 +512,10 @@ function printBrokers(brokers) {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const l of lines) console.log(line(l));
+  for (const r of brokers.runs) if (r.failed) console.log(`${r.what}: could not measure: ${r.error}`);
   for (const r of brokers.runs) if (!r.failed && !r.completed) console.log(`${r.what}: ${r.why}`);
-  console.log('send ms for a broker: until the publisher had handed every message to its socket (not paced by the page).');
+  console.log('send ms for a broker: until the publisher had handed every message to its socket (not paced by the page);');
+  console.log('sockets: WebSockets the page opened (1: it kept its broker through the flood).');
   console.log('');
 }
 

@@ -73,6 +73,22 @@ const BROKERS = [
   },
 ];
 
+/**
+ * Counts the WebSockets the page opens (a subclass of WebSocket that counts
+ * its constructions, nothing per frame): more than one means the page lost
+ * its broker during the flood and came back.
+ */
+const COUNT_SOCKETS = `(() => {
+  const Native = window.WebSocket;
+  window.__sockets = 0;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__sockets += 1;
+    }
+  };
+})();`;
+
 /** The app's address on `host` subscribed to `broker` as bob; the token last, in the fragment. */
 function appUrl(host, broker, wsUrl) {
   const url = new URL(`${host.url}/`);
@@ -158,7 +174,13 @@ async function runBrokers(n, deps) {
       page = await browser.newPage();
       await clearOrigin(page, host.url);
       await page.addInitScript(INIT_SCRIPT);
-      await page.goto(appUrl(host, broker, server.wsUrl), appReady);
+      await page.addInitScript(COUNT_SOCKETS);
+      // The page takes the token out of its address (history.replaceState),
+      // so the wait cannot compare the whole address as CdpPage.goto does.
+      const url = appUrl(host, broker, server.wsUrl);
+      const { errorText } = await page.send('Page.navigate', { url });
+      if (errorText) throw new Error(`cannot open ${url}: ${errorText}`);
+      await page.waitFor(`location.search === ${JSON.stringify(new URL(url).search)} && document.readyState === 'complete' && (${appReady})`, 60_000);
       publisher = await broker.publisher(server.wsUrl);
       // The page subscribes after the broker's CONNECTED/CONNACK/INFO: a
       // probe, repeated, shows when its subscription is in place.
@@ -175,6 +197,7 @@ async function runBrokers(n, deps) {
       await sleep(300); // long task entries arrive a moment late
       Object.assign(out, await page.eval('__bench.result()'), flood);
       out.status = await page.eval("document.querySelector('#status')?.dataset.state ?? null");
+      out.sockets = await page.eval('window.__sockets');
       log(`${out.completed ? `${out.render.toFixed(0)} ms` : `incomplete: ${out.why}`}\n`);
     } catch (error) {
       out.failed = true;
