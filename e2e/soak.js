@@ -502,6 +502,16 @@ async function soak(protocol) {
       await sleep(200);
     }
 
+    // The recorders see rendered rows only, and Alice's page renders a
+    // window of her conversation: a state that changed on a row out of the
+    // window was not seen. A scan of her page (scrolled through, a viewport
+    // at a time) renders every row, so the recorder notes each state as it
+    // is now.
+    const beforeScan = aliceFinal().state;
+    const scanned = (await alice.chat.entries()).filter((e) => e.kind === 'sent' && IS_SOAK.test(e.text ?? ''));
+    await sleep(500);
+    const changedByScan = scanned.filter((e) => beforeScan.get(e.text) !== e.state).map((e) => `${e.text} ${beforeScan.get(e.text)}→${e.state}`);
+
     // What became of each message.
     const { state: aliceState, shownTwice, history: aliceHistory } = aliceFinal();
     const bobEntries = await soakReceived();
@@ -675,6 +685,7 @@ async function soak(protocol) {
       ['marked delivered but never received', figures.markedDeliveredNotReceived],
       ['still pending on Alice (never received)', figures.pending],
       ['Alice\'s last states', finalStates],
+      ['last states seen only by the final scan of Alice', changedByScan.length],
       ['put on a socket more than once by Alice', figures.publishedTwice],
       ['received out of order (first arrivals)', outOfOrder],
       ['received with a sender other than Alice', wrongSender],
@@ -733,6 +744,7 @@ async function soak(protocol) {
       console.log(`  lost unmarked while Bob was connected: ${lostUnmarkedOnline.slice(0, 20).join(', ')}`);
       for (const text of lostUnmarkedOnline.slice(0, 5)) console.log(`    ${story(text)}`);
     }
+    if (changedByScan.length) console.log(`  seen only by the final scan: ${changedByScan.slice(0, 10).join(', ')}`);
     if (unsettled.length) {
       console.log(`  left sent or pending (no acknowledgement): ${ranges(unsettled)}`);
       for (const text of unsettled.slice(0, 5)) console.log(`    ${story(text)}`);
