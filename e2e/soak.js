@@ -730,7 +730,14 @@ async function soak(protocol) {
           return `${e.kind ?? 'frame'}${id} on L${loadNumber(e.load)}/socket ${e.socket} @${e.at - sendStart}${then}${closed ? `, socket closed @${closed.at - sendStart}` : ''}`;
         })
         .join('; ');
-      return `${text}: Alice ${states || 'never shown'}; put on a socket ${sends || 'never'}; Bob's socket received it ${bobWire.get(text) ?? 0}x, shown ${bobCount.get(text) ?? 0}x`;
+      // Bob's listening span at the hand-over: when his SUBSCRIBE (the
+      // relay: his socket's open) went out, and when that socket closed.
+      const at = handedAt(text);
+      const span = at === undefined ? null : bobListening.find(([from, to]) => from <= at && at < to);
+      const bobThen = span
+        ? `Bob listening from @${span[0] - sendStart} to ${span[1] === Infinity ? 'the end' : `@${span[1] - sendStart}`}`
+        : 'Bob not listening at the hand-over';
+      return `${text}: Alice ${states || 'never shown'}; put on a socket ${sends || 'never'}; ${bobThen}; Bob's socket received it ${bobWire.get(text) ?? 0}x, shown ${bobCount.get(text) ?? 0}x`;
     };
     if (duplicatedTexts.length) {
       console.log(`  duplicated: ${duplicatedTexts.slice(0, 20).join(', ')}`);
