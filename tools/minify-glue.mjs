@@ -12,12 +12,17 @@
 //    what only `initSync` used), and `window.wasmBindings`, which nothing
 //    reads, goes. The wasm is fetched with its integrity hash.
 // 2. Minifies the glue with terser (Trunk 0.21's own minifier cannot parse
-//    wasm-bindgen 0.2.130's output) and updates its integrity hashes.
-// 3. Refuses an index.html that still holds inline script or style.
-// Before that, it gives the wasm's imports and exports short names (a
-// wasm-bindgen import is named like `__wbg_setProperty_3fe74e09d53acb0b`,
-// and each name is written twice, in the wasm and in the glue; the hashes
-// do not compress): 6 KB gzip less. See `shortenNames` below.
+//    wasm-bindgen 0.2.130's output). The glue no longer exports the classes
+//    of wasm-streams (a dependency of Leptos' server functions, which this
+//    app has none of), so terser drops them; index.html has wasm-opt remove
+//    their methods from the wasm's exports, with what only they reached.
+//    The build fails if the glue still reads an export the wasm lacks.
+// 3. Gives the wasm's imports and exports short names, in the wasm and in
+//    the glue alike: a wasm-bindgen import is named like
+//    `__wbg_setProperty_3fe74e09d53acb0b`, each name was written twice,
+//    and the hashes do not compress (6.7 KB gzip less).
+// 4. Updates the integrity hashes, and refuses an index.html that still
+//    holds inline script or style.
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -43,38 +48,47 @@ if (!glueUrl || !wasmUrl) fail(`the loader no longer reads as Trunk 0.21's: ${lo
 
 const gluePath = join(staging, basename(glueUrl));
 const wasmPath = join(staging, basename(wasmUrl));
-const wasmBytes = readFileSync(wasmPath);
 const trunkGlue = readFileSync(gluePath, "utf8");
-const { wasm: shortWasm, glue } = shortenNames(wasmBytes, trunkGlue);
-writeFileSync(wasmPath, shortWasm);
-// The wasm's preload carries its integrity.
-const wasmBefore = integrity(wasmBytes);
-if (!html.includes(wasmBefore)) fail("index.html no longer holds the wasm's integrity");
-html = html.split(wasmBefore).join(integrity(shortWasm));
+const trunkWasm = readFileSync(wasmPath);
 const exports = /\nexport\s*\{\s*initSync\s*,\s*(\w+)\s+as\s+default\s*\};?\s*$/;
-const init = glue.match(exports)?.[1] ?? fail("the glue no longer ends as wasm-bindgen 0.2.130's does");
+const init = trunkGlue.match(exports)?.[1] ?? fail("the glue no longer ends as wasm-bindgen 0.2.130's does");
 // The wasm is fetched by its relative URL, as Trunk's loader does. (Its
 // preload's integrity is one browsers ignore on fetch preloads; fetching it
 // with `{ integrity }` checks it, for 86 bytes the budget lacked. The glue
 // and index.html are served by the same host, which SRI does not guard
 // against.)
-const started = glue.replace(
-  exports,
-  () => `
+const started = trunkGlue
+  .replace(
+    exports,
+    () => `
 const wasm_started = await ${init}({
   module_or_path: ${JSON.stringify(wasmUrl)},
 });
 dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm: wasm_started } }));
 `,
-);
+  )
+  // Nothing imports the glue: its classes are kept only if it uses them.
+  // (The wasm no longer exports wasm-streams' classes' methods: index.html
+  // has wasm-opt remove them, and what only they reached.)
+  .replace(/^export class /gm, "class ")
+  .replace(/^if \(Symbol\.dispose\) (\w+)\.prototype\[Symbol\.dispose\] = \1\.prototype\.free;$/gm, "")
+  .replaceAll(": new FinalizationRegistry(", ": /*#__PURE__*/ new FinalizationRegistry(");
 const result = await minify(started, { module: true, compress: true, mangle: true });
 if (typeof result.code !== "string") fail("terser returned nothing for the glue");
-const code = result.code;
+const { wasm, glue: code } = shortenNames(trunkWasm, result.code);
+writeFileSync(wasmPath, wasm);
 writeFileSync(gluePath, code);
-console.log(`glue ${basename(glueUrl)} with Trunk's loader, minified: ${Buffer.byteLength(glue)} -> ${Buffer.byteLength(code)} bytes`);
+console.log(`glue ${basename(glueUrl)} with Trunk's loader, minified: ${Buffer.byteLength(trunkGlue)} -> ${Buffer.byteLength(code)} bytes`);
+console.log(`wasm ${basename(wasmUrl)} with short names: ${trunkWasm.length} -> ${wasm.length} bytes`);
 
-const before = integrity(trunkGlue);
-html = html.split(before).join(integrity(code));
+for (const [before, after] of [
+  [trunkGlue, code],
+  [trunkWasm, wasm],
+]) {
+  const hash = integrity(before);
+  if (!html.includes(hash)) fail(`index.html no longer holds the integrity of ${before === trunkWasm ? "the wasm" : "the glue"}`);
+  html = html.split(hash).join(integrity(after));
+}
 html = html.replace(loaderTag, () => `<script type="module" src="${glueUrl}" integrity="${integrity(code)}"></script>`);
 
 // What a strict CSP refuses: a script without a src, a style element or
@@ -95,15 +109,24 @@ for (const [pattern, what] of refused) {
 }
 writeFileSync(htmlPath, html);
 
-// Renames the wasm's imports (module and field) and the exports the glue
-// reads as `wasm.NAME`, to names of one or two characters, in the wasm's
-// import and export sections and in the glue alike. The glue is still
-// wasm-bindgen's own text here (before terser), so a name is found where
-// wasm-bindgen writes it: an import as a key of the imports object
-// (`NAME: function`), its module as `"MODULE": import0`, an export as
-// `wasm.NAME`. Every import must be found once and every renamed export at
-// least once, or the build fails. Exports the glue never reads as
-// `wasm.NAME` (`main`, wasm-bindgen's markers) keep their names.
+// The names the glue may read from the wasm: wasm-bindgen's own. (Short
+// or common ones, `memory` and `main`, are left alone.)
+function isBindgenName(name) {
+  return /^(?:__wbg|__wbindgen|__externref|wasm_bindgen__|intounderlying)\w*$/.test(name);
+}
+
+// Whether the minified glue names `name` (a whole word).
+function names(glue, name) {
+  return new RegExp(`(?<![\\w$])${name}(?![\\w$])`).test(glue);
+}
+
+// Renames the wasm's imports (module and field) and wasm-bindgen's exports
+// to names of one or two characters, in the wasm's import and export
+// sections and in the minified glue alike. Each name is a whole word of
+// the glue (terser renames locals, never an object's keys or properties):
+// every import the wasm still has must be there once, every renamed export
+// at least once, or the build fails. The glue may keep imports the wasm
+// no longer has; the browser ignores them.
 function shortenNames(wasm, glue) {
   const sections = readSections(wasm);
   const importSection = sections.find((section) => section.id === 2);
@@ -111,47 +134,50 @@ function shortenNames(wasm, glue) {
   if (!importSection || !exportSection) fail("the wasm has no import or export section");
   // Names that cannot be reserved words: a letter, then nothing or digits.
   const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  const names = (count) =>
+  const shortNames = (count) =>
     Array.from({ length: count }, (_, index) =>
       index < letters.length
         ? letters[index]
         : letters[index % letters.length] + String(Math.floor(index / letters.length) - 1),
     );
-  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  let text = glue;
+  const renames = new Map();
+  const rename = (from, to, times) => {
+    if (!isBindgenName(from) && !from.endsWith(".js")) fail(`unexpected wasm name ${from}`);
+    const word = new RegExp(`(?<![\\w$])${from.replace(/[.]/g, "\\.")}(?![\\w$])`, "g");
+    const found = glue.match(word)?.length ?? 0;
+    if (times === 1 ? found !== 1 : found === 0) fail(`the glue names ${from} ${found} times`);
+    renames.set(from, to);
+  };
 
   const imports = parseImports(importSection.body);
   const modules = [...new Set(imports.map((entry) => entry.module))];
-  const moduleNames = names(modules.length);
-  const moduleName = new Map(modules.map((module, index) => [module, moduleNames[index]]));
-  for (const module of modules) {
-    const key = new RegExp(`(["'])${escape(module)}\\1(\\s*:)`, "g");
-    const found = text.match(key)?.length ?? 0;
-    if (found !== 1) fail(`the glue names the import module ${module} ${found} times, not once`);
-    text = text.replace(key, (_, quote, colon) => `${quote}${moduleName.get(module)}${quote}${colon}`);
-  }
-  const fieldNames = names(imports.length);
+  const moduleNames = shortNames(modules.length);
+  modules.forEach((module, index) => rename(module, moduleNames[index], 1));
+  const fieldNames = shortNames(imports.length);
   imports.forEach((entry, index) => {
-    const key = new RegExp(`(^|[\\s{,])${escape(entry.field)}(\\s*:\\s*function\\b)`, "gm");
-    const found = text.match(key)?.length ?? 0;
-    if (found !== 1) fail(`the glue defines the import ${entry.field} ${found} times, not once`);
-    text = text.replace(key, (_, before, after) => `${before}${fieldNames[index]}${after}`);
-    entry.module = moduleName.get(entry.module);
+    rename(entry.field, fieldNames[index], 1);
+    entry.module = renames.get(entry.module);
     entry.field = fieldNames[index];
   });
-
   const exported = parseExports(exportSection.body);
-  const read = (name) => new RegExp(`\\bwasm\\.${escape(name)}(?![\\w$])`, "g");
-  const renamed = exported.filter((entry) => read(entry.name).test(text));
-  const exportNames = names(renamed.length);
+  const renamed = exported.filter(({ name }) => isBindgenName(name) && names(glue, name));
+  const exportNames = shortNames(renamed.length);
   renamed.forEach((entry, index) => {
-    text = text.replace(read(entry.name), `wasm.${exportNames[index]}`);
+    rename(entry.name, exportNames[index], 0);
     entry.name = exportNames[index];
   });
-  if (new Set(exported.map((entry) => entry.name)).size !== exported.length) {
-    fail("two exports would share a name");
-  }
+  if (new Set(exported.map((entry) => entry.name)).size !== exported.length) fail("two exports would share a name");
 
+  // One pass over the glue, longest names first, so that no name is
+  // renamed twice.
+  const from = [...renames.keys()].sort((a, b) => b.length - a.length);
+  const word = new RegExp(`(?<![\\w$])(?:${from.map((name) => name.replace(/[.]/g, "\\.")).join("|")})(?![\\w$])`, "g");
+  const text = glue.replace(word, (name) => renames.get(name));
+  // Left: keys of imports the wasm no longer has (the browser ignores them)
+  // and nothing else.
+  for (const [name] of text.matchAll(/(?<![\w$])(?:__wbg|__wbindgen|__externref|wasm_bindgen__|intounderlying)\w*/g)) {
+    if (!new RegExp(`(?<![\\w$])${name}:function\\b`).test(text)) fail(`the glue reads ${name}, which the wasm lacks`);
+  }
   importSection.body = writeImports(imports);
   exportSection.body = writeExports(exported);
   return { wasm: writeSections(sections), glue: text };
