@@ -127,6 +127,12 @@ pub fn default_protocols(protocol: Protocol) -> &'static [&'static str] {
 /// the link counts as dead.
 pub const HANDSHAKE_LIMIT: Duration = Duration::from_secs(30);
 
+/// A broker refused the login (or the connection): one line, no retry
+/// until the token or the settings change.
+pub(crate) fn refused(said: &str) -> Inbound {
+    Inbound::Ended(format!("the broker refused the connection: {said}"))
+}
+
 /// Where the brokers listen and send when `topic` and `publish` say
 /// nothing: `chat` (a STOMP destination needs a kind, `/topic/chat`).
 pub fn topics(wire: &Wire, default: &str) -> (String, String) {

@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use super::{topics, Transport, HANDSHAKE_LIMIT};
+use super::{refused, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
     json_value::JsonValue,
     protocol::{
@@ -199,34 +199,35 @@ impl Reader {
     /// packet, so the caller closes the socket.
     pub fn push(&mut self, data: &[u8], out: &mut Vec<Result<Incoming, MqttError>>) {
         self.buffer.extend_from_slice(data);
-        loop {
-            let Some(first) = self.buffer.first().copied() else {
-                return;
+        let mut at = 0;
+        let broken = loop {
+            let rest = self.buffer.get(at..).unwrap_or_default();
+            let Some(&first) = rest.first() else {
+                break None;
             };
-            let (length, header) = match read_length(self.buffer.get(1..).unwrap_or_default()) {
-                Length::Incomplete => return,
-                Length::Broken => {
-                    self.buffer.clear();
-                    out.push(Err(MqttError::BadLength));
-                    return;
-                }
+            let (length, header) = match read_length(rest.get(1..).unwrap_or_default()) {
+                Length::Incomplete => break None,
+                Length::Broken => break Some(MqttError::BadLength),
                 Length::Read(length, bytes) => (length, 1 + bytes),
             };
             if length > MAX_PACKET_BYTES {
-                self.buffer.clear();
-                out.push(Err(MqttError::TooLarge));
-                return;
+                break Some(MqttError::TooLarge);
             }
-            let Some(body) = self.buffer.get(header..header + length) else {
-                return;
+            let Some(body) = rest.get(header..header + length) else {
+                break None;
             };
-            let packet = read_packet(first, body);
-            let broken = packet.is_err();
-            out.push(packet);
-            self.buffer.drain(..header + length);
-            if broken {
+            match read_packet(first, body) {
+                Ok(packet) => out.push(Ok(packet)),
+                Err(error) => break Some(error),
+            }
+            at += header + length;
+        };
+        match broken {
+            // What was read leaves the buffer once, at the end.
+            None => drop(self.buffer.drain(..at.min(self.buffer.len()))),
+            Some(error) => {
                 self.buffer.clear();
-                return;
+                out.push(Err(error));
             }
         }
     }
@@ -367,8 +368,8 @@ impl Mqtt {
                 out.push(Inbound::Ready);
             }
             Incoming::ConnAck { code, .. } => out.push(match code {
-                4 => Inbound::Ended("the broker refused the user name or password".to_owned()),
-                5 => Inbound::Ended("the broker refused the connection: not authorized".to_owned()),
+                4 => refused("bad user name or password"),
+                5 => refused("not authorized"),
                 // Protocol version, client id, broker unavailable: the
                 // broker closes the socket, and the link tries again.
                 code => Inbound::Notice(format!(

@@ -11,7 +11,7 @@
 
 use std::{collections::VecDeque, time::Duration};
 
-use super::{topics, Transport, HANDSHAKE_LIMIT};
+use super::{refused, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
     json_value::JsonValue,
     protocol::{
@@ -81,83 +81,71 @@ impl Reader {
         self.buffer.clear();
     }
 
-    /// Reads what one WebSocket message adds.
+    /// Reads what one WebSocket message adds. What was read leaves the
+    /// buffer once, at the end: a flood's many lines are not moved each.
     pub fn push(&mut self, data: &[u8], out: &mut Vec<Result<Incoming, NatsError>>) {
         self.buffer.extend_from_slice(data);
-        loop {
-            let Some(line_end) = self.buffer.windows(2).position(|pair| pair == b"\r\n") else {
-                if self.buffer.len() > MAX_LINE_BYTES {
-                    self.buffer.clear();
-                    out.push(Err(NatsError::TooLarge));
-                }
-                return;
-            };
-            let line = utf8(self.buffer.get(..line_end).unwrap_or_default());
-            let mut words = line.split(' ').filter(|word| !word.is_empty());
-            let verb = words.next().unwrap_or_default().to_ascii_uppercase();
-            let (read, used) = match verb.as_str() {
-                "MSG" => {
-                    let fields: Vec<&str> = words.collect();
-                    let (subject, sid, reply, size) = match fields.as_slice() {
-                        [subject, sid, size] => (*subject, *sid, None, *size),
-                        [subject, sid, reply, size] => (*subject, *sid, Some(*reply), *size),
-                        _ => {
-                            self.buffer.drain(..line_end + 2);
-                            out.push(Err(NatsError::Unknown(line.chars().take(80).collect())));
-                            continue;
-                        }
-                    };
-                    let Ok(size) = size.parse::<usize>() else {
-                        self.buffer.drain(..line_end + 2);
-                        out.push(Err(NatsError::Unknown(line.chars().take(80).collect())));
-                        continue;
-                    };
-                    if size > MAX_LINE_BYTES {
-                        self.buffer.clear();
-                        out.push(Err(NatsError::TooLarge));
-                        return;
-                    }
-                    let start = line_end + 2;
-                    let Some(payload) = self.buffer.get(start..start + size) else {
-                        return;
-                    };
-                    // The payload ends with its own \r\n.
-                    if self.buffer.len() < start + size + 2 {
-                        return;
-                    }
-                    let message = Incoming::Msg {
-                        subject: subject.to_owned(),
-                        sid: sid.to_owned(),
-                        reply: reply.map(str::to_owned),
-                        payload: utf8(payload),
-                    };
-                    (Ok(message), start + size + 2)
-                }
-                "INFO" => (
-                    Ok(Incoming::Info(
-                        line.get(4..).unwrap_or_default().trim().to_owned(),
-                    )),
-                    line_end + 2,
-                ),
-                "PING" => (Ok(Incoming::Ping), line_end + 2),
-                "PONG" => (Ok(Incoming::Pong), line_end + 2),
-                "+OK" => (Ok(Incoming::Ok), line_end + 2),
-                "-ERR" => {
-                    let said = line.get(4..).unwrap_or_default().trim();
-                    let said = said
-                        .strip_prefix('\'')
-                        .and_then(|said| said.strip_suffix('\''))
-                        .unwrap_or(said);
-                    (Ok(Incoming::Err(said.to_owned())), line_end + 2)
-                }
-                _ => (
-                    Err(NatsError::Unknown(line.chars().take(80).collect())),
-                    line_end + 2,
-                ),
-            };
-            self.buffer.drain(..used.min(self.buffer.len()));
+        let mut at = 0;
+        while let Some((read, used)) = self.next(at) {
+            at = used;
             out.push(read);
         }
+        self.buffer.drain(..at.min(self.buffer.len()));
+        if self.buffer.len() > MAX_LINE_BYTES {
+            self.buffer.clear();
+            out.push(Err(NatsError::TooLarge));
+        }
+    }
+
+    /// The line (and payload) that starts at `at`, and where the next one
+    /// starts; `None` until it is whole. A payload too large empties the
+    /// buffer.
+    fn next(&mut self, at: usize) -> Option<(Result<Incoming, NatsError>, usize)> {
+        let rest = self.buffer.get(at..)?;
+        let end = rest.windows(2).position(|pair| pair == b"\r\n")?;
+        let line = utf8(rest.get(..end)?);
+        let next = at + end + 2;
+        let unknown = || Err(NatsError::Unknown(line.chars().take(80).collect()));
+        let (verb, said) = line.split_once(' ').unwrap_or((&line, ""));
+        let said = said.trim();
+        let read = match verb.to_ascii_uppercase().as_str() {
+            "MSG" => {
+                let fields: Vec<&str> = said.split(' ').filter(|word| !word.is_empty()).collect();
+                let (subject, sid, reply, size) = match fields[..] {
+                    [subject, sid, size] => (subject, sid, None, size),
+                    [subject, sid, reply, size] => (subject, sid, Some(reply), size),
+                    _ => return Some((unknown(), next)),
+                };
+                let Ok(size) = size.parse::<usize>() else {
+                    return Some((unknown(), next));
+                };
+                if size > MAX_LINE_BYTES {
+                    self.buffer.clear();
+                    return Some((Err(NatsError::TooLarge), 0));
+                }
+                // The payload ends with its own \r\n.
+                let payload = self.buffer.get(next..next + size + 2)?;
+                let message = Incoming::Msg {
+                    subject: subject.to_owned(),
+                    sid: sid.to_owned(),
+                    reply: reply.map(str::to_owned),
+                    payload: utf8(payload.get(..size)?),
+                };
+                return Some((Ok(message), next + size + 2));
+            }
+            "INFO" => Ok(Incoming::Info(said.to_owned())),
+            "PING" => Ok(Incoming::Ping),
+            "PONG" => Ok(Incoming::Pong),
+            "+OK" => Ok(Incoming::Ok),
+            "-ERR" => {
+                let quoted = said
+                    .strip_prefix('\'')
+                    .and_then(|said| said.strip_suffix('\''));
+                Ok(Incoming::Err(quoted.unwrap_or(said).to_owned()))
+            }
+            _ => unknown(),
+        };
+        Some((read, next))
     }
 }
 
@@ -237,11 +225,8 @@ impl Nats {
                 _ => {}
             },
             Incoming::Err(said) => out.push(match self.ready {
-                true => Inbound::Notice(format!("the server sent an error: {}", preview(&said))),
-                false => Inbound::Ended(format!(
-                    "the server refused the connection: {}",
-                    preview(&said)
-                )),
+                true => Inbound::Notice(format!("the broker sent an error: {}", preview(&said))),
+                false => refused(&preview(&said)),
             }),
         }
     }

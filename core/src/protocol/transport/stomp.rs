@@ -17,7 +17,7 @@
 
 use std::time::Duration;
 
-use super::{topics, Transport, HANDSHAKE_LIMIT};
+use super::{refused, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
     json_value::JsonValue,
     protocol::{
@@ -147,14 +147,17 @@ impl Reader {
         self.skipping = false;
     }
 
-    /// Reads what one WebSocket message adds.
+    /// Reads what one WebSocket message adds. What was read leaves the
+    /// buffer once, at the end: a flood's many frames are not moved each.
     pub fn push(&mut self, data: &[u8], out: &mut Vec<Result<Piece, StompError>>) {
         self.buffer.extend_from_slice(data);
+        let mut at = 0;
         loop {
+            let rest = self.buffer.get(at..).unwrap_or_default();
             if self.skipping {
-                match self.buffer.iter().position(|&byte| byte == 0) {
-                    Some(at) => {
-                        self.buffer.drain(..=at);
+                match rest.iter().position(|&byte| byte == 0) {
+                    Some(nul) => {
+                        at += nul + 1;
                         self.skipping = false;
                     }
                     None => {
@@ -162,18 +165,12 @@ impl Reader {
                         return;
                     }
                 }
+                continue;
             }
-            match next_piece(&self.buffer) {
-                Next::Incomplete => {
-                    if self.buffer.len() > MAX_FRAME_BYTES {
-                        self.buffer.clear();
-                        self.skipping = true;
-                        out.push(Err(StompError::TooLarge));
-                    }
-                    return;
-                }
+            match next_piece(rest) {
+                Next::Incomplete => break,
                 Next::Piece(piece, used) => {
-                    self.buffer.drain(..used.min(self.buffer.len()));
+                    at += used;
                     out.push(Ok(piece));
                 }
                 Next::Broken(error) => {
@@ -181,6 +178,12 @@ impl Reader {
                     out.push(Err(error));
                 }
             }
+        }
+        self.buffer.drain(..at.min(self.buffer.len()));
+        if self.buffer.len() > MAX_FRAME_BYTES {
+            self.buffer.clear();
+            self.skipping = true;
+            out.push(Err(StompError::TooLarge));
         }
     }
 }
@@ -373,20 +376,20 @@ impl Stomp {
                 }
             }
             "ERROR" => {
-                let said = frame.get("message").unwrap_or_default();
-                let said = match frame.body.trim() {
-                    "" => preview(said),
-                    body => preview(&format!("{said}: {body}")),
-                };
+                let said = [frame.get("message").unwrap_or_default(), frame.body.trim()]
+                    .into_iter()
+                    .filter(|part| !part.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(": ");
                 out.push(match self.connected {
-                    true => Inbound::Notice(format!("the broker sent an error: {said}")),
-                    false => Inbound::Ended(format!("the broker refused the connection: {said}")),
+                    true => {
+                        Inbound::Notice(format!("the broker sent an error: {}", preview(&said)))
+                    }
+                    false => refused(&preview(&said)),
                 });
             }
-            other => out.push(Inbound::Notice(format!(
-                "ignored a STOMP {} frame",
-                preview(other)
-            ))),
+            // Frames a client does not expect are passed over.
+            _ => {}
         }
     }
 }

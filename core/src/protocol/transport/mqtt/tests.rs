@@ -225,7 +225,10 @@ mod session {
     #[test]
     fn a_refused_login_ends_the_session_and_other_refusals_are_lines() {
         for (code, said) in [
-            (4, "the broker refused the user name or password"),
+            (
+                4,
+                "the broker refused the connection: bad user name or password",
+            ),
             (5, "the broker refused the connection: not authorized"),
         ] {
             let mut codec = codec(Some("al"), Some("bad"));

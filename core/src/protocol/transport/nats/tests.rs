@@ -213,14 +213,14 @@ mod session {
         decode(&mut refused, INFO);
         assert_eq!(
             decode(&mut refused, "-ERR 'Authorization Violation'\r\n")[0],
-            Inbound::Ended("the server refused the connection: Authorization Violation".to_owned())
+            Inbound::Ended("the broker refused the connection: Authorization Violation".to_owned())
         );
         let mut ready = codec(None, None);
         decode(&mut ready, INFO);
         decode(&mut ready, "PONG\r\n");
         assert_eq!(
             decode(&mut ready, "-ERR 'Maximum Payload Violation'\r\n")[0],
-            Inbound::Notice("the server sent an error: Maximum Payload Violation".to_owned())
+            Inbound::Notice("the broker sent an error: Maximum Payload Violation".to_owned())
         );
     }
 }
