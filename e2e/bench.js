@@ -4,7 +4,7 @@
 // figure beside its target and a ratio to a baseline measured in the same
 // run, PASS/FAIL per target, and exits 0 whenever it could measure.
 //
-//   node e2e/bench.js [--only floods,reload,search,hostile] [--sizes 10000,100000,1000000]
+//   node e2e/bench.js [--only floods,reload,search,hostile,brokers] [--sizes 10000,100000,1000000]
 //                     [--reload-size 100000] [--search-size 1000000]
 //                     [--hostile-frames 262144] [--hostile-frame-bytes 16384] ...
 //                     (--help lists every option)
@@ -43,6 +43,14 @@
 // line says how many were dropped. The baseline is the floor keeping nothing
 // (?keep=0) on the same flood.
 //
+// brokers (bench/brokers.js): --broker-messages (100,000) messages published
+// by a Node script through each broker (RabbitMQ Web-STOMP, mosquitto,
+// nats-server, from lib/brokers.js) to one app page subscribed as bob, as
+// fast as the broker takes them; render time and long tasks timed in the
+// page as for the floods. The baselines, in the same run: the same number of
+// frames through the relay, to the floor and to the app (the floods part's
+// figures when it ran that size).
+//
 // Chromium is driven over a bare DevTools connection (lib/cdp.js) that never
 // enables the Network domain: Playwright enables it, and Chromium then
 // reports every WebSocket frame, which slows floods several times.
@@ -63,6 +71,7 @@ const { launchCdpBrowser } = require('./lib/cdp');
 const { pacedFlood, paddedFrame } = require('./lib/flood');
 const { startRelay, distDir } = require('./lib/servers');
 const { INIT_SCRIPT } = require('./bench/page');
+const { runBrokers } = require('./bench/brokers');
 
 const { values } = parseArgs({
   options: {
@@ -81,6 +90,8 @@ const { values } = parseArgs({
     'hostile-frames': { type: 'string', default: '262144' },
     'hostile-frame-bytes': { type: 'string', default: '16384' },
     'hostile-floor': { type: 'string', default: 'yes' },
+    'broker-messages': { type: 'string', default: '100000' },
+    brokers: { type: 'string', default: 'stomp,mqtt,nats' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -94,7 +105,7 @@ if (values.help) {
                            a million-frame flood runs once
   --network-check          also time the floor with Network enabled, and under Playwright
   --network-check-size N   frames for that check (default 10000)
-  --only LIST              parts to run, comma-separated: floods, reload, search, hostile (default all;
+  --only LIST              parts to run, comma-separated: floods, reload, search, hostile, brokers (default all;
                            floods alone when --sizes is given without --only)
   --reload-size N          entries in the history that a reload shows (default 100000)
   --reload-repeat N        timed reloads each, empty and with the history, the median shown (default 3)
@@ -103,11 +114,13 @@ if (values.help) {
   --hostile-frames N       frames of the hostile flood (default 262144: 4 GiB of 16 KiB)
   --hostile-frame-bytes N  bytes per hostile frame (default 16384)
   --hostile-floor yes|no   flood the floor (keeping nothing) first, as the baseline (default yes)
+  --broker-messages N      messages published through each broker (default 100000)
+  --brokers LIST           which brokers: stomp, mqtt, nats (default all three)
 Quick: --only floods --sizes 10000,100000, or --only reload,search,hostile --reload-size 10000
 --search-size 20000 --hostile-frames 16384.`);
   process.exit(0);
 }
-const PARTS = ['floods', 'reload', 'search', 'hostile'];
+const PARTS = ['floods', 'reload', 'search', 'hostile', 'brokers'];
 // --sizes alone (`--sizes 10000,100000`) stays the quick flood run it always was.
 const onlyList = values.only ?? (process.argv.some((a) => a === '--sizes' || a.startsWith('--sizes=')) ? 'floods' : PARTS.join(','));
 const ONLY = new Set(onlyList.split(',').map((p) => p.trim()).filter(Boolean));
@@ -131,9 +144,17 @@ const SEARCH_REPEAT = int('search-repeat');
 const HOSTILE_FRAMES = int('hostile-frames');
 const HOSTILE_BYTES = int('hostile-frame-bytes');
 const HOSTILE_FLOOR = values['hostile-floor'] !== 'no';
+const BROKER_MESSAGES = int('broker-messages');
+const BROKER_NAMES = values.brokers.split(',').map((b) => b.trim()).filter(Boolean);
+for (const name of BROKER_NAMES) {
+  if (!['stomp', 'mqtt', 'nats'].includes(name)) {
+    console.error(`--brokers takes stomp, mqtt, nats; got ${name}`);
+    process.exit(2);
+  }
+}
 for (const [name, list] of [['--sizes', SIZES], ['--scroll-frames', [SCROLL_FRAMES]], ['--dom-limit', [DOM_LIMIT]], ['--stall-s', [STALL_MS]], ['--network-check-size', [CHECK_SIZE]], ['--repeat', [REPEAT]],
   ['--reload-size', [RELOAD_SIZE]], ['--reload-repeat', [RELOAD_REPEAT]], ['--search-size', [SEARCH_SIZE]], ['--search-repeat', [SEARCH_REPEAT]],
-  ['--hostile-frames', [HOSTILE_FRAMES]], ['--hostile-frame-bytes', [HOSTILE_BYTES]]]) {
+  ['--hostile-frames', [HOSTILE_FRAMES]], ['--hostile-frame-bytes', [HOSTILE_BYTES]], ['--broker-messages', [BROKER_MESSAGES]]]) {
   if (!list.every((n) => Number.isInteger(n) && n > 0)) {
     console.error(`${name} takes positive integers`);
     process.exit(2);
@@ -429,6 +450,75 @@ async function runHostile(browser, floor, relay) {
   return out;
 }
 
+/**
+ * The brokers part: the baselines first (the floor and the app through the
+ * relay at BROKER_MESSAGES, reused from the floods part when it ran that
+ * size), then each broker's flood (bench/brokers.js).
+ */
+async function runBrokerPart(browser, floor, relay, results) {
+  const n = BROKER_MESSAGES;
+  let floorRun;
+  let relayApp;
+  if (results.has(n)) {
+    ({ floor: floorRun, app: relayApp } = results.get(n));
+  } else {
+    process.stderr.write(`[bench] brokers: baselines, ${fmt(n)} frames through the relay: floor... `);
+    floorRun = await runFloor(browser, floor, relay, n);
+    process.stderr.write(`${ms(floorRun.render)} ms; app... `);
+    const { page, result } = await measure(browser.newPage, { url: `${relay.url}/?name=bench`, ready: APP_READY, n, wsUrl: `${relay.wsUrl}/ws`, clear: relay.url, memory: false });
+    await page.close();
+    relayApp = result;
+    process.stderr.write(`${relayApp.completed ? `${ms(relayApp.render)} ms` : `incomplete: ${relayApp.why}`}\n`);
+  }
+  const runs = await runBrokers(n, {
+    browser,
+    host: relay,
+    INIT_SCRIPT,
+    clearOrigin,
+    appReady: APP_READY,
+    stallMs: STALL_MS,
+    only: BROKER_NAMES,
+    log: (text) => process.stderr.write(text),
+  });
+  return { n, floor: floorRun, relayApp, runs };
+}
+
+/** The brokers part's table: each broker's flood beside the relay's. */
+function printBrokers(brokers) {
+  if (!brokers || brokers.failed) return;
+  const header = ['messages', 'through', 'page', 'render ms', 'x relay app', 'x floor', 'long tasks', 'longest', 'total', 'DOM updates', 'send ms', 'sockets'];
+  const { relayApp, floor: floorRun } = brokers;
+  const row = (through, kind, r) => {
+    if (!r || r.failed) return [fmt(brokers.n), through, kind, r ? 'failed' : '-', '', '', '', '', '', '', '', ''];
+    const done = r.completed;
+    return [
+      fmt(brokers.n),
+      through,
+      kind,
+      done ? ms(r.render) : 'incomplete',
+      done && relayApp?.completed ? (r.render / relayApp.render).toFixed(2) : '-',
+      done && floorRun?.completed ? (r.render / floorRun.render).toFixed(2) : '-',
+      r.longtasks.count,
+      r.longtasks.count ? ms(r.longtasks.longest) : '-',
+      ms(r.longtasks.total),
+      fmt(r.renders),
+      r.sendMs === null || r.sendMs === undefined ? '-' : fmt(r.sendMs),
+      r.sockets ?? '-',
+    ];
+  };
+  const lines = [row('relay', 'floor', floorRun), row('relay', 'app', relayApp), ...brokers.runs.map((r) => row(r.what, 'app', r))];
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const line = (cells) => cells.map((cell, i) => (i < 3 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(line(l));
+  for (const r of brokers.runs) if (r.failed) console.log(`${r.what}: could not measure: ${r.error}`);
+  for (const r of brokers.runs) if (!r.failed && !r.completed) console.log(`${r.what}: ${r.why}`);
+  console.log('send ms for a broker: until the publisher had handed every message to its socket (not paced by the page);');
+  console.log('sockets: WebSockets the page opened (1: it kept its broker through the flood).');
+  console.log('');
+}
+
 function pad(cells, widths) {
   return cells.map((cell, i) => (i < 2 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ');
 }
@@ -460,7 +550,7 @@ function verdict(pass) {
 }
 
 /** Each target of issues 8 and 16 measured in this run: PASS/FAIL, the target, the figure beside it. */
-function printTargets(results, { reload, search, hostile }) {
+function printTargets(results, { reload, search, hostile, brokers }) {
   const lines = [];
   const add = (name, pass, figure) => lines.push([verdict(pass), name, figure]);
   if (ONLY.has('floods')) {
@@ -510,8 +600,30 @@ function printTargets(results, { reload, search, hostile }) {
       );
     }
   }
-  for (const [name, got] of [['reload', reload], ['search', search], ['hostile', hostile]]) {
+  for (const [name, got] of [['reload', reload], ['search', search], ['hostile', hostile], ['brokers', brokers]]) {
     if (got?.failed) add(`${name}: measured`, false, `could not measure: ${got.error}`);
+  }
+  if (brokers && !brokers.failed) {
+    const { relayApp, floor: floorRun } = brokers;
+    const times = (r) => {
+      const parts = [];
+      if (relayApp?.completed) parts.push(`${(r.render / relayApp.render).toFixed(2)}x the app through the relay (${ms(relayApp.render)} ms)`);
+      if (floorRun?.completed) parts.push(`${(r.render / floorRun.render).toFixed(2)}x the floor (${ms(floorRun.render)} ms)`);
+      return parts.join(', ');
+    };
+    for (const r of brokers.runs) {
+      const name = `${r.what} ${fmt(r.n)}`;
+      if (r.failed) {
+        add(`${name}: measured`, false, `could not measure: ${r.error}`);
+        continue;
+      }
+      add(`${name}: completes (f${r.n - 1} shown)`, r.completed, r.completed ? `${ms(r.render)} ms: ${times(r)}` : `no: ${r.why}`);
+      add(
+        `${name}: no task over 50 ms during the flood`,
+        r.completed && r.longtasks.count === 0,
+        r.longtasks.count ? `${r.longtasks.count} long tasks, longest ${ms(r.longtasks.longest)} ms, total ${ms(r.longtasks.total)} ms` : 'none',
+      );
+    }
   }
   if (reload && !reload.failed) {
     const name = `reload with ${fmt(reload.n)} entries: newest rendered at most ${RELOAD_LIMIT_MS} ms later than an empty history`;
@@ -709,6 +821,12 @@ async function main() {
     if (ONLY.has('reload')) console.log(`  reload: ${fmt(RELOAD_SIZE)} entries, ${RELOAD_REPEAT} timed reloads each way`);
     if (ONLY.has('search')) console.log(`  search: ${fmt(SEARCH_SIZE)} entries, median of ${SEARCH_REPEAT}`);
     if (ONLY.has('hostile')) console.log(`  hostile: ${fmt(HOSTILE_FRAMES)} frames of ${fmt(HOSTILE_BYTES)} B${HOSTILE_FLOOR ? ', the floor (keeping nothing) first' : ''}`);
+    if (ONLY.has('brokers')) {
+      console.log(
+        `  brokers: ${fmt(BROKER_MESSAGES)} messages published through each of ${BROKER_NAMES.join(', ')} to one app page; ` +
+          'baselines: the same number of frames through the relay, to the floor and to the app',
+      );
+    }
     console.log('');
 
     const results = new Map();
@@ -752,6 +870,7 @@ async function main() {
     const reload = ONLY.has('reload') ? await part('reload', () => runReload(browser, relay, RELOAD_SIZE)) : null;
     if (ONLY.has('search') && !search) search = await part('search', () => runSearch(browser, relay, SEARCH_SIZE));
     const hostile = ONLY.has('hostile') ? await part('hostile', () => runHostile(browser, floor, relay)) : null;
+    const brokers = ONLY.has('brokers') ? await part('brokers', () => runBrokerPart(browser, floor, relay, results)) : null;
 
     if (results.size > 0) {
       const rows = [];
@@ -771,7 +890,8 @@ async function main() {
       console.log('');
     }
     printParts({ reload, search, hostile });
-    printTargets(results, { reload, search, hostile });
+    printBrokers(brokers);
+    printTargets(results, { reload, search, hostile, brokers });
 
     if (values['network-check']) await networkCheck(browser, floor, relay);
 

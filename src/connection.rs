@@ -253,6 +253,12 @@ fn run(shell: &RefCell<Shell>, event: Event) {
 
 fn handle(event: Event, link: &mut Link, driver: &mut Browser) {
     match event {
+        // A page that may unload writes what waits for the next frame now:
+        // a delivery confirmed just before a reload reaches the history.
+        Event::Link(Input::PageHide) => {
+            link.apply(Input::PageHide, driver);
+            driver.flush_batch();
+        }
         Event::Link(input) => link.apply(input, driver),
         Event::Socket(generation, input) => {
             if driver.generation == generation && driver.socket.is_some() {

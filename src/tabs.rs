@@ -171,5 +171,11 @@ fn claim_by_asking(token: &str, decided: Decided) -> Option<TabOwner> {
 fn new_token() -> String {
     let high = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     let low = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    format!("{:016x}", (high << 32) | low)
+    let value = (high << 32) | low;
+    // Sixteen lower-case hex digits, as `{:016x}` would write them, without
+    // the hex formatter it brought in.
+    (0..16)
+        .rev()
+        .map(|digit| char::from_digit(((value >> (digit * 4)) & 0xf) as u32, 16).unwrap_or('0'))
+        .collect()
 }

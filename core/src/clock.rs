@@ -81,7 +81,11 @@ impl Civil {
         let mut out = String::with_capacity(16);
         out.push_str(weekday);
         out.push(' ');
-        out.push_str(&self.day.to_string());
+        // One or two digits, without the formatter for `u32`.
+        if self.day >= 10 {
+            out.push(char::from(b'0' + (self.day / 10 % 10) as u8));
+        }
+        out.push(char::from(b'0' + (self.day % 10) as u8));
         out.push(' ');
         out.push_str(month);
         out.push(' ');

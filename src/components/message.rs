@@ -54,7 +54,7 @@ pub fn Message(
                 autocomplete="off"
                 placeholder="Type a message"
                 aria-describedby="message-limit"
-                aria-invalid=move || too_long().to_string()
+                aria-invalid=move || if too_long() { "true" } else { "false" }
                 prop:value=text
                 on:input=move |event| text.set(event_target_value(&event))
                 on:keydown=on_keydown
