@@ -146,6 +146,7 @@ fn an_mqtt_stream_that_cannot_be_read_is_dropped_and_reconnected() {
     link.connect(&mut driver);
     link.opened(&mut driver);
     link.received(Frame::Binary(vec![0x20, 2, 0, 0]), &mut driver);
+    link.received(Frame::Binary(vec![0x90, 3, 0, 1, 1]), &mut driver);
     link.write(message(1, "hi"), &mut driver);
     link.received(
         Frame::Binary(vec![0x30, 0xff, 0xff, 0xff, 0xff]),

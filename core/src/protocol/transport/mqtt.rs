@@ -6,7 +6,7 @@
 //! a message may hold several packets.
 //!
 //! The session: CONNECT with a client id of its own and a keep-alive,
-//! CONNACK, SUBSCRIBE to the topic at QoS 1, then each message as a QoS 1
+//! CONNACK, SUBSCRIBE to the topic at QoS 1, SUBACK, then each message as a QoS 1
 //! PUBLISH whose PUBACK proves the broker read it. PINGREQ keeps the
 //! session alive; a broker that answers nothing for the keep-alive is gone.
 
@@ -365,7 +365,6 @@ impl Mqtt {
                     qos: 1,
                 };
                 out.push(Inbound::Reply(Frame::Binary(subscribe.encode())));
-                out.push(Inbound::Ready);
             }
             Incoming::ConnAck { code, .. } => out.push(match code {
                 4 => refused("bad user name or password"),
@@ -376,6 +375,9 @@ impl Mqtt {
                     "the broker refused the connection (CONNACK code {code})"
                 )),
             }),
+            // The session is ready once the broker has taken the
+            // subscription: what goes out then has its echo, and the
+            // page says it listens only when it does.
             Incoming::SubAck { granted, .. } => {
                 if granted.iter().any(|qos| *qos > 2) {
                     out.push(Inbound::Notice(format!(
@@ -383,6 +385,7 @@ impl Mqtt {
                         self.topic
                     )));
                 }
+                out.push(Inbound::Ready);
             }
             Incoming::Publish {
                 payload,
