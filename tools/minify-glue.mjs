@@ -12,11 +12,9 @@
 //    what only `initSync` used), and `window.wasmBindings`, which nothing
 //    reads, goes. The wasm is fetched with its integrity hash.
 // 2. Minifies the glue with terser (Trunk 0.21's own minifier cannot parse
-//    wasm-bindgen 0.2.130's output). The glue no longer exports the classes
-//    of wasm-streams (a dependency of Leptos' server functions, which this
-//    app has none of), so terser drops them; index.html has wasm-opt remove
-//    their methods from the wasm's exports, with what only they reached.
-//    The build fails if the glue still reads an export the wasm lacks.
+//    wasm-bindgen 0.2.130's output). The glue no longer exports its
+//    classes, so terser drops any it does not use. The build fails if the
+//    glue still reads an export the wasm lacks.
 // 3. Gives the wasm's imports and exports short names, in the wasm and in
 //    the glue alike: a wasm-bindgen import is named like
 //    `__wbg_setProperty_3fe74e09d53acb0b`, each name was written twice,
@@ -68,8 +66,8 @@ dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm: wasm_
 `,
   )
   // Nothing imports the glue: its classes are kept only if it uses them.
-  // (The wasm no longer exports wasm-streams' classes' methods: index.html
-  // has wasm-opt remove them, and what only they reached.)
+  // (wasm-streams' classes, which Leptos' server functions brought, are
+  // left out of the wasm itself by patches/wasm-streams.)
   .replace(/^export class /gm, "class ")
   .replace(/^if \(Symbol\.dispose\) (\w+)\.prototype\[Symbol\.dispose\] = \1\.prototype\.free;$/gm, "")
   .replaceAll(": new FinalizationRegistry(", ": /*#__PURE__*/ new FinalizationRegistry(");
@@ -112,7 +110,7 @@ writeFileSync(htmlPath, html);
 // The names the glue may read from the wasm: wasm-bindgen's own. (Short
 // or common ones, `memory` and `main`, are left alone.)
 function isBindgenName(name) {
-  return /^(?:__wbg|__wbindgen|__externref|wasm_bindgen__|intounderlying)\w*$/.test(name);
+  return /^(?:__wbg|__wbindgen|__externref|wasm_bindgen__)\w*$/.test(name);
 }
 
 // Whether the minified glue names `name` (a whole word).
@@ -175,7 +173,7 @@ function shortenNames(wasm, glue) {
   const text = glue.replace(word, (name) => renames.get(name));
   // Left: keys of imports the wasm no longer has (the browser ignores them)
   // and nothing else.
-  for (const [name] of text.matchAll(/(?<![\w$])(?:__wbg|__wbindgen|__externref|wasm_bindgen__|intounderlying)\w*/g)) {
+  for (const [name] of text.matchAll(/(?<![\w$])(?:__wbg|__wbindgen|__externref|wasm_bindgen__)\w*/g)) {
     if (!new RegExp(`(?<![\\w$])${name}:function\\b`).test(text)) fail(`the glue reads ${name}, which the wasm lacks`);
   }
   importSection.body = writeImports(imports);

@@ -89,7 +89,7 @@ impl Civil {
         out.push(' ');
         out.push_str(month);
         out.push(' ');
-        out.push_str(&self.year.to_string());
+        push_whole(&mut out, self.year);
         out
     }
 
@@ -122,7 +122,7 @@ impl Civil {
             two_digits(&mut out, year / 100);
             two_digits(&mut out, year % 100);
         } else {
-            out.push_str(&self.year.to_string());
+            push_whole(&mut out, self.year);
         }
         for (separator, value) in [('-', self.month), ('-', self.day), ('T', self.hour)] {
             out.push(separator);
@@ -138,6 +138,16 @@ impl Civil {
         out.push('Z');
         out
     }
+}
+
+/// Appends `value` in decimal, as `i64`'s `Display` writes it, through
+/// `u64`'s formatter: the history's records need that one anyway, and one
+/// for `i64` would cost the bundle its own.
+pub fn push_whole(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    out.push_str(&value.unsigned_abs().to_string());
 }
 
 fn two_digits(out: &mut String, value: u32) {
@@ -171,6 +181,15 @@ mod tests {
 
     /// 2026-12-01T23:28:40.123Z, a Tuesday.
     const INSTANT: f64 = 1_796_167_720_123.0;
+
+    #[test]
+    fn whole_numbers_are_written_as_i64_display_writes_them() {
+        for value in [0, 7, -7, 10_000, -275_760, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            push_whole(&mut out, value);
+            assert_eq!(out, value.to_string());
+        }
+    }
 
     #[test]
     fn an_instant_is_written_as_to_iso_string_writes_it() {

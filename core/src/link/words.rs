@@ -22,8 +22,9 @@ pub(super) const COPIED_TAB: &str =
 impl CloseInfo {
     /// The words after `disconnected`.
     pub(super) fn describe(&self) -> String {
-        match (self.code, self.reason.trim()) {
-            (_, "") => format!("code {}", self.code),
+        // Written as a u32: a u16 would bring a formatter of its own.
+        match (u32::from(self.code), self.reason.trim()) {
+            (code, "") => format!("code {code}"),
             (code, reason) => format!("{reason}, code {code}"),
         }
     }

@@ -14,6 +14,7 @@ use web_sys::{HtmlElement, ResizeObserver};
 use crate::history::SharedHistory;
 use wschat_core::{
     chat::{search::Query, Author, Chat, Entry},
+    clock,
     viewport::{rows, Placement, Row, Viewport},
 };
 
@@ -470,5 +471,8 @@ fn element(id: &str) -> Option<HtmlElement> {
 }
 
 fn pixels(value: f64) -> String {
-    format!("{}px", value.round() as i64)
+    let mut out = String::with_capacity(12);
+    clock::push_whole(&mut out, value.round() as i64);
+    out.push_str("px");
+    out
 }
