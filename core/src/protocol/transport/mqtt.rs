@@ -321,7 +321,7 @@ pub struct Mqtt {
     user: Option<String>,
     token: Option<String>,
     reader: Reader,
-    /// This session's client id: `wschat-` and eight random hex digits.
+    /// This session's client id: `wschat-` and a random number.
     client_id: String,
     /// Set by an accepting CONNACK.
     connected: bool,
@@ -414,8 +414,9 @@ impl Transport for Mqtt {
         self.next_id = SUBSCRIBE_ID + 1;
         // A client id of this session's own: two tabs with one id would
         // take each other's session over.
+        // Decimal: a hex formatter would cost the bundle its own code.
         let number = (random() * f64::from(u32::MAX)) as u32;
-        self.client_id = format!("wschat-{number:08x}");
+        self.client_id = format!("wschat-{number}");
     }
 
     /// CONNECT; the session is ready once the broker accepts it.

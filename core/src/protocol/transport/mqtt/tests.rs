@@ -192,9 +192,9 @@ mod session {
         let mut out = Vec::new();
         codec.opened(&mut out);
         let mut connect = vec![
-            0x10, 35, 0, 4, b'M', b'Q', b'T', b'T', 4, 0xC2, 0, 30, 0, 15,
+            0x10, 37, 0, 4, b'M', b'Q', b'T', b'T', 4, 0xC2, 0, 30, 0, 17,
         ];
-        connect.extend_from_slice(b"wschat-3fffffff");
+        connect.extend_from_slice(b"wschat-1073741823");
         connect.extend_from_slice(&[0, 2, b'a', b'l', 0, 2, b'p', b'w']);
         assert_eq!(
             out,
