@@ -29,6 +29,17 @@ pub enum Frame {
     Binary(Vec<u8>),
 }
 
+impl Frame {
+    /// The frame's bytes: a text frame's as UTF-8. The brokers read both
+    /// kinds alike.
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Frame::Text(text) => text.into_bytes(),
+            Frame::Binary(bytes) => bytes,
+        }
+    }
+}
+
 /// What a codec makes of the socket's events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {

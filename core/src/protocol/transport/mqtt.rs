@@ -433,10 +433,7 @@ impl Transport for Mqtt {
     }
 
     fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
-        let bytes = match frame {
-            Frame::Text(text) => text.into_bytes(),
-            Frame::Binary(bytes) => bytes,
-        };
+        let bytes = frame.into_bytes();
         let mut packets = Vec::new();
         self.reader.push(&bytes, &mut packets);
         for packet in packets {

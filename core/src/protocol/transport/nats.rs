@@ -246,10 +246,7 @@ impl Transport for Nats {
     }
 
     fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
-        let bytes = match frame {
-            Frame::Text(text) => text.into_bytes(),
-            Frame::Binary(bytes) => bytes,
-        };
+        let bytes = frame.into_bytes();
         let mut lines = Vec::new();
         self.reader.push(&bytes, &mut lines);
         for line in lines {

@@ -432,10 +432,7 @@ impl Transport for Stomp {
     }
 
     fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
-        let bytes = match frame {
-            Frame::Text(text) => text.into_bytes(),
-            Frame::Binary(bytes) => bytes,
-        };
+        let bytes = frame.into_bytes();
         let mut pieces = Vec::new();
         self.reader.push(&bytes, &mut pieces);
         for piece in pieces {
