@@ -60,8 +60,10 @@ pub enum Inbound {
     /// the socket is closed as a dead one, and the link reconnects.
     Lost(String),
     /// The server showed it is alive as it promised to (its open packet,
-    /// a ping): count the link as dead after this long without another.
-    Heartbeat(Duration),
+    /// a ping): count the link as dead after the transport's
+    /// [`silence_limit`](transport::Transport::silence_limit) without
+    /// another.
+    Heartbeat,
     /// The broker acknowledged the message carried with this number (a
     /// STOMP `RECEIPT`, an MQTT `PUBACK`, the NATS `PONG` after its `PUB`):
     /// it read it.

@@ -271,7 +271,7 @@ impl Link {
         self.watchdog_ms = None;
         let now = driver.now_ms();
         if let Some(every) = self.config.codec.ping_every() {
-            if now - self.last_ping_ms >= every.as_millis() as f64 {
+            if now - self.last_ping_ms >= millis(every) {
                 self.last_ping_ms = now;
                 if let Some(ping) = self.config.codec.ping() {
                     self.send_protocol_frame(&ping, driver);
@@ -297,7 +297,7 @@ impl Link {
     /// in every frame of a flood arms no timer, and the watchdog, once it
     /// fires, waits for the rest.
     fn arm_watchdog(&mut self, driver: &mut impl Driver) {
-        let after = |since: f64, wait: Option<Duration>| wait.map(|w| since + w.as_millis() as f64);
+        let after = |since: f64, wait: Option<Duration>| wait.map(|w| since + millis(w));
         let deadline = after(self.last_heartbeat_ms, self.config.codec.silence_limit());
         let ping = after(self.last_ping_ms, self.config.codec.ping_every());
         let Some(due) = deadline.into_iter().chain(ping).reduce(f64::min) else {
@@ -372,7 +372,7 @@ impl Link {
                 Inbound::Ready => ready = true,
                 // The protocol's silence limit says how long the next may
                 // take.
-                Inbound::Heartbeat(_) => {
+                Inbound::Heartbeat => {
                     self.last_heartbeat_ms = driver.now_ms();
                     self.arm_watchdog(driver);
                 }
@@ -410,6 +410,13 @@ impl Link {
             self.flush(driver);
         }
     }
+}
+
+/// A duration in milliseconds, as the driver's clock counts them (not
+/// through `as_millis`, whose u128 would bring a conversion into the
+/// bundle).
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
 }
 
 /// The socket died, or its server ended the session, just now.

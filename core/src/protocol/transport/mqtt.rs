@@ -428,7 +428,7 @@ impl Transport for Mqtt {
             keep_alive_s: KEEP_ALIVE.as_secs() as u16,
             clean_session: true,
         };
-        out.push(Inbound::Heartbeat(HANDSHAKE_LIMIT));
+        out.push(Inbound::Heartbeat);
         out.push(Inbound::Reply(Frame::Binary(connect.encode())));
     }
 
@@ -443,9 +443,7 @@ impl Transport for Mqtt {
                 Err(error) => return out.push(Inbound::Lost(error.to_string())),
             }
         }
-        out.push(Inbound::Heartbeat(
-            self.silence_limit().unwrap_or(KEEP_ALIVE),
-        ));
+        out.push(Inbound::Heartbeat);
     }
 
     /// A QoS 0 PUBLISH, for the join.

@@ -242,7 +242,7 @@ impl Transport for Nats {
 
     /// The server speaks first, with INFO.
     fn opened(&mut self, out: &mut Vec<Inbound>) {
-        out.push(Inbound::Heartbeat(HANDSHAKE_LIMIT));
+        out.push(Inbound::Heartbeat);
     }
 
     fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
@@ -255,8 +255,8 @@ impl Transport for Nats {
                 Err(error) => out.push(Inbound::Notice(error.to_string())),
             }
         }
-        if let Some(limit) = self.silence_limit() {
-            out.push(Inbound::Heartbeat(limit));
+        if self.silence_limit().is_some() {
+            out.push(Inbound::Heartbeat);
         }
     }
 

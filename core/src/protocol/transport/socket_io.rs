@@ -76,7 +76,7 @@ impl SocketIo {
                 "the server's open packet gave no heartbeat numbers; assuming 45 s".to_owned(),
             )),
         }
-        out.push(Inbound::Heartbeat(self.silence_limit));
+        out.push(Inbound::Heartbeat);
         // Without the namespace connect the server never sees the client.
         let auth = self.auth.as_deref().unwrap_or_default();
         out.push(Inbound::Reply(Frame::Text(format!("40{auth}"))));
@@ -182,7 +182,7 @@ impl Transport for SocketIo {
 
     fn opened(&mut self, out: &mut Vec<Inbound>) {
         // Ready only once the server accepts the namespace connect.
-        out.push(Inbound::Heartbeat(self.silence_limit));
+        out.push(Inbound::Heartbeat);
     }
 
     fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
@@ -207,7 +207,7 @@ impl Transport for SocketIo {
             // is alive, so only a ping resets the heartbeat.
             Some('2') => {
                 out.push(Inbound::Reply(Frame::Text(format!("3{data}"))));
-                out.push(Inbound::Heartbeat(self.silence_limit));
+                out.push(Inbound::Heartbeat);
             }
             Some('3') | Some('6') => {}
             Some('4') => self.socket_packet::<J>(data, format, out),

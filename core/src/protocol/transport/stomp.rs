@@ -427,7 +427,7 @@ impl Transport for Stomp {
         if let Some(token) = &self.token {
             connect = connect.with("passcode", token);
         }
-        out.push(Inbound::Heartbeat(HANDSHAKE_LIMIT));
+        out.push(Inbound::Heartbeat);
         out.push(Inbound::Reply(Frame::Text(connect.encode())));
     }
 
@@ -443,8 +443,8 @@ impl Transport for Stomp {
             }
         }
         // Anything the broker sends shows that it is alive.
-        if let Some(limit) = self.silence_limit {
-            out.push(Inbound::Heartbeat(limit));
+        if self.silence_limit.is_some() {
+            out.push(Inbound::Heartbeat);
         }
     }
 

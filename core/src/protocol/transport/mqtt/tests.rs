@@ -183,7 +183,7 @@ mod session {
     }
 
     const CONNACK: &[u8] = &[0x20, 0x02, 0x00, 0x00];
-    const KEEP_ALIVE: Inbound = Inbound::Heartbeat(Duration::from_secs(30));
+    const KEEP_ALIVE: Inbound = Inbound::Heartbeat;
 
     #[test]
     fn it_offers_mqtt_and_connects_with_its_own_client_id_user_password_and_keep_alive() {
@@ -199,7 +199,7 @@ mod session {
         assert_eq!(
             out,
             [
-                Inbound::Heartbeat(Duration::from_secs(30)),
+                Inbound::Heartbeat,
                 Inbound::Reply(Frame::Binary(connect)),
             ]
         );

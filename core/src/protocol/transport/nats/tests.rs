@@ -119,7 +119,7 @@ mod session {
     }
 
     const INFO: &str = "INFO {\"server_id\":\"x\",\"max_payload\":1048576}\r\n";
-    const HANDSHAKE: Inbound = Inbound::Heartbeat(Duration::from_secs(30));
+    const HANDSHAKE: Inbound = Inbound::Heartbeat;
 
     #[test]
     fn info_is_answered_with_connect_sub_and_a_ping_whose_pong_makes_the_session_ready() {
@@ -141,7 +141,7 @@ mod session {
         assert_eq!(codec.ping_every(), None);
         assert_eq!(
             decode(&mut codec, "+OK\r\nPONG\r\n"),
-            [Inbound::Ready, Inbound::Heartbeat(Duration::from_secs(30))]
+            [Inbound::Ready, Inbound::Heartbeat]
         );
         assert_eq!(codec.ping_every(), Some(Duration::from_secs(15)));
     }
@@ -180,7 +180,7 @@ mod session {
             [
                 Inbound::Acked(1),
                 Inbound::Acked(2),
-                Inbound::Heartbeat(Duration::from_secs(30))
+                Inbound::Heartbeat
             ]
         );
     }
@@ -192,7 +192,7 @@ mod session {
         decode(&mut codec, "PONG\r\n");
         assert_eq!(
             decode(&mut codec, "MSG chat 1 25\r\n{\"name\":\"bob\","),
-            [Inbound::Heartbeat(Duration::from_secs(30))]
+            [Inbound::Heartbeat]
         );
         assert_eq!(
             decode(&mut codec, "\"msg\":\"yo\"}\r\nPING\r\n"),
@@ -202,7 +202,7 @@ mod session {
                     text: "yo".to_owned()
                 },
                 Inbound::Reply(lines("PONG\r\n")),
-                Inbound::Heartbeat(Duration::from_secs(30)),
+                Inbound::Heartbeat,
             ]
         );
     }
