@@ -14,6 +14,10 @@
 //! in CONNECT and CONNECTED frames; the first of repeated headers wins; a
 //! `content-length` header gives the body's length in bytes (so a body may
 //! hold NULs), else the body runs to the first NUL.
+//!
+//! Frames are read in place, from the reader's buffer: a flood's frames
+//! cost no copy of their headers, and only the few headers the client reads
+//! are looked up (and unescaped, for the one it shows).
 
 use std::time::Duration;
 
@@ -30,90 +34,40 @@ use crate::{
 /// is at most 4,000 characters; brokers send far smaller frames.
 pub const MAX_FRAME_BYTES: usize = 1 << 20;
 
-/// One STOMP frame.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StompFrame {
-    pub command: String,
-    /// In order, as sent; repeated names kept, the first one counts.
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
+/// Why a frame cannot be read, as the system line says it. The reader
+/// drops the frame, up to its NUL, and goes on with the next.
+pub const NO_COMMAND: &str = "a STOMP frame has no command";
+pub const BAD_HEADER: &str = "a STOMP header line has no colon";
+pub const BAD_ESCAPE: &str = "a STOMP header holds an unknown escape";
+pub const BAD_LENGTH: &str = "a STOMP frame's content-length does not fit its body";
+pub const TOO_LARGE: &str = "a STOMP frame passed 1 MiB; it was dropped";
 
-/// What a WebSocket message held, piece by piece.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Piece {
-    Frame(StompFrame),
-    /// A bare end of line between frames: the broker's heart-beat.
-    Heartbeat,
-}
-
-/// A frame that cannot be read. The reader drops what it held and goes on
-/// with the next message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StompError {
-    #[error("a STOMP frame has no command")]
-    NoCommand,
-    #[error("a STOMP header line has no colon: '{0}'")]
-    BadHeader(String),
-    #[error("a STOMP header holds an unknown escape")]
-    BadEscape,
-    #[error("a STOMP frame's content-length is not a number: '{0}'")]
-    BadLength(String),
-    #[error("a STOMP frame passed {MAX_FRAME_BYTES} bytes; it was dropped")]
-    TooLarge,
-}
-
-impl StompFrame {
-    pub fn new(command: &str) -> StompFrame {
-        StompFrame {
-            command: command.to_owned(),
-            ..StompFrame::default()
-        }
-    }
-
-    /// Adds a header.
-    pub fn with(mut self, name: &str, value: &str) -> StompFrame {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    /// Sets the body.
-    pub fn with_body(mut self, body: &str) -> StompFrame {
-        self.body = body.to_owned();
-        self
-    }
-
-    /// The value of the first header called `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// The frame as sent: `\n` line ends, escaped headers (not in CONNECT
-    /// and CONNECTED), a `content-length` for a body, and the NUL.
-    pub fn encode(&self) -> String {
-        let escaped = !matches!(self.command.as_str(), "CONNECT" | "CONNECTED");
-        let mut out = String::with_capacity(self.command.len() + self.body.len() + 64);
-        out.push_str(&self.command);
+/// A frame as the client writes it: `\n` line ends, headers escaped (not in
+/// CONNECT and CONNECTED), a `content-length` for a body, and the NUL. A
+/// header whose value is `None` is left out.
+pub fn encode(command: &str, headers: &[(&str, Option<&str>)], body: &str) -> String {
+    let escaped = !matches!(command, "CONNECT" | "CONNECTED");
+    let mut out = String::with_capacity(command.len() + body.len() + 64);
+    out.push_str(command);
+    out.push('\n');
+    for (name, value) in headers {
+        let Some(value) = value else { continue };
+        push_header_part(&mut out, name, escaped);
+        out.push(':');
+        push_header_part(&mut out, value, escaped);
         out.push('\n');
-        for (name, value) in &self.headers {
-            push_header_part(&mut out, name, escaped);
-            out.push(':');
-            push_header_part(&mut out, value, escaped);
-            out.push('\n');
-        }
-        if !self.body.is_empty() && self.get("content-length").is_none() {
-            out.push_str("content-length:");
-            out.push_str(&self.body.len().to_string());
-            out.push('\n');
-        }
-        out.push('\n');
-        out.push_str(&self.body);
-        out.push('\0');
-        out
     }
+    if !body.is_empty() {
+        out.push_str("content-length:");
+        // A body is far below 4 GiB (the message limit); u32 digits are
+        // already in the bundle, usize's would not be.
+        out.push_str(&(body.len() as u32).to_string());
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(body);
+    out.push('\0');
+    out
 }
 
 fn push_header_part(out: &mut String, text: &str, escaped: bool) {
@@ -128,6 +82,46 @@ fn push_header_part(out: &mut String, text: &str, escaped: bool) {
             (_, char) => out.push(char),
         }
     }
+}
+
+/// One frame, read in place from the reader's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Read<'a> {
+    pub command: &'a [u8],
+    /// The header lines after the command, as sent: escaped, `\r` and all.
+    head: &'a [u8],
+    pub body: &'a [u8],
+}
+
+impl<'a> Read<'a> {
+    /// The value of the first header called `name`, as sent (escaped). The
+    /// names the client looks up hold nothing to escape.
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.head.split(|&byte| byte == b'\n').find_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            line.strip_prefix(name.as_bytes())?.strip_prefix(b":")
+        })
+    }
+}
+
+/// A header value as text: escapes undone in frames that have them.
+pub fn unescape(value: &[u8]) -> String {
+    let text = utf8(value);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(char) = chars.next() {
+        out.push(match (char, char == '\\') {
+            (_, false) => char,
+            (_, true) => match chars.next() {
+                Some('n') => '\n',
+                Some('r') => '\r',
+                Some('c') => ':',
+                // `\\`; the reader refused any other escape.
+                _ => '\\',
+            },
+        });
+    }
+    out
 }
 
 /// Reads frames from WebSocket messages: keeps the part of a frame that a
@@ -147,103 +141,110 @@ impl Reader {
         self.skipping = false;
     }
 
-    /// Reads what one WebSocket message adds. What was read leaves the
-    /// buffer once, at the end: a flood's many frames are not moved each.
-    pub fn push(&mut self, data: &[u8], out: &mut Vec<Result<Piece, StompError>>) {
-        self.buffer.extend_from_slice(data);
+    /// Reads what one WebSocket message adds, handing `each` every frame
+    /// and every reason a frame could not be read. The message becomes the
+    /// buffer when nothing is pending, and what was read leaves the buffer
+    /// once, at the end: a flood's frames are neither copied nor moved.
+    pub fn push(&mut self, data: Vec<u8>, mut each: impl FnMut(Result<Read<'_>, &'static str>)) {
+        let mut buffer = std::mem::take(&mut self.buffer);
+        match buffer.is_empty() {
+            true => buffer = data,
+            false => buffer.extend_from_slice(&data),
+        }
         let mut at = 0;
-        loop {
-            let rest = self.buffer.get(at..).unwrap_or_default();
+        while let Some(rest) = buffer.get(at..) {
             if self.skipping {
-                match rest.iter().position(|&byte| byte == 0) {
-                    Some(nul) => {
-                        at += nul + 1;
-                        self.skipping = false;
-                    }
-                    None => {
-                        self.buffer.clear();
-                        return;
-                    }
-                }
+                let Some(nul) = rest.iter().position(|&byte| byte == 0) else {
+                    at = buffer.len();
+                    break;
+                };
+                at += nul + 1;
+                self.skipping = false;
                 continue;
             }
-            match next_piece(rest) {
+            match next(rest) {
                 Next::Incomplete => break,
-                Next::Piece(piece, used) => {
+                Next::Heartbeat(used) => at += used,
+                Next::Frame(read, used) => {
                     at += used;
-                    out.push(Ok(piece));
+                    each(Ok(read));
                 }
-                Next::Broken(error) => {
+                Next::Broken(why) => {
                     self.skipping = true;
-                    out.push(Err(error));
+                    each(Err(why));
                 }
             }
         }
-        self.buffer.drain(..at.min(self.buffer.len()));
-        if self.buffer.len() > MAX_FRAME_BYTES {
-            self.buffer.clear();
+        buffer.drain(..at.min(buffer.len()));
+        if buffer.len() > MAX_FRAME_BYTES {
+            buffer.clear();
             self.skipping = true;
-            out.push(Err(StompError::TooLarge));
+            each(Err(TOO_LARGE));
         }
+        self.buffer = buffer;
     }
 }
 
-enum Next {
+enum Next<'a> {
     Incomplete,
-    /// A piece, and how many bytes it took.
-    Piece(Piece, usize),
-    Broken(StompError),
+    /// A bare end of line between frames, the broker's heart-beat, and how
+    /// many bytes it took.
+    Heartbeat(usize),
+    /// A frame, and how many bytes it took.
+    Frame(Read<'a>, usize),
+    Broken(&'static str),
 }
 
-fn next_piece(buffer: &[u8]) -> Next {
+fn next(buffer: &[u8]) -> Next<'_> {
     match buffer {
-        [] => return Next::Incomplete,
-        [0, ..] => return Next::Broken(StompError::NoCommand),
-        [b'\n', ..] => return Next::Piece(Piece::Heartbeat, 1),
-        [b'\r'] => return Next::Incomplete,
-        [b'\r', b'\n', ..] => return Next::Piece(Piece::Heartbeat, 2),
+        [] | [b'\r'] => return Next::Incomplete,
+        [0, ..] => return Next::Broken(NO_COMMAND),
+        [b'\n', ..] => return Next::Heartbeat(1),
+        [b'\r', b'\n', ..] => return Next::Heartbeat(2),
         _ => {}
     }
     // The head runs to the first empty line.
     let Some((head_end, body_start)) = head_end(buffer) else {
         return Next::Incomplete;
     };
-    let head = utf8(buffer.get(..head_end).unwrap_or_default());
-    let mut lines = head
-        .split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line));
-    let command = lines.next().unwrap_or_default().to_owned();
+    let head = buffer.get(..head_end).unwrap_or_default();
+    let (command, head) = match head.iter().position(|&byte| byte == b'\n') {
+        Some(end) => (
+            head.get(..end).unwrap_or_default(),
+            head.get(end + 1..).unwrap_or_default(),
+        ),
+        None => (head, &[][..]),
+    };
+    let command = command.strip_suffix(b"\r").unwrap_or(command);
     if command.is_empty() {
-        return Next::Broken(StompError::NoCommand);
+        return Next::Broken(NO_COMMAND);
     }
-    let escaped = !matches!(command.as_str(), "CONNECT" | "CONNECTED");
-    let mut headers = Vec::new();
-    for line in lines {
-        let Some(colon) = line.find(':') else {
-            return Next::Broken(StompError::BadHeader(line.chars().take(80).collect()));
-        };
-        let (name, value) = (line.get(..colon), line.get(colon + 1..));
-        let (Some(name), Some(value)) = (name, value) else {
-            return Next::Broken(StompError::BadHeader(line.chars().take(80).collect()));
-        };
-        match (unescape(name, escaped), unescape(value, escaped)) {
-            (Some(name), Some(value)) => headers.push((name, value)),
-            _ => return Next::Broken(StompError::BadEscape),
+    let escaped = !matches!(command, b"CONNECT" | b"CONNECTED");
+    if !head.is_empty() {
+        if let Some(why) = check_headers(head, escaped) {
+            return Next::Broken(why);
         }
     }
-    let length = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .map(|(_, value)| value.trim().parse::<usize>().map_err(|_| value.clone()));
-    let body_end = match length {
-        Some(Err(value)) => return Next::Broken(StompError::BadLength(value)),
-        Some(Ok(length)) if length > MAX_FRAME_BYTES => return Next::Broken(StompError::TooLarge),
-        Some(Ok(length)) => {
-            let end = body_start + length;
+    let read = |body_end| Read {
+        command,
+        head,
+        body: buffer.get(body_start..body_end).unwrap_or_default(),
+    };
+    let length = Read {
+        command,
+        head,
+        body: &[],
+    }
+    .header("content-length");
+    let body_end = match length.map(number) {
+        Some(None) => return Next::Broken(BAD_LENGTH),
+        Some(Some(length)) if length as usize > MAX_FRAME_BYTES => return Next::Broken(TOO_LARGE),
+        Some(Some(length)) => {
+            let end = body_start + length as usize;
             match buffer.get(end) {
                 None => return Next::Incomplete,
                 Some(0) => end,
-                Some(_) => return Next::Broken(StompError::BadLength(length.to_string())),
+                Some(_) => return Next::Broken(BAD_LENGTH),
             }
         }
         None => match buffer
@@ -254,15 +255,25 @@ fn next_piece(buffer: &[u8]) -> Next {
             None => return Next::Incomplete,
         },
     };
-    let body = utf8(buffer.get(body_start..body_end).unwrap_or_default());
-    Next::Piece(
-        Piece::Frame(StompFrame {
-            command,
-            headers,
-            body,
-        }),
-        body_end + 1,
-    )
+    Next::Frame(read(body_end), body_end + 1)
+}
+
+/// Whether every header line has a colon, and, in a frame with escapes,
+/// only the four escapes STOMP knows.
+fn check_headers(head: &[u8], escaped: bool) -> Option<&'static str> {
+    for line in head.split(|&byte| byte == b'\n') {
+        if !line.contains(&b':') {
+            return Some(BAD_HEADER);
+        }
+        let mut bytes = line.iter();
+        while let Some(&byte) = bytes.next() {
+            if escaped && byte == b'\\' && !matches!(bytes.next(), Some(b'\\' | b'n' | b'r' | b'c'))
+            {
+                return Some(BAD_ESCAPE);
+            }
+        }
+    }
+    None
 }
 
 /// Where the head ends (before its empty line) and the body starts.
@@ -280,30 +291,15 @@ fn head_end(buffer: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
-fn unescape(text: &str, escaped: bool) -> Option<String> {
-    if !escaped {
-        return Some(text.to_owned());
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(char) = chars.next() {
-        if char != '\\' {
-            out.push(char);
-            continue;
-        }
-        out.push(match chars.next()? {
-            '\\' => '\\',
-            'n' => '\n',
-            'r' => '\r',
-            'c' => ':',
-            _ => return None,
-        });
-    }
-    Some(out)
+/// A header's number; `None` if it is not one (or passes u32).
+fn number(value: &[u8]) -> Option<u32> {
+    std::str::from_utf8(value).ok()?.trim().parse().ok()
 }
 
 /// The heart-beat interval the client offers both ways, in milliseconds.
-pub const HEART_BEAT_MS: u64 = 10_000;
+pub const HEART_BEAT_MS: u32 = 10_000;
+/// The client's `heart-beat` header: [`HEART_BEAT_MS`] both ways.
+const HEART_BEATS: &str = "10000,10000";
 /// Where the client listens when `topic` says nothing.
 pub const DEFAULT_TOPIC: &str = "/topic/chat";
 
@@ -341,51 +337,60 @@ impl Stomp {
         }
     }
 
-    fn send(&self, body: String) -> StompFrame {
-        StompFrame {
-            body,
-            ..StompFrame::new("SEND").with("destination", &self.publish)
-        }
+    fn send(&self, body: &str, receipt: Option<&str>) -> Frame {
+        let headers = [
+            ("destination", Some(self.publish.as_str())),
+            ("receipt", receipt),
+        ];
+        Frame::Text(encode("SEND", &headers, body))
     }
 
-    fn frame<J: JsonValue>(&mut self, frame: StompFrame, format: &Format, out: &mut Vec<Inbound>) {
-        match frame.command.as_str() {
-            "CONNECTED" => {
-                let (broker_every, wants_every) = heart_beat(frame.get("heart-beat"));
+    fn frame<J: JsonValue>(&mut self, frame: Read<'_>, format: &Format, out: &mut Vec<Inbound>) {
+        match frame.command {
+            b"CONNECTED" => {
+                let (broker_every, wants_every) = heart_beat(frame.header("heart-beat"));
                 // Each side beats at the slower of what the other offers and
-                // wants; 0 on either side means no beats that way.
-                let every = |theirs: u64, ours: u64| {
-                    (theirs > 0).then(|| Duration::from_millis(theirs.max(ours)))
+                // wants; 0 on either side means no beats that way. The
+                // broker may stay silent for twice its interval, and a
+                // margin for a busy page.
+                let every = |theirs: u32, margin: u64| {
+                    let every = u64::from(theirs.max(HEART_BEAT_MS));
+                    (theirs > 0)
+                        .then(|| Duration::from_millis(every * (1 + margin) + margin * 2_000))
                 };
-                self.send_every = every(wants_every, HEART_BEAT_MS);
-                // Twice the broker's interval, and a margin for a busy page.
-                self.silence_limit = every(broker_every, HEART_BEAT_MS)
-                    .map(|every| every * 2 + Duration::from_secs(2));
+                self.send_every = every(wants_every, 0);
+                self.silence_limit = every(broker_every, 1);
                 self.connected = true;
-                let subscribe = StompFrame::new("SUBSCRIBE")
-                    .with("id", "0")
-                    .with("destination", &self.topic)
-                    .with("ack", "auto");
-                out.push(Inbound::Reply(Frame::Text(subscribe.encode())));
+                let subscribe = [
+                    ("id", Some("0")),
+                    ("destination", Some(self.topic.as_str())),
+                    ("ack", Some("auto")),
+                ];
+                out.push(Inbound::Reply(Frame::Text(encode(
+                    "SUBSCRIBE",
+                    &subscribe,
+                    "",
+                ))));
                 out.push(Inbound::Ready);
             }
-            "MESSAGE" => format.read::<J>(Body::Text(frame.body), SERVER, out),
-            "RECEIPT" => {
-                if let Some(number) = frame.get("receipt-id").and_then(|id| id.parse().ok()) {
+            b"MESSAGE" => format.read::<J>(Body::Text(utf8(frame.body)), SERVER, out),
+            b"RECEIPT" => {
+                if let Some(number) = frame.header("receipt-id").and_then(number) {
                     out.push(Inbound::Acked(number));
                 }
             }
-            "ERROR" => {
-                let said = [frame.get("message").unwrap_or_default(), frame.body.trim()]
-                    .into_iter()
-                    .filter(|part| !part.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(": ");
+            b"ERROR" => {
+                let mut said = unescape(frame.header("message").unwrap_or_default());
+                let body = utf8(frame.body);
+                let body = body.trim();
+                if !said.is_empty() && !body.is_empty() {
+                    said.push_str(": ");
+                }
+                said.push_str(body);
+                let said = preview(&said);
                 out.push(match self.connected {
-                    true => {
-                        Inbound::Notice(format!("the broker sent an error: {}", preview(&said)))
-                    }
-                    false => refused(&preview(&said)),
+                    true => Inbound::Notice(format!("the broker sent an error: {said}")),
+                    false => refused(&said),
                 });
             }
             // Frames a client does not expect are passed over.
@@ -396,12 +401,14 @@ impl Stomp {
 
 /// A `heart-beat` header's two numbers: how often its sender beats, and
 /// how often it wants the other side to. Unreadable is none.
-fn heart_beat(header: Option<&str>) -> (u64, u64) {
-    let mut numbers = header
-        .unwrap_or_default()
-        .split(',')
-        .map(|number| number.trim().parse().unwrap_or(0));
-    (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0))
+fn heart_beat(header: Option<&[u8]>) -> (u32, u32) {
+    let header = header.unwrap_or_default();
+    let comma = header.iter().position(|&byte| byte == b',');
+    let part = |part: Option<&[u8]>| part.and_then(number).unwrap_or(0);
+    (
+        part(header.get(..comma.unwrap_or(header.len()))),
+        part(comma.and_then(|comma| header.get(comma + 1..))),
+    )
 }
 
 impl Transport for Stomp {
@@ -415,33 +422,25 @@ impl Transport for Stomp {
 
     /// `CONNECT`; the session is ready once the broker answers.
     fn opened(&mut self, out: &mut Vec<Inbound>) {
-        let beats = format!("{HEART_BEAT_MS},{HEART_BEAT_MS}");
-        let mut connect = StompFrame::new("CONNECT")
-            .with("accept-version", "1.2")
+        let connect = [
+            ("accept-version", Some("1.2")),
             // RabbitMQ reads `host` as the virtual host: `/` is its default.
-            .with("host", "/")
-            .with("heart-beat", &beats);
-        if let Some(user) = &self.user {
-            connect = connect.with("login", user);
-        }
-        if let Some(token) = &self.token {
-            connect = connect.with("passcode", token);
-        }
+            ("host", Some("/")),
+            ("heart-beat", Some(HEART_BEATS)),
+            ("login", self.user.as_deref()),
+            ("passcode", self.token.as_deref()),
+        ];
         out.push(Inbound::Heartbeat);
-        out.push(Inbound::Reply(Frame::Text(connect.encode())));
+        out.push(Inbound::Reply(Frame::Text(encode("CONNECT", &connect, ""))));
     }
 
     fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
-        let bytes = frame.into_bytes();
-        let mut pieces = Vec::new();
-        self.reader.push(&bytes, &mut pieces);
-        for piece in pieces {
-            match piece {
-                Ok(Piece::Frame(frame)) => self.frame::<J>(frame, format, out),
-                Ok(Piece::Heartbeat) => {}
-                Err(error) => out.push(Inbound::Notice(error.to_string())),
-            }
-        }
+        let mut reader = std::mem::take(&mut self.reader);
+        reader.push(frame.into_bytes(), |read| match read {
+            Ok(frame) => self.frame::<J>(frame, format, out),
+            Err(why) => out.push(Inbound::Notice(why.to_owned())),
+        });
+        self.reader = reader;
         // Anything the broker sends shows that it is alive.
         if self.silence_limit.is_some() {
             out.push(Inbound::Heartbeat);
@@ -449,14 +448,13 @@ impl Transport for Stomp {
     }
 
     fn carry(&self, body: String) -> Frame {
-        Frame::Text(self.send(body).encode())
+        self.send(&body, None)
     }
 
     fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
         let number = self.next_receipt;
         self.next_receipt = number.wrapping_add(1);
-        let frame = self.send(body).with("receipt", &number.to_string());
-        (Frame::Text(frame.encode()), Some(number))
+        (self.send(&body, Some(&number.to_string())), Some(number))
     }
 
     fn ping_every(&self) -> Option<Duration> {
@@ -469,7 +467,7 @@ impl Transport for Stomp {
     }
 
     fn goodbye(&self) -> Option<Frame> {
-        Some(Frame::Text(StompFrame::new("DISCONNECT").encode()))
+        Some(Frame::Text(encode("DISCONNECT", &[], "")))
     }
 
     fn silence_limit(&self) -> Option<Duration> {

@@ -198,10 +198,7 @@ mod session {
         connect.extend_from_slice(&[0, 2, b'a', b'l', 0, 2, b'p', b'w']);
         assert_eq!(
             out,
-            [
-                Inbound::Heartbeat,
-                Inbound::Reply(Frame::Binary(connect)),
-            ]
+            [Inbound::Heartbeat, Inbound::Reply(Frame::Binary(connect)),]
         );
     }
 

@@ -177,11 +177,7 @@ mod session {
         let out = decode(&mut codec, "PONG\r\nPONG\r\nPONG\r\nPONG\r\n");
         assert_eq!(
             out,
-            [
-                Inbound::Acked(1),
-                Inbound::Acked(2),
-                Inbound::Heartbeat
-            ]
+            [Inbound::Acked(1), Inbound::Acked(2), Inbound::Heartbeat]
         );
     }
 

@@ -73,13 +73,7 @@ fn the_open_packet_sets_the_heartbeat_and_sends_the_namespace_connect() {
         ),
         &mut out,
     );
-    assert_eq!(
-        out,
-        vec![
-            Inbound::Heartbeat,
-            reply("40")
-        ]
-    );
+    assert_eq!(out, vec![Inbound::Heartbeat, reply("40")]);
     assert_eq!(codec.silence_limit(), Some(Duration::from_secs(30)));
     codec.reset(&mut || 0.5);
     assert_eq!(codec.silence_limit(), Some(DEFAULT_SILENCE_LIMIT));
@@ -109,10 +103,7 @@ fn hostile_heartbeat_numbers_are_held_to_a_sane_range() {
 fn an_open_packet_without_numbers_still_connects_with_the_defaults() {
     let out = decode("0{}");
     assert!(matches!(out.first(), Some(Inbound::Notice(_))));
-    assert_eq!(
-        &out[1..],
-        &[Inbound::Heartbeat, reply("40")]
-    );
+    assert_eq!(&out[1..], &[Inbound::Heartbeat, reply("40")]);
 }
 
 #[test]
