@@ -18,7 +18,8 @@
 // 3. Gives the wasm's imports and exports short names, in the wasm and in
 //    the glue alike: a wasm-bindgen import is named like
 //    `__wbg_setProperty_3fe74e09d53acb0b`, each name was written twice,
-//    and the hashes do not compress (6.7 KB gzip less).
+//    and the hashes do not compress (6.7 KB gzip less). The wasm's custom
+//    sections, which no browser reads, are left out.
 // 4. Updates the integrity hashes, and refuses an index.html that still
 //    holds inline script or style.
 import { createHash } from "node:crypto";
@@ -178,7 +179,9 @@ function shortenNames(wasm, glue) {
   }
   importSection.body = writeImports(imports);
   exportSection.body = writeExports(exported);
-  return { wasm: writeSections(sections), glue: text };
+  // Custom sections (id 0: the target features, a wasm-split marker) go
+  // too: the browser reads none of them.
+  return { wasm: writeSections(sections.filter((section) => section.id !== 0)), glue: text };
 }
 
 // The wasm binary format, as far as the import and export sections go.
