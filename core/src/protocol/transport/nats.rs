@@ -9,7 +9,7 @@
 //! message goes out as a PUB followed by a PING. The server answers PINGs
 //! in order, so the PONG that answers it proves the server read the PUB.
 
-use std::{collections::VecDeque, time::Duration};
+use std::time::Duration;
 
 use super::{refused, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
@@ -180,8 +180,10 @@ pub struct Nats {
     token: Option<String>,
     reader: Reader,
     /// The PINGs sent and not answered yet, oldest first: the message each
-    /// follows, or `None` for the handshake's and the keep-alive's.
-    pings: VecDeque<Option<u32>>,
+    /// follows, or `None` for the handshake's and the keep-alive's. A Vec,
+    /// not a VecDeque, for its smaller code: it holds the few PINGs in
+    /// flight, so taking the first moves little.
+    pings: Vec<Option<u32>>,
     /// Set by the handshake's PONG.
     ready: bool,
     next_ack: u32,
@@ -196,7 +198,7 @@ impl Nats {
             user: wire.user.clone(),
             token: wire.token.clone(),
             reader: Reader::default(),
-            pings: VecDeque::new(),
+            pings: Vec::new(),
             ready: false,
             next_ack: 1,
         }
@@ -217,7 +219,7 @@ impl Nats {
             (None, None) => {}
         }
         options.push('}');
-        self.pings.push_back(None);
+        self.pings.push(None);
         let lines = connect(&options) + &sub(&self.topic, 1) + PING;
         Frame::Binary(lines.into_bytes())
     }
@@ -238,9 +240,10 @@ impl Nats {
                 format.read::<J>(Body::Text(utf8(payload)), SERVER, out)
             }
             Incoming::Ping => out.push(Inbound::Reply(Frame::Binary(PONG.as_bytes().to_vec()))),
-            Incoming::Pong => match self.pings.pop_front() {
-                Some(Some(number)) => out.push(Inbound::Acked(number)),
-                Some(None) if !self.ready => {
+            Incoming::Pong if self.pings.is_empty() => {}
+            Incoming::Pong => match self.pings.remove(0) {
+                Some(number) => out.push(Inbound::Acked(number)),
+                None if !self.ready => {
                     self.ready = true;
                     out.push(Inbound::Ready);
                 }
@@ -304,7 +307,7 @@ impl Transport for Nats {
     fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
         let number = self.next_ack;
         self.next_ack = number.wrapping_add(1);
-        self.pings.push_back(Some(number));
+        self.pings.push(Some(number));
         let lines = publish(&self.publish, &body) + PING;
         (Frame::Binary(lines.into_bytes()), Some(number))
     }
@@ -314,7 +317,7 @@ impl Transport for Nats {
     }
 
     fn ping(&mut self) -> Option<Frame> {
-        self.pings.push_back(None);
+        self.pings.push(None);
         Some(Frame::Binary(PING.as_bytes().to_vec()))
     }
 
