@@ -1045,7 +1045,7 @@ fn the_nats_reader_survives_hostile_messages_split_anywhere() {
     let mut payloads = Vec::new();
     for byte in seeds[0].as_bytes() {
         reader.push(vec![*byte], |line| {
-            if let Incoming::Msg { payload, .. } = line {
+            if let Incoming::Msg(payload) = line {
                 payloads.push(payload.to_vec());
             }
         });

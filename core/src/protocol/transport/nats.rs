@@ -50,12 +50,9 @@ pub enum Incoming<'a> {
     /// The server's JSON description (its `max_payload`, whether it wants
     /// a user and password).
     Info(&'a str),
-    Msg {
-        subject: &'a str,
-        sid: &'a str,
-        reply: Option<&'a str>,
-        payload: &'a [u8],
-    },
+    /// A message's payload. The line's subject, sid and reply subject
+    /// are checked, not kept: the client subscribes once and never replies.
+    Msg(&'a [u8]),
     Ping,
     Pong,
     Ok,
@@ -104,23 +101,17 @@ impl Reader {
             let said = said.trim();
             let incoming = if verb.eq_ignore_ascii_case("MSG") {
                 match msg(said) {
-                    Some((_, _, _, size)) if size > MAX_LINE_BYTES => {
+                    Some(size) if size > MAX_LINE_BYTES => {
                         self.buffer.clear();
                         return read(Incoming::TooLarge);
                     }
-                    Some((subject, sid, reply, size)) => {
+                    Some(size) => {
                         // The payload ends with its own \r\n.
                         let Some(payload) = self.buffer.get(next..next + size + 2) else {
                             break;
                         };
                         next += size + 2;
-                        let payload = payload.get(..size).unwrap_or_default();
-                        Incoming::Msg {
-                            subject,
-                            sid,
-                            reply,
-                            payload,
-                        }
+                        Incoming::Msg(payload.get(..size).unwrap_or_default())
                     }
                     None => Incoming::Unknown(&line),
                 }
@@ -151,17 +142,17 @@ impl Reader {
     }
 }
 
-/// A MSG line's subject, sid, reply subject and payload size: three or
-/// four fields, the last a number; `None` otherwise.
-fn msg(said: &str) -> Option<(&str, &str, Option<&str>, usize)> {
+/// A MSG line's payload size: the last of its three fields (subject, sid,
+/// size) or four (with a reply subject between); `None` otherwise.
+fn msg(said: &str) -> Option<usize> {
     let mut fields = said.split(' ').filter(|field| !field.is_empty());
-    let (subject, sid, third) = (fields.next()?, fields.next()?, fields.next()?);
-    let (reply, size) = match (fields.next(), fields.next()) {
-        (None, _) => (None, third),
-        (Some(size), None) => (Some(third), size),
+    let (_subject, _sid, third) = (fields.next()?, fields.next()?, fields.next()?);
+    let size = match (fields.next(), fields.next()) {
+        (None, _) => third,
+        (Some(size), None) => size,
         (Some(_), Some(_)) => return None,
     };
-    Some((subject, sid, reply, size.parse().ok()?))
+    size.parse().ok()
 }
 
 /// How often the client pings a ready session, and how long the server
@@ -236,9 +227,7 @@ impl Nats {
                 out.push(Inbound::Reply(handshake));
             }
             Incoming::Info(_) | Incoming::Ok => {}
-            Incoming::Msg { payload, .. } => {
-                format.read::<J>(Body::Text(utf8(payload)), SERVER, out)
-            }
+            Incoming::Msg(payload) => format.read::<J>(Body::Text(utf8(payload)), SERVER, out),
             Incoming::Ping => out.push(Inbound::Reply(Frame::Binary(PONG.as_bytes().to_vec()))),
             Incoming::Pong if self.pings.is_empty() => {}
             Incoming::Pong => match self.pings.remove(0) {
