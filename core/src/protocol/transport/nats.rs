@@ -9,7 +9,7 @@
 //! message goes out as a PUB followed by a PING. The server answers PINGs
 //! in order, so the PONG that answers it proves the server read the PUB.
 
-use std::{collections::VecDeque, time::Duration};
+use std::time::Duration;
 
 use super::{refused, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
@@ -42,33 +42,31 @@ pub fn publish(subject: &str, payload: &str) -> String {
 pub const PING: &str = "PING\r\n";
 pub const PONG: &str = "PONG\r\n";
 
-/// What the server sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Incoming {
+/// What the server sent: one line, and a message's payload. It borrows
+/// the line being read and the reader's buffer, so it is handled in its
+/// turn and none of its fields is copied out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Incoming<'a> {
     /// The server's JSON description (its `max_payload`, whether it wants
     /// a user and password).
-    Info(String),
-    Msg {
-        subject: String,
-        sid: String,
-        reply: Option<String>,
-        payload: String,
-    },
+    Info(&'a str),
+    /// A message's payload. The line's subject, sid and reply subject
+    /// are checked, not kept: the client subscribes once and never replies.
+    Msg(&'a [u8]),
     Ping,
     Pong,
     Ok,
     /// The server's complaint, without its quotes.
-    Err(String),
-}
-
-/// A line that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NatsError {
-    #[error("a NATS line is not understood: '{0}'")]
-    Unknown(String),
-    #[error("a NATS line or payload passed {MAX_LINE_BYTES} bytes")]
+    Err(&'a str),
+    /// A line this client cannot read, whole.
+    Unknown(&'a str),
+    /// A line or a message's payload passed [`MAX_LINE_BYTES`]: the reader
+    /// dropped all it held.
     TooLarge,
 }
+
+/// What the client says of [`Incoming::TooLarge`].
+pub const TOO_LARGE: &str = "a NATS line or payload passed 1048576 bytes";
 
 /// Reads the server's lines and payloads across WebSocket messages.
 #[derive(Debug, Clone, Default)]
@@ -81,72 +79,80 @@ impl Reader {
         self.buffer.clear();
     }
 
-    /// Reads what one WebSocket message adds. What was read leaves the
-    /// buffer once, at the end: a flood's many lines are not moved each.
-    pub fn push(&mut self, data: &[u8], out: &mut Vec<Result<Incoming, NatsError>>) {
-        self.buffer.extend_from_slice(data);
+    /// Reads what one WebSocket message adds, handing each line (and
+    /// payload) to `read` as soon as it is whole. A message that comes when
+    /// nothing is left over becomes the buffer, uncopied; what was read
+    /// leaves the buffer once, at the end, so a flood's many lines are not
+    /// moved each.
+    pub fn push(&mut self, data: Vec<u8>, mut read: impl FnMut(Incoming<'_>)) {
+        if self.buffer.is_empty() {
+            self.buffer = data;
+        } else {
+            self.buffer.extend_from_slice(&data);
+        }
         let mut at = 0;
-        while let Some((read, used)) = self.next(at) {
-            at = used;
-            out.push(read);
+        while let Some(rest) = self.buffer.get(at..) {
+            let Some(end) = rest.windows(2).position(|pair| pair == b"\r\n") else {
+                break;
+            };
+            let line = utf8(rest.get(..end).unwrap_or_default());
+            let mut next = at + end + 2;
+            let (verb, said) = line.split_once(' ').unwrap_or((&line, ""));
+            let said = said.trim();
+            let incoming = if verb.eq_ignore_ascii_case("MSG") {
+                match msg(said) {
+                    Some(size) if size > MAX_LINE_BYTES => {
+                        self.buffer.clear();
+                        return read(Incoming::TooLarge);
+                    }
+                    Some(size) => {
+                        // The payload ends with its own \r\n.
+                        let Some(payload) = self.buffer.get(next..next + size + 2) else {
+                            break;
+                        };
+                        next += size + 2;
+                        Incoming::Msg(payload.get(..size).unwrap_or_default())
+                    }
+                    None => Incoming::Unknown(&line),
+                }
+            } else if verb.eq_ignore_ascii_case("INFO") {
+                Incoming::Info(said)
+            } else if verb.eq_ignore_ascii_case("PING") {
+                Incoming::Ping
+            } else if verb.eq_ignore_ascii_case("PONG") {
+                Incoming::Pong
+            } else if verb.eq_ignore_ascii_case("+OK") {
+                Incoming::Ok
+            } else if verb.eq_ignore_ascii_case("-ERR") {
+                let quoted = said
+                    .strip_prefix('\'')
+                    .and_then(|said| said.strip_suffix('\''));
+                Incoming::Err(quoted.unwrap_or(said))
+            } else {
+                Incoming::Unknown(&line)
+            };
+            read(incoming);
+            at = next;
         }
         self.buffer.drain(..at.min(self.buffer.len()));
         if self.buffer.len() > MAX_LINE_BYTES {
             self.buffer.clear();
-            out.push(Err(NatsError::TooLarge));
+            read(Incoming::TooLarge);
         }
     }
+}
 
-    /// The line (and payload) that starts at `at`, and where the next one
-    /// starts; `None` until it is whole. A payload too large empties the
-    /// buffer.
-    fn next(&mut self, at: usize) -> Option<(Result<Incoming, NatsError>, usize)> {
-        let rest = self.buffer.get(at..)?;
-        let end = rest.windows(2).position(|pair| pair == b"\r\n")?;
-        let line = utf8(rest.get(..end)?);
-        let next = at + end + 2;
-        let unknown = || Err(NatsError::Unknown(line.chars().take(80).collect()));
-        let (verb, said) = line.split_once(' ').unwrap_or((&line, ""));
-        let said = said.trim();
-        let read = match verb.to_ascii_uppercase().as_str() {
-            "MSG" => {
-                let fields: Vec<&str> = said.split(' ').filter(|word| !word.is_empty()).collect();
-                let (subject, sid, reply, size) = match fields[..] {
-                    [subject, sid, size] => (subject, sid, None, size),
-                    [subject, sid, reply, size] => (subject, sid, Some(reply), size),
-                    _ => return Some((unknown(), next)),
-                };
-                let Ok(size) = size.parse::<usize>() else {
-                    return Some((unknown(), next));
-                };
-                if size > MAX_LINE_BYTES {
-                    self.buffer.clear();
-                    return Some((Err(NatsError::TooLarge), 0));
-                }
-                // The payload ends with its own \r\n.
-                let payload = self.buffer.get(next..next + size + 2)?;
-                let message = Incoming::Msg {
-                    subject: subject.to_owned(),
-                    sid: sid.to_owned(),
-                    reply: reply.map(str::to_owned),
-                    payload: utf8(payload.get(..size)?),
-                };
-                return Some((Ok(message), next + size + 2));
-            }
-            "INFO" => Ok(Incoming::Info(said.to_owned())),
-            "PING" => Ok(Incoming::Ping),
-            "PONG" => Ok(Incoming::Pong),
-            "+OK" => Ok(Incoming::Ok),
-            "-ERR" => {
-                let quoted = said
-                    .strip_prefix('\'')
-                    .and_then(|said| said.strip_suffix('\''));
-                Ok(Incoming::Err(quoted.unwrap_or(said).to_owned()))
-            }
-            _ => unknown(),
-        };
-        Some((read, next))
-    }
+/// A MSG line's payload size: the last of its three fields (subject, sid,
+/// size) or four (with a reply subject between); `None` otherwise.
+fn msg(said: &str) -> Option<usize> {
+    let mut fields = said.split(' ').filter(|field| !field.is_empty());
+    let (_subject, _sid, third) = (fields.next()?, fields.next()?, fields.next()?);
+    let size = match (fields.next(), fields.next()) {
+        (None, _) => third,
+        (Some(size), None) => size,
+        (Some(_), Some(_)) => return None,
+    };
+    size.parse().ok()
 }
 
 /// How often the client pings a ready session, and how long the server
@@ -165,8 +171,10 @@ pub struct Nats {
     token: Option<String>,
     reader: Reader,
     /// The PINGs sent and not answered yet, oldest first: the message each
-    /// follows, or `None` for the handshake's and the keep-alive's.
-    pings: VecDeque<Option<u32>>,
+    /// follows, or `None` for the handshake's and the keep-alive's. A Vec,
+    /// not a VecDeque, for its smaller code: it holds the few PINGs in
+    /// flight, so taking the first moves little.
+    pings: Vec<Option<u32>>,
     /// Set by the handshake's PONG.
     ready: bool,
     next_ack: u32,
@@ -181,7 +189,7 @@ impl Nats {
             user: wire.user.clone(),
             token: wire.token.clone(),
             reader: Reader::default(),
-            pings: VecDeque::new(),
+            pings: Vec::new(),
             ready: false,
             next_ack: 1,
         }
@@ -202,32 +210,53 @@ impl Nats {
             (None, None) => {}
         }
         options.push('}');
-        self.pings.push_back(None);
+        self.pings.push(None);
         let lines = connect(&options) + &sub(&self.topic, 1) + PING;
         Frame::Binary(lines.into_bytes())
     }
 
-    fn incoming<J: JsonValue>(&mut self, line: Incoming, format: &Format, out: &mut Vec<Inbound>) {
+    fn incoming<J: JsonValue>(
+        &mut self,
+        line: Incoming<'_>,
+        format: &Format,
+        out: &mut Vec<Inbound>,
+    ) {
         match line {
             Incoming::Info(_) if !self.ready && self.pings.is_empty() => {
                 let handshake = self.handshake();
                 out.push(Inbound::Reply(handshake));
             }
             Incoming::Info(_) | Incoming::Ok => {}
-            Incoming::Msg { payload, .. } => format.read::<J>(Body::Text(payload), SERVER, out),
+            Incoming::Msg(payload) => format.read::<J>(Body::Text(utf8(payload)), SERVER, out),
             Incoming::Ping => out.push(Inbound::Reply(Frame::Binary(PONG.as_bytes().to_vec()))),
-            Incoming::Pong => match self.pings.pop_front() {
-                Some(Some(number)) => out.push(Inbound::Acked(number)),
-                Some(None) if !self.ready => {
+            Incoming::Pong if self.pings.is_empty() => {}
+            Incoming::Pong => match self.pings.remove(0) {
+                Some(number) => out.push(Inbound::Acked(number)),
+                None if !self.ready => {
                     self.ready = true;
                     out.push(Inbound::Ready);
                 }
                 _ => {}
             },
-            Incoming::Err(said) => out.push(match self.ready {
-                true => Inbound::Notice(format!("the broker sent an error: {}", preview(&said))),
-                false => refused(&preview(&said)),
-            }),
+            Incoming::Err(said) => {
+                let said = preview(said);
+                out.push(match self.ready {
+                    true => Inbound::Notice(format!("the broker sent an error: {said}")),
+                    false => refused(&said),
+                })
+            }
+            Incoming::Unknown(line) => {
+                // Its first 80 characters.
+                let end = line
+                    .char_indices()
+                    .nth(80)
+                    .map_or(line.len(), |(end, _)| end);
+                let line = line.get(..end).unwrap_or_default();
+                out.push(Inbound::Notice(format!(
+                    "a NATS line is not understood: '{line}'"
+                )))
+            }
+            Incoming::TooLarge => out.push(Inbound::Notice(TOO_LARGE.to_owned())),
         }
     }
 }
@@ -246,15 +275,13 @@ impl Transport for Nats {
     }
 
     fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
-        let bytes = frame.into_bytes();
-        let mut lines = Vec::new();
-        self.reader.push(&bytes, &mut lines);
-        for line in lines {
-            match line {
-                Ok(line) => self.incoming::<J>(line, format, out),
-                Err(error) => out.push(Inbound::Notice(error.to_string())),
-            }
-        }
+        // The reader is taken out while its lines are handled, which
+        // needs the rest of the transport.
+        let mut reader = std::mem::take(&mut self.reader);
+        reader.push(frame.into_bytes(), |line| {
+            self.incoming::<J>(line, format, out)
+        });
+        self.reader = reader;
         if self.silence_limit().is_some() {
             out.push(Inbound::Heartbeat);
         }
@@ -269,7 +296,7 @@ impl Transport for Nats {
     fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
         let number = self.next_ack;
         self.next_ack = number.wrapping_add(1);
-        self.pings.push_back(Some(number));
+        self.pings.push(Some(number));
         let lines = publish(&self.publish, &body) + PING;
         (Frame::Binary(lines.into_bytes()), Some(number))
     }
@@ -279,7 +306,7 @@ impl Transport for Nats {
     }
 
     fn ping(&mut self) -> Option<Frame> {
-        self.pings.push_back(None);
+        self.pings.push(None);
         Some(Frame::Binary(PING.as_bytes().to_vec()))
     }
 

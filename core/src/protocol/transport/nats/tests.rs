@@ -1,13 +1,20 @@
 //! NATS protocol lines, byte for byte.
 use super::*;
 
-fn read_all(messages: &[&[u8]]) -> Vec<Result<Incoming, NatsError>> {
+/// What the reader hands out for `messages`, each line as its `Debug`
+/// text: a line borrows the reader's buffer and cannot outlive its turn.
+fn read_all(messages: &[&[u8]]) -> Vec<String> {
     let mut reader = Reader::default();
     let mut out = Vec::new();
     for message in messages {
-        reader.push(message, &mut out);
+        reader.push(message.to_vec(), |line| out.push(format!("{line:?}")));
     }
     out
+}
+
+/// The same text for the lines expected.
+fn shown(lines: &[Incoming]) -> Vec<String> {
+    lines.iter().map(|line| format!("{line:?}")).collect()
 }
 
 #[test]
@@ -18,6 +25,7 @@ fn the_clients_lines_are_written_exactly() {
     );
     assert_eq!(sub("chat", 1), "SUB chat 1\r\n");
     assert_eq!(publish("chat", "héllo"), "PUB chat 6\r\nhéllo\r\n");
+    assert_eq!(publish("a.b", ""), "PUB a.b 0\r\n\r\n");
     assert_eq!(PING, "PING\r\n");
     assert_eq!(PONG, "PONG\r\n");
 }
@@ -27,27 +35,28 @@ fn the_servers_lines_are_read() {
     let read = read_all(&[b"INFO {\"server_id\":\"x\",\"max_payload\":1048576}\r\n+OK\r\nPING\r\nPONG\r\nMSG chat 1 6\r\nh\xc3\xa9llo\r\nMSG chat 1 _INBOX.a 2\r\nhi\r\n-ERR 'Authorization Violation'\r\n"]);
     assert_eq!(
         read,
-        vec![
-            Ok(Incoming::Info(
-                "{\"server_id\":\"x\",\"max_payload\":1048576}".into()
-            )),
-            Ok(Incoming::Ok),
-            Ok(Incoming::Ping),
-            Ok(Incoming::Pong),
-            Ok(Incoming::Msg {
-                subject: "chat".into(),
-                sid: "1".into(),
-                reply: None,
-                payload: "héllo".into()
-            }),
-            Ok(Incoming::Msg {
-                subject: "chat".into(),
-                sid: "1".into(),
-                reply: Some("_INBOX.a".into()),
-                payload: "hi".into()
-            }),
-            Ok(Incoming::Err("Authorization Violation".into())),
-        ]
+        shown(&[
+            Incoming::Info("{\"server_id\":\"x\",\"max_payload\":1048576}"),
+            Incoming::Ok,
+            Incoming::Ping,
+            Incoming::Pong,
+            Incoming::Msg("héllo".as_bytes()),
+            Incoming::Msg(b"hi"),
+            Incoming::Err("Authorization Violation"),
+        ])
+    );
+}
+
+#[test]
+fn verbs_are_read_in_any_case() {
+    assert_eq!(
+        read_all(&[b"ping\r\nPong\r\n+ok\r\nmsg a 1 0\r\n\r\n"]),
+        shown(&[
+            Incoming::Ping,
+            Incoming::Pong,
+            Incoming::Ok,
+            Incoming::Msg(b""),
+        ])
     );
 }
 
@@ -59,15 +68,7 @@ fn lines_split_at_every_byte_read_the_same() {
     let whole = read_all(&[stream]);
     assert_eq!(
         whole,
-        vec![
-            Ok(Incoming::Msg {
-                subject: "chat".into(),
-                sid: "1".into(),
-                reply: None,
-                payload: "hello\r\nthere!".into()
-            }),
-            Ok(Incoming::Ping),
-        ]
+        shown(&[Incoming::Msg(b"hello\r\nthere!"), Incoming::Ping])
     );
     for cut in 0..stream.len() {
         let (first, second) = stream.split_at(cut);
@@ -78,17 +79,42 @@ fn lines_split_at_every_byte_read_the_same() {
 #[test]
 fn unknown_and_oversized_lines_are_errors_and_the_reader_goes_on() {
     assert_eq!(
-        read_all(&[b"HELLO there\r\nMSG a\r\nMSG a 1 x\r\nPONG\r\n"]),
-        vec![
-            Err(NatsError::Unknown("HELLO there".into())),
-            Err(NatsError::Unknown("MSG a".into())),
-            Err(NatsError::Unknown("MSG a 1 x".into())),
-            Ok(Incoming::Pong),
-        ]
+        read_all(&[b"HELLO there\r\nMSG a\r\nMSG a 1 x\r\nMSG a 1 b c 2\r\nPONG\r\n"]),
+        shown(&[
+            Incoming::Unknown("HELLO there"),
+            Incoming::Unknown("MSG a"),
+            Incoming::Unknown("MSG a 1 x"),
+            Incoming::Unknown("MSG a 1 b c 2"),
+            Incoming::Pong,
+        ])
     );
     assert_eq!(
-        read_all(&[b"MSG a 1 99999999999\r\n"]),
-        vec![Err(NatsError::TooLarge)]
+        read_all(&[b"PING\r\nMSG a 1 99999999999\r\n", b"PONG\r\n"]),
+        shown(&[Incoming::Ping, Incoming::TooLarge, Incoming::Pong])
+    );
+    // A line that never ends is dropped once it passes the limit.
+    let long = vec![b'x'; MAX_LINE_BYTES + 1];
+    assert_eq!(
+        read_all(&[&long, b"\r\nPING\r\n"]),
+        shown(&[Incoming::TooLarge, Incoming::Unknown(""), Incoming::Ping])
+    );
+    assert_eq!(
+        TOO_LARGE,
+        format!("a NATS line or payload passed {MAX_LINE_BYTES} bytes")
+    );
+}
+
+#[test]
+fn a_line_that_is_not_utf8_ends_at_its_first_bad_byte() {
+    // The line reads as its valid start and one U+FFFD, so a MSG whose
+    // size is followed by a bad byte is not understood.
+    assert_eq!(
+        read_all(&[b"MSG a 1 2\xff\r\nhi\r\n-ERR 'x\xff'\r\n"]),
+        shown(&[
+            Incoming::Unknown("MSG a 1 2\u{FFFD}"),
+            Incoming::Unknown("hi"),
+            Incoming::Err("'x\u{FFFD}"),
+        ])
     );
 }
 
