@@ -71,8 +71,11 @@ pub fn connect(client_id: &str, user: Option<&str>, password: Option<&str>) -> V
     let keep_alive = KEEP_ALIVE.as_secs() as u8;
     out.extend_from_slice(&[0, 4, b'M', b'Q', b'T', b'T', 4, flags, 0, keep_alive]);
     push_string(&mut out, client_id);
-    for field in [user, password].into_iter().flatten() {
-        push_string(&mut out, field);
+    if let Some(user) = user {
+        push_string(&mut out, user);
+    }
+    if let Some(password) = password {
+        push_string(&mut out, password);
     }
     out
 }
@@ -124,21 +127,23 @@ fn header(first: u8, mut length: usize) -> Vec<u8> {
     }
 }
 
-/// `text` cut to 65,535 bytes on a character boundary: the most a string
-/// in a packet can hold.
-fn cut(text: &str) -> &str {
-    let mut end = text.len().min(usize::from(u16::MAX));
-    while !text.is_char_boundary(end) {
+/// `text`'s bytes, cut to 65,535 on a character boundary: the most a
+/// string in a packet can hold.
+fn cut(text: &str) -> &[u8] {
+    let bytes = text.as_bytes();
+    let mut end = bytes.len().min(usize::from(u16::MAX));
+    // A byte 0b10xx_xxxx goes on with the character before it.
+    while bytes.get(end).is_some_and(|byte| byte & 0xC0 == 0x80) {
         end -= 1;
     }
-    text.get(..end).unwrap_or_default()
+    bytes.get(..end).unwrap_or_default()
 }
 
 /// A length-prefixed UTF-8 string, [`cut`] to fit.
 fn push_string(out: &mut Vec<u8>, text: &str) {
     let text = cut(text);
     out.extend_from_slice(&(text.len() as u16).to_be_bytes());
-    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(text);
 }
 
 /// A packet a client reads, borrowed from the bytes it came in.
@@ -232,6 +237,12 @@ impl Reader {
 }
 
 fn read_packet(first: u8, body: &[u8]) -> Result<Incoming<'_>, &'static str> {
+    // PUBLISH, PUBACK and SUBACK start with two big-endian bytes: the
+    // topic's length or a packet id.
+    let pair = match body {
+        [high, low, rest @ ..] => Some((u16::from_be_bytes([*high, *low]), rest)),
+        _ => None,
+    };
     Ok(match first >> 4 {
         2 => match body {
             [_flags, code] => Incoming::ConnAck(*code),
@@ -239,40 +250,26 @@ fn read_packet(first: u8, body: &[u8]) -> Result<Incoming<'_>, &'static str> {
         },
         3 => {
             let qos = (first >> 1) & 0x03;
-            let topic_length = usize::from(u16_at(body, 0).ok_or(BAD_PUBLISH)?);
-            let mut rest = 2 + topic_length;
-            if body.len() < rest {
-                return Err(BAD_PUBLISH);
-            }
-            let packet_id = if qos > 0 {
-                let id = u16_at(body, rest).ok_or(BAD_PUBLISH)?;
-                rest += 2;
-                Some(id)
-            } else {
-                None
+            let (topic_length, rest) = pair.ok_or(BAD_PUBLISH)?;
+            let rest = rest.get(usize::from(topic_length)..).ok_or(BAD_PUBLISH)?;
+            let (packet_id, payload) = match (qos, rest) {
+                (0, payload) => (None, payload),
+                (_, [high, low, payload @ ..]) => {
+                    (Some(u16::from_be_bytes([*high, *low])), payload)
+                }
+                _ => return Err(BAD_PUBLISH),
             };
             Incoming::Publish {
-                payload: body.get(rest..).unwrap_or_default(),
+                payload,
                 packet_id,
                 qos,
             }
         }
-        4 => Incoming::PubAck(u16_at(body, 0).ok_or(BAD_PUBACK)?),
-        9 => {
-            u16_at(body, 0).ok_or(BAD_SUBACK)?;
-            Incoming::SubAck(body.get(2..).unwrap_or_default())
-        }
+        4 => Incoming::PubAck(pair.ok_or(BAD_PUBACK)?.0),
+        9 => Incoming::SubAck(pair.ok_or(BAD_SUBACK)?.1),
         13 => Incoming::PingResp,
         _ => Incoming::Other,
     })
-}
-
-/// The big-endian two bytes at `at`.
-fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
-    match bytes.get(at..)? {
-        [high, low, ..] => Some(u16::from_be_bytes([*high, *low])),
-        _ => None,
-    }
 }
 
 /// The MQTT transport.
