@@ -12,7 +12,7 @@
 //!
 //! Each packet is written straight into the bytes that go out, and each
 //! packet read is borrowed from the stream and acted on at once: the
-//! bundle pays for no packet enum to build and no list of packets.
+//! bundle pays for no packet or error enum and no list of packets.
 
 use std::time::Duration;
 
@@ -146,27 +146,9 @@ fn push_string(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(text);
 }
 
-/// A packet a client reads, borrowed from the bytes it came in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Incoming<'a> {
-    /// The broker's answer to CONNECT: 0 is accepted, 4 a bad user name or
-    /// password, 5 not authorized.
-    ConnAck(u8),
-    /// The granted QoS per topic; 0x80 is a refusal.
-    SubAck(&'a [u8]),
-    Publish {
-        payload: &'a [u8],
-        /// Set at QoS 1 and 2: the client acknowledges it.
-        packet_id: Option<u16>,
-        qos: u8,
-    },
-    PubAck(u16),
-    PingResp,
-    /// A packet type a client does not expect; its bytes are skipped.
-    Other,
-}
-
-/// Reads packets from binary WebSocket messages.
+/// Reads packets from binary WebSocket messages: each one's first byte
+/// (its type and flags) and its body, borrowed from the buffer. What a
+/// packet means is for the transport to read as it acts on it.
 #[derive(Debug, Clone, Default)]
 pub struct Reader {
     /// What the messages brought; the packets before `at` are read.
@@ -175,7 +157,8 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// Forgets a partial packet: a new socket starts afresh.
+    /// Forgets a partial packet: a new socket, or a stream that cannot be
+    /// read any more, starts afresh.
     pub fn reset(&mut self) {
         *self = Reader::default();
     }
@@ -194,11 +177,11 @@ impl Reader {
         self.at = 0;
     }
 
-    /// The next whole packet: `Ok(None)` until more bytes come. A packet
-    /// that cannot be read ends the reading of this stream, as MQTT has
-    /// no way to find the next packet: the caller closes the socket, and
-    /// what is left is dropped.
-    pub fn next_packet(&mut self) -> Result<Option<Incoming<'_>>, &'static str> {
+    /// The next whole packet's first byte and body: `Ok(None)` until more
+    /// bytes come. A length that cannot be read ends the reading of this
+    /// stream, as MQTT has no way to find the next packet: the caller
+    /// closes the socket, or resets the reader.
+    pub fn next_packet(&mut self) -> Result<Option<(u8, &[u8])>, &'static str> {
         let rest = self.buffer.get(self.at..).unwrap_or_default();
         let Some(&first) = rest.first() else {
             return Ok(None);
@@ -216,60 +199,27 @@ impl Reader {
                 break;
             }
             if header == 5 {
-                self.at = usize::MAX;
                 return Err(BAD_LENGTH);
             }
         }
         if length > MAX_PACKET_BYTES {
-            self.at = usize::MAX;
             return Err(TOO_LARGE);
         }
         let Some(body) = rest.get(header..header + length) else {
             return Ok(None);
         };
         self.at += header + length;
-        let packet = read_packet(first, body);
-        if packet.is_err() {
-            self.at = usize::MAX;
-        }
-        packet.map(Some)
+        Ok(Some((first, body)))
     }
 }
 
-fn read_packet(first: u8, body: &[u8]) -> Result<Incoming<'_>, &'static str> {
-    // PUBLISH, PUBACK and SUBACK start with two big-endian bytes: the
-    // topic's length or a packet id.
-    let pair = match body {
+/// The two big-endian bytes that start `bytes`, and the rest: a topic's
+/// length or a packet id.
+fn split_u16(bytes: &[u8]) -> Option<(u16, &[u8])> {
+    match bytes {
         [high, low, rest @ ..] => Some((u16::from_be_bytes([*high, *low]), rest)),
         _ => None,
-    };
-    Ok(match first >> 4 {
-        2 => match body {
-            [_flags, code] => Incoming::ConnAck(*code),
-            _ => return Err(BAD_CONNACK),
-        },
-        3 => {
-            let qos = (first >> 1) & 0x03;
-            let (topic_length, rest) = pair.ok_or(BAD_PUBLISH)?;
-            let rest = rest.get(usize::from(topic_length)..).ok_or(BAD_PUBLISH)?;
-            let (packet_id, payload) = match (qos, rest) {
-                (0, payload) => (None, payload),
-                (_, [high, low, payload @ ..]) => {
-                    (Some(u16::from_be_bytes([*high, *low])), payload)
-                }
-                _ => return Err(BAD_PUBLISH),
-            };
-            Incoming::Publish {
-                payload,
-                packet_id,
-                qos,
-            }
-        }
-        4 => Incoming::PubAck(pair.ok_or(BAD_PUBACK)?.0),
-        9 => Incoming::SubAck(pair.ok_or(BAD_SUBACK)?.1),
-        13 => Incoming::PingResp,
-        _ => Incoming::Other,
-    })
+    }
 }
 
 /// The MQTT transport.
@@ -326,54 +276,19 @@ impl Transport for Mqtt {
     fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
         self.reader.push(frame.into_bytes());
         loop {
-            let packet = match self.reader.next_packet() {
-                Ok(Some(packet)) => packet,
-                Ok(None) => break,
-                // MQTT cannot find the next packet after a broken one.
-                Err(lost) => return out.push(Inbound::Lost(lost.to_owned())),
+            let read = match self.reader.next_packet() {
+                Ok(Some((first, body))) => {
+                    packet::<J>(first, body, &self.topic, &mut self.connected, format, out)
+                }
+                Ok(None) => return out.push(Inbound::Heartbeat),
+                Err(lost) => Err(lost),
             };
-            match packet {
-                Incoming::ConnAck(0) => {
-                    self.connected = true;
-                    out.push(Inbound::Reply(Frame::Binary(subscribe(&self.topic))));
-                }
-                Incoming::ConnAck(4) => out.push(refused("bad user name or password")),
-                Incoming::ConnAck(5) => out.push(refused("not authorized")),
-                // Protocol version, client id, broker unavailable: the
-                // broker closes the socket, and the link tries again. The
-                // code is written as a u32: a u8 formatter would cost the
-                // bundle its own code.
-                Incoming::ConnAck(code) => out.push(Inbound::Notice(format!(
-                    "the broker refused the connection (CONNACK code {})",
-                    u32::from(code)
-                ))),
-                // The session is ready once the broker has taken the
-                // subscription: what goes out then has its echo, and the
-                // page says it listens only when it does.
-                Incoming::SubAck(granted) => {
-                    if granted.iter().any(|qos| *qos > 2) {
-                        let mut notice = "the broker refused the subscription to ".to_owned();
-                        notice.push_str(&self.topic);
-                        out.push(Inbound::Notice(notice));
-                    }
-                    out.push(Inbound::Ready);
-                }
-                Incoming::Publish {
-                    payload,
-                    packet_id,
-                    qos,
-                } => {
-                    // QoS 1 is acknowledged; the subscription asked no more.
-                    if let (1, Some(id)) = (qos, packet_id) {
-                        out.push(Inbound::Reply(Frame::Binary(puback(id))));
-                    }
-                    format.read::<J>(Body::Text(utf8(payload)), SERVER, out);
-                }
-                Incoming::PubAck(id) => out.push(Inbound::Acked(u32::from(id))),
-                Incoming::PingResp | Incoming::Other => {}
+            if let Err(lost) = read {
+                // MQTT cannot find the next packet after a broken one.
+                self.reader.reset();
+                return out.push(Inbound::Lost(lost.to_owned()));
             }
         }
-        out.push(Inbound::Heartbeat);
     }
 
     /// A QoS 0 PUBLISH, for the join.
@@ -408,6 +323,75 @@ impl Transport for Mqtt {
             false => HANDSHAKE_LIMIT,
         })
     }
+}
+
+/// Acts on one packet the broker sent, of the session that listens on
+/// `topic`: `Err` says why it cannot be read.
+fn packet<J: JsonValue>(
+    first: u8,
+    body: &[u8],
+    topic: &str,
+    connected: &mut bool,
+    format: &Format,
+    out: &mut Vec<Inbound>,
+) -> Result<(), &'static str> {
+    match first >> 4 {
+        // CONNACK: 0 is accepted, 4 a bad user name or password, 5 not
+        // authorized.
+        2 => match body {
+            [_flags, 0] => {
+                *connected = true;
+                out.push(Inbound::Reply(Frame::Binary(subscribe(topic))));
+            }
+            [_flags, 4] => out.push(refused("bad user name or password")),
+            [_flags, 5] => out.push(refused("not authorized")),
+            // Protocol version, client id, broker unavailable: the broker
+            // closes the socket, and the link tries again. The code is
+            // written as a u32: a u8 formatter would cost the bundle its
+            // own code.
+            [_flags, code] => out.push(Inbound::Notice(format!(
+                "the broker refused the connection (CONNACK code {})",
+                u32::from(*code)
+            ))),
+            _ => return Err(BAD_CONNACK),
+        },
+        // PUBLISH: a topic, a packet id at QoS 1 and 2, the payload.
+        3 => {
+            let qos = (first >> 1) & 0x03;
+            let (topic_length, rest) = split_u16(body).ok_or(BAD_PUBLISH)?;
+            let mut payload = rest.get(usize::from(topic_length)..).ok_or(BAD_PUBLISH)?;
+            if qos > 0 {
+                let (id, rest) = split_u16(payload).ok_or(BAD_PUBLISH)?;
+                payload = rest;
+                // QoS 1 is acknowledged; the subscription asked no more.
+                if qos == 1 {
+                    out.push(Inbound::Reply(Frame::Binary(puback(id))));
+                }
+            }
+            format.read::<J>(Body::Text(utf8(payload)), SERVER, out);
+        }
+        // PUBACK: the packet id of a message the broker read.
+        4 => {
+            let (id, _) = split_u16(body).ok_or(BAD_PUBACK)?;
+            out.push(Inbound::Acked(u32::from(id)));
+        }
+        // SUBACK: a packet id, then the granted QoS per topic; 0x80 is a
+        // refusal. The session is ready once the broker has taken the
+        // subscription: what goes out then has its echo, and the page
+        // says it listens only when it does.
+        9 => {
+            let (_, granted) = split_u16(body).ok_or(BAD_SUBACK)?;
+            if granted.iter().any(|qos| *qos > 2) {
+                let mut notice = "the broker refused the subscription to ".to_owned();
+                notice.push_str(topic);
+                out.push(Inbound::Notice(notice));
+            }
+            out.push(Inbound::Ready);
+        }
+        // PINGRESP, and packet types a client does not expect: skipped.
+        _ => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]
