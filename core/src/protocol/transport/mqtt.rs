@@ -68,8 +68,8 @@ pub fn connect(client_id: &str, user: Option<&str>, password: Option<&str>) -> V
     }
     let mut out = header(0x10, length);
     // The protocol name, level 4 (3.1.1), the flags and the keep-alive.
-    let keep_alive = KEEP_ALIVE.as_secs() as u8;
-    out.extend_from_slice(&[0, 4, b'M', b'Q', b'T', b'T', 4, flags, 0, keep_alive]);
+    let [high, low] = (KEEP_ALIVE.as_secs() as u16).to_be_bytes();
+    out.extend_from_slice(&[0, 4, b'M', b'Q', b'T', b'T', 4, flags, high, low]);
     push_string(&mut out, client_id);
     if let Some(user) = user {
         push_string(&mut out, user);
@@ -179,8 +179,9 @@ impl Reader {
 
     /// The next whole packet's first byte and body: `Ok(None)` until more
     /// bytes come. A length that cannot be read ends the reading of this
-    /// stream, as MQTT has no way to find the next packet: the caller
-    /// closes the socket, or resets the reader.
+    /// stream, as MQTT has no way to find the next packet: the same error
+    /// comes back until the caller resets the reader (the transport does,
+    /// and the link closes the socket).
     pub fn next_packet(&mut self) -> Result<Option<(u8, &[u8])>, &'static str> {
         let rest = self.buffer.get(self.at..).unwrap_or_default();
         let Some(&first) = rest.first() else {
