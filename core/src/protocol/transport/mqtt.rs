@@ -9,6 +9,10 @@
 //! CONNACK, SUBSCRIBE to the topic at QoS 1, SUBACK, then each message as a QoS 1
 //! PUBLISH whose PUBACK proves the broker read it. PINGREQ keeps the
 //! session alive; a broker that answers nothing for the keep-alive is gone.
+//!
+//! Each packet is written straight into the bytes that go out, and each
+//! packet read is borrowed from the stream and acted on at once: the
+//! bundle pays for no packet or error enum and no list of packets.
 
 use std::time::Duration;
 
@@ -25,283 +29,6 @@ use crate::{
 /// message is at most 4,000 characters.
 pub const MAX_PACKET_BYTES: usize = 1 << 20;
 
-/// A packet a client sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outgoing<'a> {
-    Connect {
-        client_id: &'a str,
-        user: Option<&'a str>,
-        password: Option<&'a str>,
-        keep_alive_s: u16,
-        clean_session: bool,
-    },
-    Subscribe {
-        packet_id: u16,
-        topic: &'a str,
-        qos: u8,
-    },
-    Publish {
-        topic: &'a str,
-        payload: &'a [u8],
-        /// With an id, QoS 1: the broker answers PUBACK. Without, QoS 0.
-        packet_id: Option<u16>,
-    },
-    PubAck(u16),
-    PingReq,
-    Disconnect,
-}
-
-/// A packet a client reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Incoming {
-    /// The broker's answer to CONNECT: 0 is accepted, 4 a bad user name or
-    /// password, 5 not authorized.
-    ConnAck {
-        session_present: bool,
-        code: u8,
-    },
-    /// The granted QoS per topic; 0x80 is a refusal.
-    SubAck {
-        packet_id: u16,
-        granted: Vec<u8>,
-    },
-    Publish {
-        topic: String,
-        payload: Vec<u8>,
-        /// Set at QoS 1 and 2: the client acknowledges it.
-        packet_id: Option<u16>,
-        qos: u8,
-    },
-    PubAck(u16),
-    PingResp,
-    /// A packet type a client does not expect; its bytes are skipped.
-    Other(u8),
-}
-
-/// A packet that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MqttError {
-    #[error("an MQTT packet's length is malformed")]
-    BadLength,
-    #[error("an MQTT packet passed {MAX_PACKET_BYTES} bytes")]
-    TooLarge,
-    #[error("an MQTT {0} packet is malformed")]
-    Malformed(&'static str),
-}
-
-impl Outgoing<'_> {
-    /// The packet's bytes.
-    pub fn encode(&self) -> Vec<u8> {
-        let (first, body) = match self {
-            Outgoing::Connect {
-                client_id,
-                user,
-                password,
-                keep_alive_s,
-                clean_session,
-            } => {
-                let mut body = Vec::new();
-                push_string(&mut body, "MQTT");
-                body.push(4); // protocol level 3.1.1
-                let mut flags = 0u8;
-                if *clean_session {
-                    flags |= 0x02;
-                }
-                if user.is_some() {
-                    flags |= 0x80;
-                }
-                if password.is_some() {
-                    flags |= 0x40;
-                }
-                body.push(flags);
-                body.extend_from_slice(&keep_alive_s.to_be_bytes());
-                push_string(&mut body, client_id);
-                for field in [user, password].into_iter().flatten() {
-                    push_string(&mut body, field);
-                }
-                (0x10, body)
-            }
-            Outgoing::Subscribe {
-                packet_id,
-                topic,
-                qos,
-            } => {
-                let mut body = packet_id.to_be_bytes().to_vec();
-                push_string(&mut body, topic);
-                body.push(*qos & 0x03);
-                (0x82, body)
-            }
-            Outgoing::Publish {
-                topic,
-                payload,
-                packet_id,
-            } => {
-                let mut body = Vec::with_capacity(topic.len() + payload.len() + 4);
-                push_string(&mut body, topic);
-                if let Some(id) = packet_id {
-                    body.extend_from_slice(&id.to_be_bytes());
-                }
-                body.extend_from_slice(payload);
-                (if packet_id.is_some() { 0x32 } else { 0x30 }, body)
-            }
-            Outgoing::PubAck(id) => (0x40, id.to_be_bytes().to_vec()),
-            Outgoing::PingReq => (0xC0, Vec::new()),
-            Outgoing::Disconnect => (0xE0, Vec::new()),
-        };
-        let mut out = vec![first];
-        push_length(&mut out, body.len());
-        out.extend_from_slice(&body);
-        out
-    }
-}
-
-/// A length-prefixed UTF-8 string, cut to 65,535 bytes on a character
-/// boundary.
-fn push_string(out: &mut Vec<u8>, text: &str) {
-    let mut end = text.len().min(usize::from(u16::MAX));
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let text = text.get(..end).unwrap_or_default();
-    out.extend_from_slice(&(text.len() as u16).to_be_bytes());
-    out.extend_from_slice(text.as_bytes());
-}
-
-/// The remaining length, seven bits a byte, low first.
-fn push_length(out: &mut Vec<u8>, mut length: usize) {
-    loop {
-        let mut byte = (length % 128) as u8;
-        length /= 128;
-        if length > 0 {
-            byte |= 0x80;
-        }
-        out.push(byte);
-        if length == 0 {
-            return;
-        }
-    }
-}
-
-/// Reads packets from binary WebSocket messages.
-#[derive(Debug, Clone, Default)]
-pub struct Reader {
-    buffer: Vec<u8>,
-}
-
-impl Reader {
-    /// Forgets a partial packet: a new socket starts afresh.
-    pub fn reset(&mut self) {
-        self.buffer.clear();
-    }
-
-    /// Reads what one WebSocket message adds. A packet that cannot be read
-    /// ends the reading of this stream: MQTT has no way to find the next
-    /// packet, so the caller closes the socket.
-    pub fn push(&mut self, data: &[u8], out: &mut Vec<Result<Incoming, MqttError>>) {
-        self.buffer.extend_from_slice(data);
-        let mut at = 0;
-        let broken = loop {
-            let rest = self.buffer.get(at..).unwrap_or_default();
-            let Some(&first) = rest.first() else {
-                break None;
-            };
-            let (length, header) = match read_length(rest.get(1..).unwrap_or_default()) {
-                Length::Incomplete => break None,
-                Length::Broken => break Some(MqttError::BadLength),
-                Length::Read(length, bytes) => (length, 1 + bytes),
-            };
-            if length > MAX_PACKET_BYTES {
-                break Some(MqttError::TooLarge);
-            }
-            let Some(body) = rest.get(header..header + length) else {
-                break None;
-            };
-            match read_packet(first, body) {
-                Ok(packet) => out.push(Ok(packet)),
-                Err(error) => break Some(error),
-            }
-            at += header + length;
-        };
-        match broken {
-            // What was read leaves the buffer once, at the end.
-            None => drop(self.buffer.drain(..at.min(self.buffer.len()))),
-            Some(error) => {
-                self.buffer.clear();
-                out.push(Err(error));
-            }
-        }
-    }
-}
-
-enum Length {
-    Incomplete,
-    Broken,
-    /// The length, and how many bytes it took.
-    Read(usize, usize),
-}
-
-fn read_length(bytes: &[u8]) -> Length {
-    let mut length = 0usize;
-    for (at, &byte) in bytes.iter().enumerate().take(4) {
-        length += usize::from(byte & 0x7F) << (7 * at);
-        if byte & 0x80 == 0 {
-            return Length::Read(length, at + 1);
-        }
-    }
-    if bytes.len() >= 4 {
-        Length::Broken
-    } else {
-        Length::Incomplete
-    }
-}
-
-fn read_packet(first: u8, body: &[u8]) -> Result<Incoming, MqttError> {
-    let id = |name| u16_at(body, 0).ok_or(MqttError::Malformed(name));
-    match first >> 4 {
-        2 => match body {
-            [flags, code] => Ok(Incoming::ConnAck {
-                session_present: flags & 1 == 1,
-                code: *code,
-            }),
-            _ => Err(MqttError::Malformed("CONNACK")),
-        },
-        3 => {
-            let qos = (first >> 1) & 0x03;
-            let topic_length = usize::from(u16_at(body, 0).ok_or(MqttError::Malformed("PUBLISH"))?);
-            let topic = body
-                .get(2..2 + topic_length)
-                .ok_or(MqttError::Malformed("PUBLISH"))?;
-            let mut rest = 2 + topic_length;
-            let packet_id = if qos > 0 {
-                let id = u16_at(body, rest).ok_or(MqttError::Malformed("PUBLISH"))?;
-                rest += 2;
-                Some(id)
-            } else {
-                None
-            };
-            Ok(Incoming::Publish {
-                topic: utf8(topic),
-                payload: body.get(rest..).unwrap_or_default().to_vec(),
-                packet_id,
-                qos,
-            })
-        }
-        4 => Ok(Incoming::PubAck(id("PUBACK")?)),
-        9 => Ok(Incoming::SubAck {
-            packet_id: id("SUBACK")?,
-            granted: body.get(2..).unwrap_or_default().to_vec(),
-        }),
-        13 => Ok(Incoming::PingResp),
-        kind => Ok(Incoming::Other(kind)),
-    }
-}
-
-/// The big-endian two bytes at `at`.
-fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
-    let pair: [u8; 2] = bytes.get(at..at.checked_add(2)?)?.try_into().ok()?;
-    Some(u16::from_be_bytes(pair))
-}
-
 /// The keep-alive the client asks for: the broker drops a client silent
 /// for one and a half times this; the client counts a broker silent for
 /// this long as gone.
@@ -312,6 +39,189 @@ pub const PING_EVERY: Duration = Duration::from_secs(15);
 pub const DEFAULT_TOPIC: &str = "chat";
 /// The SUBSCRIBE's packet id; messages take the ids after it.
 const SUBSCRIBE_ID: u16 = 1;
+
+/// Why a stream cannot be read any more: the text of its `Inbound::Lost`.
+pub const BAD_LENGTH: &str = "an MQTT packet's length is malformed";
+/// See [`BAD_LENGTH`]; the figure is [`MAX_PACKET_BYTES`].
+pub const TOO_LARGE: &str = "an MQTT packet passed 1048576 bytes";
+/// See [`BAD_LENGTH`].
+pub const BAD_CONNACK: &str = "an MQTT CONNACK packet is malformed";
+/// See [`BAD_LENGTH`].
+pub const BAD_PUBLISH: &str = "an MQTT PUBLISH packet is malformed";
+/// See [`BAD_LENGTH`].
+pub const BAD_PUBACK: &str = "an MQTT PUBACK packet is malformed";
+/// See [`BAD_LENGTH`].
+pub const BAD_SUBACK: &str = "an MQTT SUBACK packet is malformed";
+
+/// CONNECT, with a clean session and the keep-alive; `password` is the
+/// token.
+pub fn connect(client_id: &str, user: Option<&str>, password: Option<&str>) -> Vec<u8> {
+    let mut flags = 0x02; // a clean session
+    let mut length = 10 + 2 + cut(client_id).len();
+    if let Some(user) = user {
+        flags |= 0x80;
+        length += 2 + cut(user).len();
+    }
+    if let Some(password) = password {
+        flags |= 0x40;
+        length += 2 + cut(password).len();
+    }
+    let mut out = header(0x10, length);
+    // The protocol name, level 4 (3.1.1), the flags and the keep-alive.
+    let [high, low] = (KEEP_ALIVE.as_secs() as u16).to_be_bytes();
+    out.extend_from_slice(&[0, 4, b'M', b'Q', b'T', b'T', 4, flags, high, low]);
+    push_string(&mut out, client_id);
+    if let Some(user) = user {
+        push_string(&mut out, user);
+    }
+    if let Some(password) = password {
+        push_string(&mut out, password);
+    }
+    out
+}
+
+/// SUBSCRIBE to `topic` at QoS 1, with the packet id [`SUBSCRIBE_ID`].
+pub fn subscribe(topic: &str) -> Vec<u8> {
+    let mut out = header(0x82, 2 + 2 + cut(topic).len() + 1);
+    out.extend_from_slice(&SUBSCRIBE_ID.to_be_bytes());
+    push_string(&mut out, topic);
+    out.push(1);
+    out
+}
+
+/// PUBLISH: with a packet id at QoS 1, which the broker answers with a
+/// PUBACK; without one at QoS 0.
+pub fn publish(topic: &str, payload: &[u8], packet_id: Option<u16>) -> Vec<u8> {
+    let (first, id_bytes) = match packet_id {
+        Some(_) => (0x32, 2),
+        None => (0x30, 0),
+    };
+    let mut out = header(first, 2 + cut(topic).len() + id_bytes + payload.len());
+    push_string(&mut out, topic);
+    if let Some(id) = packet_id {
+        out.extend_from_slice(&id.to_be_bytes());
+    }
+    out.extend_from_slice(payload);
+    out
+}
+
+/// PUBACK for the broker's QoS 1 PUBLISH `id`.
+pub fn puback(id: u16) -> Vec<u8> {
+    let [high, low] = id.to_be_bytes();
+    vec![0x40, 2, high, low]
+}
+
+/// A packet's first byte and its remaining length, seven bits a byte, low
+/// first, with room for the `length` bytes that follow.
+fn header(first: u8, mut length: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(length + 5);
+    out.push(first);
+    loop {
+        let byte = (length % 128) as u8;
+        length /= 128;
+        if length == 0 {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// `text`'s bytes, cut to 65,535 on a character boundary: the most a
+/// string in a packet can hold.
+fn cut(text: &str) -> &[u8] {
+    let bytes = text.as_bytes();
+    let mut end = bytes.len().min(usize::from(u16::MAX));
+    // A byte 0b10xx_xxxx goes on with the character before it.
+    while bytes.get(end).is_some_and(|byte| byte & 0xC0 == 0x80) {
+        end -= 1;
+    }
+    bytes.get(..end).unwrap_or_default()
+}
+
+/// A length-prefixed UTF-8 string, [`cut`] to fit.
+fn push_string(out: &mut Vec<u8>, text: &str) {
+    let text = cut(text);
+    out.extend_from_slice(&(text.len() as u16).to_be_bytes());
+    out.extend_from_slice(text);
+}
+
+/// Reads packets from binary WebSocket messages: each one's first byte
+/// (its type and flags) and its body, borrowed from the buffer. What a
+/// packet means is for the transport to read as it acts on it.
+#[derive(Debug, Clone, Default)]
+pub struct Reader {
+    /// What the messages brought; the packets before `at` are read.
+    buffer: Vec<u8>,
+    at: usize,
+}
+
+impl Reader {
+    /// Forgets a partial packet: a new socket, or a stream that cannot be
+    /// read any more, starts afresh.
+    pub fn reset(&mut self) {
+        *self = Reader::default();
+    }
+
+    /// Adds what one WebSocket message brought. When nothing is left
+    /// over, the message's own bytes become the buffer: nothing is copied.
+    pub fn push(&mut self, message: Vec<u8>) {
+        match self.buffer.get(self.at..) {
+            Some(rest) if !rest.is_empty() => {
+                let mut buffer = rest.to_vec();
+                buffer.extend_from_slice(&message);
+                self.buffer = buffer;
+            }
+            _ => self.buffer = message,
+        }
+        self.at = 0;
+    }
+
+    /// The next whole packet's first byte and body: `Ok(None)` until more
+    /// bytes come. A length that cannot be read ends the reading of this
+    /// stream, as MQTT has no way to find the next packet: the same error
+    /// comes back until the caller resets the reader (the transport does,
+    /// and the link closes the socket).
+    pub fn next_packet(&mut self) -> Result<Option<(u8, &[u8])>, &'static str> {
+        let rest = self.buffer.get(self.at..).unwrap_or_default();
+        let Some(&first) = rest.first() else {
+            return Ok(None);
+        };
+        // The remaining length: seven bits a byte, low first, at most four.
+        let mut length = 0;
+        let mut header = 1;
+        loop {
+            let Some(&byte) = rest.get(header) else {
+                return Ok(None);
+            };
+            length += usize::from(byte & 0x7F) << (7 * (header - 1));
+            header += 1;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            if header == 5 {
+                return Err(BAD_LENGTH);
+            }
+        }
+        if length > MAX_PACKET_BYTES {
+            return Err(TOO_LARGE);
+        }
+        let Some(body) = rest.get(header..header + length) else {
+            return Ok(None);
+        };
+        self.at += header + length;
+        Ok(Some((first, body)))
+    }
+}
+
+/// The two big-endian bytes that start `bytes`, and the rest: a topic's
+/// length or a packet id.
+fn split_u16(bytes: &[u8]) -> Option<(u16, &[u8])> {
+    match bytes {
+        [high, low, rest @ ..] => Some((u16::from_be_bytes([*high, *low]), rest)),
+        _ => None,
+    }
+}
 
 /// The MQTT transport.
 #[derive(Debug, Clone)]
@@ -343,68 +253,6 @@ impl Mqtt {
             next_id: SUBSCRIBE_ID + 1,
         }
     }
-
-    fn publish(&self, body: &str, packet_id: Option<u16>) -> Frame {
-        Frame::Binary(
-            Outgoing::Publish {
-                topic: &self.publish,
-                payload: body.as_bytes(),
-                packet_id,
-            }
-            .encode(),
-        )
-    }
-
-    fn packet<J: JsonValue>(&mut self, packet: Incoming, format: &Format, out: &mut Vec<Inbound>) {
-        match packet {
-            Incoming::ConnAck { code: 0, .. } => {
-                self.connected = true;
-                let subscribe = Outgoing::Subscribe {
-                    packet_id: SUBSCRIBE_ID,
-                    topic: &self.topic,
-                    qos: 1,
-                };
-                out.push(Inbound::Reply(Frame::Binary(subscribe.encode())));
-            }
-            Incoming::ConnAck { code, .. } => out.push(match code {
-                4 => refused("bad user name or password"),
-                5 => refused("not authorized"),
-                // Protocol version, client id, broker unavailable: the
-                // broker closes the socket, and the link tries again.
-                code => Inbound::Notice(format!(
-                    "the broker refused the connection (CONNACK code {code})"
-                )),
-            }),
-            // The session is ready once the broker has taken the
-            // subscription: what goes out then has its echo, and the
-            // page says it listens only when it does.
-            Incoming::SubAck { granted, .. } => {
-                if granted.iter().any(|qos| *qos > 2) {
-                    out.push(Inbound::Notice(format!(
-                        "the broker refused the subscription to {}",
-                        self.topic
-                    )));
-                }
-                out.push(Inbound::Ready);
-            }
-            Incoming::Publish {
-                payload,
-                packet_id,
-                qos,
-                ..
-            } => {
-                // QoS 1 is acknowledged; the subscription asked no more.
-                if let (1, Some(id)) = (qos, packet_id) {
-                    let ack = Outgoing::PubAck(id).encode();
-                    out.push(Inbound::Reply(Frame::Binary(ack)));
-                }
-                let body = utf8(&payload);
-                format.read::<J>(Body::Text(body), SERVER, out);
-            }
-            Incoming::PubAck(id) => out.push(Inbound::Acked(u32::from(id))),
-            Incoming::PingResp | Incoming::Other(_) => {}
-        }
-    }
 }
 
 impl Transport for Mqtt {
@@ -421,52 +269,53 @@ impl Transport for Mqtt {
 
     /// CONNECT; the session is ready once the broker accepts it.
     fn opened(&mut self, out: &mut Vec<Inbound>) {
-        let connect = Outgoing::Connect {
-            client_id: &self.client_id,
-            user: self.user.as_deref(),
-            password: self.token.as_deref(),
-            keep_alive_s: KEEP_ALIVE.as_secs() as u16,
-            clean_session: true,
-        };
+        let connect = connect(&self.client_id, self.user.as_deref(), self.token.as_deref());
         out.push(Inbound::Heartbeat);
-        out.push(Inbound::Reply(Frame::Binary(connect.encode())));
+        out.push(Inbound::Reply(Frame::Binary(connect)));
     }
 
     fn decode<J: JsonValue>(&mut self, frame: Frame, format: &Format, out: &mut Vec<Inbound>) {
-        let bytes = frame.into_bytes();
-        let mut packets = Vec::new();
-        self.reader.push(&bytes, &mut packets);
-        for packet in packets {
-            match packet {
-                Ok(packet) => self.packet::<J>(packet, format, out),
+        self.reader.push(frame.into_bytes());
+        loop {
+            let read = match self.reader.next_packet() {
+                Ok(Some((first, body))) => {
+                    packet::<J>(first, body, &self.topic, &mut self.connected, format, out)
+                }
+                Ok(None) => return out.push(Inbound::Heartbeat),
+                Err(lost) => Err(lost),
+            };
+            if let Err(lost) = read {
                 // MQTT cannot find the next packet after a broken one.
-                Err(error) => return out.push(Inbound::Lost(error.to_string())),
+                self.reader.reset();
+                return out.push(Inbound::Lost(lost.to_owned()));
             }
         }
-        out.push(Inbound::Heartbeat);
     }
 
     /// A QoS 0 PUBLISH, for the join.
     fn carry(&self, body: String) -> Frame {
-        self.publish(&body, None)
+        Frame::Binary(publish(&self.publish, body.as_bytes(), None))
     }
 
     fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
         let id = self.next_id;
         self.next_id = id.checked_add(1).unwrap_or(SUBSCRIBE_ID + 1);
-        (self.publish(&body, Some(id)), Some(u32::from(id)))
+        let packet = publish(&self.publish, body.as_bytes(), Some(id));
+        (Frame::Binary(packet), Some(u32::from(id)))
     }
 
     fn ping_every(&self) -> Option<Duration> {
         self.connected.then_some(PING_EVERY)
     }
 
+    /// PINGREQ.
     fn ping(&mut self) -> Option<Frame> {
-        Some(Frame::Binary(Outgoing::PingReq.encode()))
+        Some(Frame::Binary(vec![0xC0, 0]))
     }
 
+    /// DISCONNECT.
     fn goodbye(&self) -> Option<Frame> {
-        Some(Frame::Binary(Outgoing::Disconnect.encode()))
+        Some(Frame::Binary(vec![0xE0, 0]))
     }
 
     fn silence_limit(&self) -> Option<Duration> {
@@ -475,6 +324,75 @@ impl Transport for Mqtt {
             false => HANDSHAKE_LIMIT,
         })
     }
+}
+
+/// Acts on one packet the broker sent, of the session that listens on
+/// `topic`: `Err` says why it cannot be read.
+fn packet<J: JsonValue>(
+    first: u8,
+    body: &[u8],
+    topic: &str,
+    connected: &mut bool,
+    format: &Format,
+    out: &mut Vec<Inbound>,
+) -> Result<(), &'static str> {
+    match first >> 4 {
+        // CONNACK: 0 is accepted, 4 a bad user name or password, 5 not
+        // authorized.
+        2 => match body {
+            [_flags, 0] => {
+                *connected = true;
+                out.push(Inbound::Reply(Frame::Binary(subscribe(topic))));
+            }
+            [_flags, 4] => out.push(refused("bad user name or password")),
+            [_flags, 5] => out.push(refused("not authorized")),
+            // Protocol version, client id, broker unavailable: the broker
+            // closes the socket, and the link tries again. The code is
+            // written as a u32: a u8 formatter would cost the bundle its
+            // own code.
+            [_flags, code] => out.push(Inbound::Notice(format!(
+                "the broker refused the connection (CONNACK code {})",
+                u32::from(*code)
+            ))),
+            _ => return Err(BAD_CONNACK),
+        },
+        // PUBLISH: a topic, a packet id at QoS 1 and 2, the payload.
+        3 => {
+            let qos = (first >> 1) & 0x03;
+            let (topic_length, rest) = split_u16(body).ok_or(BAD_PUBLISH)?;
+            let mut payload = rest.get(usize::from(topic_length)..).ok_or(BAD_PUBLISH)?;
+            if qos > 0 {
+                let (id, rest) = split_u16(payload).ok_or(BAD_PUBLISH)?;
+                payload = rest;
+                // QoS 1 is acknowledged; the subscription asked no more.
+                if qos == 1 {
+                    out.push(Inbound::Reply(Frame::Binary(puback(id))));
+                }
+            }
+            format.read::<J>(Body::Text(utf8(payload)), SERVER, out);
+        }
+        // PUBACK: the packet id of a message the broker read.
+        4 => {
+            let (id, _) = split_u16(body).ok_or(BAD_PUBACK)?;
+            out.push(Inbound::Acked(u32::from(id)));
+        }
+        // SUBACK: a packet id, then the granted QoS per topic; 0x80 is a
+        // refusal. The session is ready once the broker has taken the
+        // subscription: what goes out then has its echo, and the page
+        // says it listens only when it does.
+        9 => {
+            let (_, granted) = split_u16(body).ok_or(BAD_SUBACK)?;
+            if granted.iter().any(|qos| *qos > 2) {
+                let mut notice = "the broker refused the subscription to ".to_owned();
+                notice.push_str(topic);
+                out.push(Inbound::Notice(notice));
+            }
+            out.push(Inbound::Ready);
+        }
+        // PINGRESP, and packet types a client does not expect: skipped.
+        _ => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]
