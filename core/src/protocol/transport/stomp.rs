@@ -59,9 +59,9 @@ pub fn encode(command: &str, headers: &[(&str, Option<&str>)], body: &str) -> St
     }
     if !body.is_empty() {
         out.push_str("content-length:");
-        // A body is far below 4 GiB (the message limit); u32 digits are
-        // already in the bundle, usize's would not be.
-        out.push_str(&(body.len() as u32).to_string());
+        // Through u64's `to_string`, which the clock's digits already bring
+        // into the bundle (usize's or u32's would be code of their own).
+        out.push_str(&(body.len() as u64).to_string());
         out.push('\n');
     }
     out.push('\n');
@@ -238,7 +238,7 @@ fn next(buffer: &[u8]) -> Next<'_> {
     .header("content-length");
     let body_end = match length.map(number) {
         Some(None) => return Next::Broken(BAD_LENGTH),
-        Some(Some(length)) if length as usize > MAX_FRAME_BYTES => return Next::Broken(TOO_LARGE),
+        Some(Some(length)) if length > MAX_FRAME_BYTES as u64 => return Next::Broken(TOO_LARGE),
         Some(Some(length)) => {
             let end = body_start + length as usize;
             match buffer.get(end) {
@@ -291,13 +291,14 @@ fn head_end(buffer: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
-/// A header's number; `None` if it is not one (or passes u32).
-fn number(value: &[u8]) -> Option<u32> {
+/// A header's number; `None` if it is not one. (u64: the history's
+/// records already bring u64's parser into the bundle.)
+fn number(value: &[u8]) -> Option<u64> {
     std::str::from_utf8(value).ok()?.trim().parse().ok()
 }
 
 /// The heart-beat interval the client offers both ways, in milliseconds.
-pub const HEART_BEAT_MS: u32 = 10_000;
+pub const HEART_BEAT_MS: u64 = 10_000;
 /// The client's `heart-beat` header: [`HEART_BEAT_MS`] both ways.
 const HEART_BEATS: &str = "10000,10000";
 /// Where the client listens when `topic` says nothing.
@@ -353,8 +354,8 @@ impl Stomp {
                 // wants; 0 on either side means no beats that way. The
                 // broker may stay silent for twice its interval, and a
                 // margin for a busy page.
-                let every = |theirs: u32, margin: u64| {
-                    let every = u64::from(theirs.max(HEART_BEAT_MS));
+                let every = |theirs: u64, margin: u64| {
+                    let every = theirs.max(HEART_BEAT_MS);
                     (theirs > 0)
                         .then(|| Duration::from_millis(every * (1 + margin) + margin * 2_000))
                 };
@@ -375,7 +376,8 @@ impl Stomp {
             }
             b"MESSAGE" => format.read::<J>(Body::Text(utf8(frame.body)), SERVER, out),
             b"RECEIPT" => {
-                if let Some(number) = frame.header("receipt-id").and_then(number) {
+                let receipt = frame.header("receipt-id").and_then(number);
+                if let Some(number) = receipt.and_then(|number| u32::try_from(number).ok()) {
                     out.push(Inbound::Acked(number));
                 }
             }
@@ -401,7 +403,7 @@ impl Stomp {
 
 /// A `heart-beat` header's two numbers: how often its sender beats, and
 /// how often it wants the other side to. Unreadable is none.
-fn heart_beat(header: Option<&[u8]>) -> (u32, u32) {
+fn heart_beat(header: Option<&[u8]>) -> (u64, u64) {
     let header = header.unwrap_or_default();
     let comma = header.iter().position(|&byte| byte == b',');
     let part = |part: Option<&[u8]>| part.and_then(number).unwrap_or(0);
@@ -454,7 +456,9 @@ impl Transport for Stomp {
     fn carry_acked(&mut self, body: String) -> (Frame, Option<u32>) {
         let number = self.next_receipt;
         self.next_receipt = number.wrapping_add(1);
-        (self.send(&body, Some(&number.to_string())), Some(number))
+        // u64's `to_string`: see `encode`.
+        let receipt = u64::from(number).to_string();
+        (self.send(&body, Some(&receipt)), Some(number))
     }
 
     fn ping_every(&self) -> Option<Duration> {
