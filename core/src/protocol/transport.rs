@@ -19,7 +19,7 @@ pub mod stomp;
 
 use std::time::Duration;
 
-use super::{format::Format, Frame, Inbound, Protocol, Wire};
+use super::{format::Format, preview, Frame, Inbound, Protocol, Wire};
 use crate::json_value::JsonValue;
 
 /// What every transport does. The codec talks to its transport only
@@ -131,6 +131,17 @@ pub const HANDSHAKE_LIMIT: Duration = Duration::from_secs(30);
 /// until the token or the settings change.
 pub(crate) fn refused(said: &str) -> Inbound {
     Inbound::Ended(format!("the broker refused the connection: {said}"))
+}
+
+/// What a broker's error (a STOMP `ERROR`, a NATS `-ERR`) means: before
+/// the session is ready, a refused login; after it, a line. Either way the
+/// broker's words are cut to their start.
+pub(crate) fn broker_error(ready: bool, said: &str) -> Inbound {
+    let said = preview(said);
+    match ready {
+        true => Inbound::Notice(format!("the broker sent an error: {said}")),
+        false => refused(&said),
+    }
 }
 
 /// Where the brokers listen and send when `topic` and `publish` say

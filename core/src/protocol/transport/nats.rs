@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use super::{refused, topics, Transport, HANDSHAKE_LIMIT};
+use super::{broker_error, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
     json_value::JsonValue,
     protocol::{
@@ -238,24 +238,11 @@ impl Nats {
                 }
                 _ => {}
             },
-            Incoming::Err(said) => {
-                let said = preview(said);
-                out.push(match self.ready {
-                    true => Inbound::Notice(format!("the broker sent an error: {said}")),
-                    false => refused(&said),
-                })
-            }
-            Incoming::Unknown(line) => {
-                // Its first 80 characters.
-                let end = line
-                    .char_indices()
-                    .nth(80)
-                    .map_or(line.len(), |(end, _)| end);
-                let line = line.get(..end).unwrap_or_default();
-                out.push(Inbound::Notice(format!(
-                    "a NATS line is not understood: '{line}'"
-                )))
-            }
+            Incoming::Err(said) => out.push(broker_error(self.ready, said)),
+            Incoming::Unknown(line) => out.push(Inbound::Notice(format!(
+                "a NATS line is not understood: '{}'",
+                preview(line)
+            ))),
             Incoming::TooLarge => out.push(Inbound::Notice(TOO_LARGE.to_owned())),
         }
     }

@@ -21,12 +21,12 @@
 
 use std::time::Duration;
 
-use super::{refused, topics, Transport, HANDSHAKE_LIMIT};
+use super::{broker_error, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
     json_value::JsonValue,
     protocol::{
         format::{json::SERVER, Body, Format},
-        preview, utf8, Frame, Inbound, Wire,
+        utf8, Frame, Inbound, Wire,
     },
 };
 
@@ -389,11 +389,7 @@ impl Stomp {
                     said.push_str(": ");
                 }
                 said.push_str(body);
-                let said = preview(&said);
-                out.push(match self.connected {
-                    true => Inbound::Notice(format!("the broker sent an error: {said}")),
-                    false => refused(&said),
-                });
+                out.push(broker_error(self.connected, &said));
             }
             // Frames a client does not expect are passed over.
             _ => {}
