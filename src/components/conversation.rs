@@ -13,7 +13,7 @@ use wschat_core::{
     viewport::Row,
 };
 
-use super::settings::add;
+use super::{run_on_click, settings::add};
 use placing::{Parts, View};
 
 use super::search::{copy_lines, export};
@@ -261,7 +261,7 @@ fn Line(
                                 class="resend"
                                 type="button"
                                 title="Send this message again"
-                                on:click=move |_| on_resend.run(id)
+                                on:click=run_on_click(on_resend, id)
                             >
                                 "resend"
                             </button>
@@ -274,7 +274,7 @@ fn Line(
                                 class="discard"
                                 type="button"
                                 title="Do not send this message"
-                                on:click=move |_| on_discard.run(id)
+                                on:click=run_on_click(on_discard, id)
                             >
                                 "discard"
                             </button>
