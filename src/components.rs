@@ -16,9 +16,17 @@ pub use name::Name;
 pub use settings::Settings;
 pub use status::Status;
 
-/// A click handler that runs `callback` with `value`. The buttons share
-/// this one closure type, so that the bundle holds one copy of the code
-/// that attaches a click handler for them all, not one per closure.
-fn run_on_click<T: Clone + 'static>(callback: Callback<T>, value: T) -> impl Fn(MouseEvent) {
-    move |_| callback.run(value.clone())
+/// An event handler behind a pointer. Every handler of one event then has
+/// this one type, so that the bundle holds one copy of Leptos' code that
+/// attaches a handler for that event, not one per closure.
+type Handler<E> = Box<dyn Fn(E)>;
+
+/// `run` as a [`Handler`].
+fn handler<E>(run: impl Fn(E) + 'static) -> Handler<E> {
+    Box::new(run)
+}
+
+/// A click handler that runs `callback` with `value`.
+fn run_on_click<T: Clone + 'static>(callback: Callback<T>, value: T) -> Handler<MouseEvent> {
+    handler(move |_| callback.run(value.clone()))
 }

@@ -13,7 +13,7 @@ use wschat_core::{
     viewport::Row,
 };
 
-use super::{run_on_click, settings::add};
+use super::{handler, run_on_click, settings::add};
 use placing::{Parts, View};
 
 use super::search::{copy_lines, export};
@@ -139,7 +139,7 @@ pub fn Conversation(
         // The export buttons' clicks bubble up to the row: one handler.
         <div
             class="tools"
-            on:click=move |event| {
+            on:click=handler(move |event: ev::MouseEvent| {
                 let id = event
                     .target()
                     .and_then(|target| target.dyn_into::<Element>().ok())
@@ -148,7 +148,7 @@ pub fn Conversation(
                 if id.starts_with("export") {
                     export(chat, history, id == "export-json");
                 }
-            }
+            })
         >
             <div class="search" hidden>
                 <input
@@ -156,12 +156,12 @@ pub fn Conversation(
                     type="search"
                     placeholder="Search the conversation"
                     aria-label="Search the conversation"
-                    on:input=move |event| {
+                    on:input=handler(move |event: ev::Event| {
                         if let Ok(mut view) = on_find.try_borrow_mut() {
                             view.find(&on_find, event_target_value(&event));
                         }
-                    }
-                    on:keydown=on_search_keys
+                    })
+                    on:keydown=handler(on_search_keys)
                 />
                 <output id=COUNT_ID aria-live="polite"></output>
             </div>
@@ -200,7 +200,7 @@ pub fn Conversation(
                 id="jump-latest"
                 type="button"
                 hidden=move || following.get()
-                on:click=move |_| View::update(&on_jump, View::jump)
+                on:click=handler(move |_: ev::MouseEvent| View::update(&on_jump, View::jump))
             >
                 {jump_label}
             </button>
