@@ -21,6 +21,16 @@ pub use status::Status;
 /// attaches a handler for that event, not one per closure.
 type Handler<E> = Box<dyn Fn(E)>;
 
+/// A value the view follows, behind a pointer: as with [`Handler`], the
+/// bundle then holds Leptos' code that renders such a value once per type
+/// of value, not once per closure.
+type Reactive<T> = Box<dyn Fn() -> T + Send>;
+
+/// `value` as a [`Reactive`].
+fn reactive<T>(value: impl Fn() -> T + Send + 'static) -> Reactive<T> {
+    Box::new(value)
+}
+
 /// `run` as a [`Handler`].
 fn handler<E>(run: impl Fn(E) + 'static) -> Handler<E> {
     Box::new(run)

@@ -13,7 +13,7 @@ use wschat_core::{
     viewport::Row,
 };
 
-use super::{handler, run_on_click, settings::add};
+use super::{handler, reactive, run_on_click, settings::add};
 use placing::{Parts, View};
 
 use super::search::{copy_lines, export};
@@ -199,10 +199,10 @@ pub fn Conversation(
             <button
                 id="jump-latest"
                 type="button"
-                hidden=move || following.get()
+                hidden=reactive(move || following.get())
                 on:click=handler(move |_: ev::MouseEvent| View::update(&on_jump, View::jump))
             >
-                {jump_label}
+                {reactive(jump_label)}
             </button>
         </div>
     }

@@ -5,7 +5,7 @@ use leptos::{
 
 use wschat_core::chat::{check_message, Unsendable, MAX_MESSAGE_CHARS};
 
-use super::handler;
+use super::{handler, reactive};
 
 /// The message input and the Send button: `fieldset#chat-controls`, with
 /// `#typing` above it, which says who is typing.
@@ -59,16 +59,16 @@ pub fn Message(
                 autocomplete="off"
                 placeholder="Type a message"
                 aria-describedby="message-limit"
-                aria-invalid=move || if too_long() { "true" } else { "false" }
+                aria-invalid=reactive(move || if too_long() { "true" } else { "false" })
                 prop:value=text
                 on:input=handler(move |event: ev::Event| text.set(event_target_value(&event)))
                 on:keydown=handler(on_keydown)
             />
-            <button id="send" type="button" disabled=move || problem().is_some() on:click=handler(move |_: ev::MouseEvent| submit())>
+            <button id="send" type="button" disabled=reactive(move || problem().is_some()) on:click=handler(move |_: ev::MouseEvent| submit())>
                 "Send"
             </button>
             <small id="message-limit" class:over=too_long aria-live="polite">
-                {hint}
+                {reactive(hint)}
             </small>
         </fieldset>
     }

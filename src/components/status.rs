@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use wschat_core::link::Status as LinkStatus;
 
-use super::run_on_click;
+use super::{reactive, run_on_click};
 
 /// The connection in words (`#status` with `data-state`), and its controls.
 #[component]
@@ -18,8 +18,8 @@ pub fn Status(
     view! {
         <div class="status-bar">
             // The coloured dot is the paragraph's generated content.
-            <p id="status" role="status" data-state=move || status.with(|status| status.state.as_str())>
-                {move || status.with(|status| status.text.clone())}
+            <p id="status" role="status" data-state=reactive(move || status.with(|status| status.state.as_str()))>
+                {reactive(move || status.with(|status| status.text.clone()))}
             </p>
             <button id="reconnect" type="button" on:click=run_on_click(on_reconnect, ())>
                 "Reconnect"
@@ -27,7 +27,7 @@ pub fn Status(
             <button
                 id="disconnect"
                 type="button"
-                disabled=move || status.with(|status| !status.can_stop)
+                disabled=reactive(move || status.with(|status| !status.can_stop))
                 on:click=run_on_click(on_disconnect, ())
             >
                 "Disconnect"
