@@ -60,7 +60,7 @@ pub fn Message(
                 placeholder="Type a message"
                 aria-describedby="message-limit"
                 aria-invalid=reactive(move || if too_long() { "true" } else { "false" })
-                prop:value=text
+                prop:value=reactive(move || text.get())
                 on:input=handler(move |event: ev::Event| text.set(event_target_value(&event)))
                 on:keydown=handler(on_keydown)
             />

@@ -1,6 +1,6 @@
 use leptos::{ev, prelude::*};
 
-use super::handler;
+use super::{handler, reactive};
 
 /// The longest name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -25,7 +25,7 @@ pub fn Name(
                 autocomplete="nickname"
                 placeholder="Type your name"
                 maxlength=MAX_NAME_CHARS
-                prop:value=name
+                prop:value=reactive(move || name.get())
                 on:input=handler(move |event: ev::Event| on_change.run(event_target_value(&event)))
             />
         </fieldset>
