@@ -60,8 +60,14 @@ impl Backoff {
         };
         let jitter = self.policy.jitter.clamp(0.0, 1.0);
         let factor = 1.0 + jitter * (2.0 * unit - 1.0);
-        // `factor` is finite and within [0, 2], so this cannot panic.
-        base.mul_f64(factor).min(self.policy.max)
+        // `factor` is finite and within [0, 2]. Scaled in whole nanoseconds
+        // rather than by `Duration::mul_f64`, whose float-to-duration
+        // conversion and its panics cost the bundle their own code.
+        let nanos = base
+            .as_secs()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(u64::from(base.subsec_nanos()));
+        Duration::from_nanos((nanos as f64 * factor) as u64).min(self.policy.max)
     }
 
     /// How many attempts failed since the last successful open.

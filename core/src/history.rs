@@ -68,12 +68,14 @@ impl Record {
     /// The kept form: `time uid state from-length text-length|from text`,
     /// lengths in bytes; read back by [`read_all`] from many joined.
     pub fn encode(&self) -> String {
+        // Letters as strings: formatting a `char` would cost the bundle
+        // `char`'s own formatter.
         let state = match self.delivery {
-            None => 'r',
-            Some(Delivery::Pending) => 'p',
-            Some(Delivery::Sent) => 's',
-            Some(Delivery::Uncertain) => 'u',
-            Some(Delivery::Delivered) => 'd',
+            None => "r",
+            Some(Delivery::Pending) => "p",
+            Some(Delivery::Sent) => "s",
+            Some(Delivery::Uncertain) => "u",
+            Some(Delivery::Delivered) => "d",
         };
         // Whole numbers: times are whole milliseconds, uids whole, and
         // formatting or parsing an f64 would cost the bundle 20 KB.

@@ -110,7 +110,9 @@ pub fn read_saved_as<J: JsonValue>(json: &str) -> Result<Vec<Saved>, String> {
         .ok_or("not a list")?;
     items
         .iter()
-        .zip(1..)
+        // Numbered as `u32`, not the default `i32`, whose formatter the
+        // bundle would carry for these lines alone.
+        .zip(1_u32..)
         .map(|(item, number)| {
             if !item.is_object() {
                 return Err(format!("message {number} is not an object"));

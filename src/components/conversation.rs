@@ -13,7 +13,7 @@ use wschat_core::{
     viewport::Row,
 };
 
-use super::settings::add;
+use super::{handler, reactive, run_on_click, settings::add};
 use placing::{Parts, View};
 
 use super::search::{copy_lines, export};
@@ -139,7 +139,7 @@ pub fn Conversation(
         // The export buttons' clicks bubble up to the row: one handler.
         <div
             class="tools"
-            on:click=move |event| {
+            on:click=handler(move |event: ev::MouseEvent| {
                 let id = event
                     .target()
                     .and_then(|target| target.dyn_into::<Element>().ok())
@@ -148,7 +148,7 @@ pub fn Conversation(
                 if id.starts_with("export") {
                     export(chat, history, id == "export-json");
                 }
-            }
+            })
         >
             <div class="search" hidden>
                 <input
@@ -156,12 +156,12 @@ pub fn Conversation(
                     type="search"
                     placeholder="Search the conversation"
                     aria-label="Search the conversation"
-                    on:input=move |event| {
+                    on:input=handler(move |event: ev::Event| {
                         if let Ok(mut view) = on_find.try_borrow_mut() {
                             view.find(&on_find, event_target_value(&event));
                         }
-                    }
-                    on:keydown=on_search_keys
+                    })
+                    on:keydown=handler(on_search_keys)
                 />
                 <output id=COUNT_ID aria-live="polite"></output>
             </div>
@@ -199,10 +199,10 @@ pub fn Conversation(
             <button
                 id="jump-latest"
                 type="button"
-                hidden=move || following.get()
-                on:click=move |_| View::update(&on_jump, View::jump)
+                hidden=reactive(move || following.get())
+                on:click=handler(move |_: ev::MouseEvent| View::update(&on_jump, View::jump))
             >
-                {jump_label}
+                {reactive(jump_label)}
             </button>
         </div>
     }
@@ -261,7 +261,7 @@ fn Line(
                                 class="resend"
                                 type="button"
                                 title="Send this message again"
-                                on:click=move |_| on_resend.run(id)
+                                on:click=run_on_click(on_resend, id)
                             >
                                 "resend"
                             </button>
@@ -274,7 +274,7 @@ fn Line(
                                 class="discard"
                                 type="button"
                                 title="Do not send this message"
-                                on:click=move |_| on_discard.run(id)
+                                on:click=run_on_click(on_discard, id)
                             >
                                 "discard"
                             </button>

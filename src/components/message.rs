@@ -1,6 +1,11 @@
-use leptos::{ev::KeyboardEvent, prelude::*};
+use leptos::{
+    ev::{self, KeyboardEvent},
+    prelude::*,
+};
 
 use wschat_core::chat::{check_message, Unsendable, MAX_MESSAGE_CHARS};
+
+use super::{handler, reactive};
 
 /// The message input and the Send button: `fieldset#chat-controls`, with
 /// `#typing` above it, which says who is typing.
@@ -54,16 +59,16 @@ pub fn Message(
                 autocomplete="off"
                 placeholder="Type a message"
                 aria-describedby="message-limit"
-                aria-invalid=move || if too_long() { "true" } else { "false" }
-                prop:value=text
-                on:input=move |event| text.set(event_target_value(&event))
-                on:keydown=on_keydown
+                aria-invalid=reactive(move || if too_long() { "true" } else { "false" })
+                prop:value=reactive(move || text.get())
+                on:input=handler(move |event: ev::Event| text.set(event_target_value(&event)))
+                on:keydown=handler(on_keydown)
             />
-            <button id="send" type="button" disabled=move || problem().is_some() on:click=move |_| submit()>
+            <button id="send" type="button" disabled=reactive(move || problem().is_some()) on:click=handler(move |_: ev::MouseEvent| submit())>
                 "Send"
             </button>
             <small id="message-limit" class:over=too_long aria-live="polite">
-                {hint}
+                {reactive(hint)}
             </small>
         </fieldset>
     }

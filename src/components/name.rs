@@ -1,4 +1,6 @@
-use leptos::prelude::*;
+use leptos::{ev, prelude::*};
+
+use super::{handler, reactive};
 
 /// The longest name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -23,8 +25,8 @@ pub fn Name(
                 autocomplete="nickname"
                 placeholder="Type your name"
                 maxlength=MAX_NAME_CHARS
-                prop:value=name
-                on:input=move |event| on_change.run(event_target_value(&event))
+                prop:value=reactive(move || name.get())
+                on:input=handler(move |event: ev::Event| on_change.run(event_target_value(&event)))
             />
         </fieldset>
     }

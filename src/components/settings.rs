@@ -11,6 +11,8 @@ use wschat_core::{
     protocol::Protocol,
 };
 
+use super::handler;
+
 /// One field of the form: the name it is submitted under (its id is
 /// `settings-NAME`, its error element's `settings-NAME-error`), its label,
 /// and a placeholder for a text field or the options of a list.
@@ -219,8 +221,8 @@ pub fn Settings(
         <details
             id="settings"
             on:submit=save
-            on:input=changed
-            on:click=clicked
+            on:input=handler(changed)
+            on:click=handler(clicked)
             use:build_panel=panel
         ></details>
     }

@@ -2,6 +2,8 @@ use leptos::prelude::*;
 
 use wschat_core::link::Status as LinkStatus;
 
+use super::{reactive, run_on_click};
+
 /// The connection in words (`#status` with `data-state`), and its controls.
 #[component]
 pub fn Status(
@@ -16,17 +18,17 @@ pub fn Status(
     view! {
         <div class="status-bar">
             // The coloured dot is the paragraph's generated content.
-            <p id="status" role="status" data-state=move || status.with(|status| status.state.as_str())>
-                {move || status.with(|status| status.text.clone())}
+            <p id="status" role="status" data-state=reactive(move || status.with(|status| status.state.as_str()))>
+                {reactive(move || status.with(|status| status.text.clone()))}
             </p>
-            <button id="reconnect" type="button" on:click=move |_| on_reconnect.run(())>
+            <button id="reconnect" type="button" on:click=run_on_click(on_reconnect, ())>
                 "Reconnect"
             </button>
             <button
                 id="disconnect"
                 type="button"
-                disabled=move || status.with(|status| !status.can_stop)
-                on:click=move |_| on_disconnect.run(())
+                disabled=reactive(move || status.with(|status| !status.can_stop))
+                on:click=run_on_click(on_disconnect, ())
             >
                 "Disconnect"
             </button>

@@ -115,10 +115,13 @@ impl SocketIo {
             b'5' | b'6' => out.push(Inbound::Notice(
                 "ignored a Socket.IO packet with binary attachments, which this client does not support".to_owned(),
             )),
-            other => out.push(Inbound::Notice(format!(
-                "ignored a Socket.IO packet of unknown type {}",
-                char::from(other)
-            ))),
+            other => {
+                // Pushed, not formatted: `char`'s formatter would cost the
+                // bundle its own code for this one line.
+                let mut notice = "ignored a Socket.IO packet of unknown type ".to_owned();
+                notice.push(char::from(other));
+                out.push(Inbound::Notice(notice));
+            }
         }
     }
 
