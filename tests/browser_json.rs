@@ -244,13 +244,21 @@ fn the_socket_io_codec_reads_golden_frames_in_the_browser() {
     assert_eq!(
         out,
         vec![
-            Inbound::Heartbeat(std::time::Duration::from_millis(1000)),
+            Inbound::Heartbeat,
             Inbound::Reply(Frame::Text("40".to_owned())),
             chat("bob", "yo"),
             chat("server", "stats · users: 3"),
             unnamed("server", "she said \"hi\""),
             Inbound::Ended("the server refused the connection: Not authorized".to_owned()),
         ]
+    ); // The open packet's numbers, read by the browser's JSON reader, set how
+       // long the server may stay silent: 300 + 200 ms, held to at least 1 s.
+    let mut codec = Codec::new(&Protocol::SocketIo.into());
+    let open = r#"0{"sid":"s","pingInterval":300,"pingTimeout":200}"#;
+    codec.decode::<BrowserJson>(Frame::Text(open.to_owned()), &mut Vec::new());
+    assert_eq!(
+        codec.silence_limit(),
+        Some(std::time::Duration::from_millis(1000))
     );
 }
 
