@@ -11,6 +11,7 @@ const { useBrowser } = require('../lib/browser');
 const { ChatPage, summarize } = require('../lib/chat-page');
 const { startGate } = require('../lib/reconnect-helpers');
 const { startTallyRelay, received, tally, waitUntil, waitForClosed, openedSoFar } = require('../lib/delivery');
+const { idbText } = require('../lib/history');
 
 const browser = useBrowser();
 let relay;
@@ -131,6 +132,17 @@ test('storage that throws on write: a system line, no older saved form left, the
     const order = tally(relay).messages.map((m) => m.text).filter((t) => ours.includes(t));
     assert.deepEqual(order, ours, 'each once, in order');
 
+    // The history keeps each as sent before the reload: its writes are
+    // batched, and a reload right after the relay read them could come
+    // before the last write and find a message still pending (the bug was
+    // in this test: it passed alone and failed in the busy full suite).
+    await waitUntil(
+      async () => {
+        const kept = await idbText(page);
+        return ours.every((text) => new RegExp(`\\d+ \\d+ s 3 ${Buffer.byteLength(text)}\\|Ann${text}`).test(kept));
+      },
+      async () => `the history did not keep the three as sent:\n${await idbText(page)}`,
+    );
     // A reload brings nothing back to send again.
     const sockets = openedSoFar(relay);
     await page.reload();
