@@ -133,6 +133,17 @@ pub(crate) fn refused(said: &str) -> Inbound {
     Inbound::Ended(format!("the broker refused the connection: {said}"))
 }
 
+/// Adds one WebSocket message to the bytes a broker's reader holds. When
+/// nothing is pending, the message becomes the buffer: a flood's messages
+/// are not copied.
+pub(crate) fn take_in(buffer: &mut Vec<u8>, message: Vec<u8>) {
+    if buffer.is_empty() {
+        *buffer = message;
+    } else {
+        buffer.extend_from_slice(&message);
+    }
+}
+
 /// What a broker's error (a STOMP `ERROR`, a NATS `-ERR`) means: before
 /// the session is ready, a refused login; after it, a line. Either way the
 /// broker's words are cut to their start.

@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use super::{refused, topics, Transport, HANDSHAKE_LIMIT};
+use super::{refused, take_in, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
     json_value::JsonValue,
     protocol::{
@@ -166,15 +166,9 @@ impl Reader {
     /// Adds what one WebSocket message brought. When nothing is left
     /// over, the message's own bytes become the buffer: nothing is copied.
     pub fn push(&mut self, message: Vec<u8>) {
-        match self.buffer.get(self.at..) {
-            Some(rest) if !rest.is_empty() => {
-                let mut buffer = rest.to_vec();
-                buffer.extend_from_slice(&message);
-                self.buffer = buffer;
-            }
-            _ => self.buffer = message,
-        }
+        self.buffer.drain(..self.at.min(self.buffer.len()));
         self.at = 0;
+        take_in(&mut self.buffer, message);
     }
 
     /// The next whole packet's first byte and body: `Ok(None)` until more

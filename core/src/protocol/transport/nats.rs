@@ -9,9 +9,9 @@
 //! message goes out as a PUB followed by a PING. The server answers PINGs
 //! in order, so the PONG that answers it proves the server read the PUB.
 
-use std::time::Duration;
+use std::{borrow::Cow, time::Duration};
 
-use super::{broker_error, topics, Transport, HANDSHAKE_LIMIT};
+use super::{broker_error, take_in, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
     json_value::JsonValue,
     protocol::{
@@ -85,17 +85,19 @@ impl Reader {
     /// leaves the buffer once, at the end, so a flood's many lines are not
     /// moved each.
     pub fn push(&mut self, data: Vec<u8>, mut read: impl FnMut(Incoming<'_>)) {
-        if self.buffer.is_empty() {
-            self.buffer = data;
-        } else {
-            self.buffer.extend_from_slice(&data);
-        }
+        take_in(&mut self.buffer, data);
         let mut at = 0;
         while let Some(rest) = self.buffer.get(at..) {
             let Some(end) = rest.windows(2).position(|pair| pair == b"\r\n") else {
                 break;
             };
-            let line = utf8(rest.get(..end).unwrap_or_default());
+            // Borrowed when it is UTF-8, as a server's lines are: a flood's
+            // lines are not each copied into a string of their own.
+            let bytes = rest.get(..end).unwrap_or_default();
+            let line = match std::str::from_utf8(bytes) {
+                Ok(line) => Cow::Borrowed(line),
+                Err(_) => Cow::Owned(utf8(bytes)),
+            };
             let mut next = at + end + 2;
             let (verb, said) = line.split_once(' ').unwrap_or((&line, ""));
             let said = said.trim();

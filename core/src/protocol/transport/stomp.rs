@@ -21,7 +21,7 @@
 
 use std::time::Duration;
 
-use super::{broker_error, topics, Transport, HANDSHAKE_LIMIT};
+use super::{broker_error, take_in, topics, Transport, HANDSHAKE_LIMIT};
 use crate::{
     json_value::JsonValue,
     protocol::{
@@ -147,10 +147,7 @@ impl Reader {
     /// once, at the end: a flood's frames are neither copied nor moved.
     pub fn push(&mut self, data: Vec<u8>, mut each: impl FnMut(Result<Read<'_>, &'static str>)) {
         let mut buffer = std::mem::take(&mut self.buffer);
-        match buffer.is_empty() {
-            true => buffer = data,
-            false => buffer.extend_from_slice(&data),
-        }
+        take_in(&mut buffer, data);
         let mut at = 0;
         while let Some(rest) = buffer.get(at..) {
             if self.skipping {
